@@ -1,0 +1,650 @@
+package io.github.mmunotify.core;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * An object that can be taken away while handles to it are still open: a device that is
+ * unplugged, a driver that is unloaded, a memory region that is unmapped. This is the kernel's
+ * revoke machinery (libunload, {@code revoke(2)}'s revokable objects, kernfs open-file draining)
+ * for the JVM.
+ *
+ * <h2>Use</h2>
+ * The owner of the object {@linkplain #open opens} one {@link Handle} per client, with a
+ * {@code release} action that tears down whatever the client holds. Every method of the object
+ * that a client calls through its handle is bracketed by {@link #tryEnter()} and {@link #exit()}
+ * (the kernel's start_using / stop_using):
+ * <pre>{@code
+ * if (!revocable.tryEnter()) {
+ *     throw new RevokedException(revocable.name(), "write");   // or: return end of data
+ * }
+ * try {
+ *     device.write(bytes);
+ * } finally {
+ *     revocable.exit();
+ * }
+ * }</pre>
+ * {@link #revoke()} then, in order: makes every later {@code tryEnter()} fail and every later
+ * {@code open} throw; calls the <em>kick</em> given at creation, so that methods blocked
+ * indefinitely (a read waiting for data) wake up and leave; waits until every method in flight has
+ * called {@code exit()}; runs the release of every handle still open, exactly once; and wakes every
+ * poller with hang-up. When it returns, no method of the object is running and none will start.
+ *
+ * <h2>What callers get after revocation</h2>
+ * One table, used by every module built on this class (mmap regions, notifiers, the samples):
+ * <table class="striped">
+ *   <caption>Result of each kind of operation once {@code revoke()} has begun</caption>
+ *   <thead><tr><th>operation</th><th>result</th></tr></thead>
+ *   <tbody>
+ *   <tr><td>read</td><td>end of data (-1, an empty result, {@code false}); never an exception</td></tr>
+ *   <tr><td>write, and every other operation</td><td>throws {@link RevokedException}</td></tr>
+ *   <tr><td>{@link Handle#poll poll}</td><td>returns at once, reporting hang-up and error
+ *       ({@link Events#hangUp()}, {@link Events#error()})</td></tr>
+ *   <tr><td>access to memory mapped through the object</td><td>throws the mapping's
+ *       {@code SigBusException} (module mmap)</td></tr>
+ *   <tr><td>{@link #tryEnter()}</td><td>{@code false}</td></tr>
+ *   <tr><td>{@link #open open}</td><td>throws {@link RevokedException}</td></tr>
+ *   <tr><td>{@link Handle#close()}</td><td>returns normally once the handle's release has run
+ *       (it runs once, by whichever of close and revoke got there first)</td></tr>
+ *   <tr><td>{@link #notifyChanged()}</td><td>allowed; pollers already see hang-up</td></tr>
+ *   <tr><td>{@link #revoke()} again</td><td>returns once the first revocation has completed</td></tr>
+ *   </tbody>
+ * </table>
+ *
+ * <h2>Algorithm and invariants</h2>
+ * The users in flight are a {@link StripedUseCount}: per-thread padded cells, so threads on
+ * different cores do not write one shared word and {@code tryEnter()}/{@code exit()} are one atomic
+ * add each, lock-free and allocation-free. {@code tryEnter()} counts itself in, then reads the
+ * state; {@code revoke()} sets the state, then sums the counts. Both first steps are full fences,
+ * so either the entering thread sees the revocation and backs out, or the revoker sees it and
+ * waits for its {@code exit()}. An {@code exit()} that sees a revocation in progress unparks the
+ * revoker, which otherwise parks with a bounded back-off; it never spins for long.
+ *
+ * <p>Each handle has a state, {@code OPEN -> RELEASING -> RELEASED}, changed by CAS. Whoever moves
+ * it out of {@code OPEN}, {@link Handle#close()} or {@code revoke()}, runs the release; the other
+ * waits until it is {@code RELEASED}. A handle stays in the open set until its release has
+ * finished, so a {@code revoke()} that races a {@code close()} also waits for that release.
+ * Opening checks the state and adds the handle under the same lock that {@code revoke()} takes
+ * after setting the state, so every handle is either refused or released.
+ *
+ * <h2>Misuse</h2>
+ * <ul>
+ *   <li>{@code revoke()} from a thread that is inside {@code tryEnter()} of this object would wait
+ *       for itself: it throws {@link IllegalStateException}, changing nothing. Use
+ *       {@link #revokeAsync()} there.</li>
+ *   <li>{@code revoke()} from inside the kick or a release run by a revocation of this object
+ *       throws {@link IllegalStateException} likewise.</li>
+ *   <li>{@code exit()} without a matching successful {@code tryEnter()} on the same thread throws
+ *       {@link IllegalStateException} and changes nothing.</li>
+ *   <li>A thread that terminates inside {@code tryEnter()} without exiting does not hold up
+ *       {@code revoke()} when it had its own cell; an entry made through the shared cell does.</li>
+ * </ul>
+ *
+ * <p>Thread-safety: every method may be called from any thread; {@code tryEnter()} and
+ * {@code exit()} must be paired on the same thread.
+ */
+public final class Revocable {
+
+    private static final int OPEN = 0;
+    private static final int REVOKING = 1;
+    private static final int REVOKED = 2;
+
+    /** Spins before the revoker parks, since methods in flight usually leave within microseconds. */
+    private static final int DRAIN_SPINS = 256;
+    private static final long DRAIN_PARK_MIN_NANOS = 10_000;
+    private static final long DRAIN_PARK_MAX_NANOS = 1_000_000;
+
+    private final String name;
+    private final Runnable kick;
+    private final StripedUseCount users = new StripedUseCount();
+    private final ChangeEvents events = new ChangeEvents();
+
+    /** OPEN, REVOKING or REVOKED; read on every tryEnter/exit, written once or twice. */
+    private volatile int state;
+    /** The thread doing revocation work right now (kick, drain, releases), for wake-ups and misuse checks. */
+    private volatile Thread revocationWorker;
+    private final CompletableFuture<Void> revocationDone = new CompletableFuture<>();
+
+    private final ReentrantLock handlesLock = new ReentrantLock();
+    private final Set<Handle> handles = new LinkedHashSet<>();
+
+    private Revocable(String name, Runnable kick) {
+        this.name = name;
+        this.kick = kick;
+    }
+
+    /**
+     * Creates a revocable object without a kick hook.
+     *
+     * @param name shown in exceptions and {@link #toString()}; not blank
+     */
+    public static Revocable create(String name) {
+        return create(name, () -> { });
+    }
+
+    /**
+     * Creates a revocable object.
+     *
+     * @param name shown in exceptions and {@link #toString()}; not blank
+     * @param kick called once by {@link #revoke()} after new entries are refused and before it
+     *             waits for the methods in flight, to wake the ones that block indefinitely
+     *             (signal a condition, interrupt, close a channel); must not block for long
+     */
+    public static Revocable create(String name, Runnable kick) {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(kick, "kick");
+        if (name.isBlank()) {
+            throw new IllegalArgumentException("name must not be blank");
+        }
+        return new Revocable(name, kick);
+    }
+
+    /** The name given at creation. */
+    public String name() {
+        return name;
+    }
+
+    /**
+     * Enters a method of the object (start_using). Lock-free and allocation-free; nestable.
+     *
+     * @return true if the caller may run the method and must then call {@link #exit()} on this
+     *         thread; false once revocation has begun (then the caller must not call exit)
+     */
+    public boolean tryEnter() {
+        if (state != OPEN) {
+            return false;
+        }
+        Thread me = Thread.currentThread();
+        users.enter(me);
+        if (state != OPEN) {
+            users.exit(me);
+            wakeRevocationWorker();
+            return false;
+        }
+        return true;
+    }
+
+    /**
+     * Leaves a method entered with a successful {@link #tryEnter()} on this thread (stop_using).
+     *
+     * @throws IllegalStateException if the thread has no matching entry; nothing is changed then
+     */
+    public void exit() {
+        users.exit(Thread.currentThread());
+        if (state != OPEN) {
+            wakeRevocationWorker();
+        }
+    }
+
+    /** Whether the current thread is between a successful {@link #tryEnter()} and its {@link #exit()}. */
+    public boolean isInsideOnCurrentThread() {
+        return users.isInside(Thread.currentThread());
+    }
+
+    /**
+     * Attaches an open handle (make_revokable).
+     *
+     * @param release run exactly once: by {@link Handle#close()} or by {@link #revoke()}, whichever
+     *                comes first
+     * @throws RevokedException once revocation has begun; nothing is attached then
+     */
+    public Handle open(Runnable release) {
+        Objects.requireNonNull(release, "release");
+        Handle handle = new Handle(this, release, events.count());
+        handlesLock.lock();
+        try {
+            if (state != OPEN) {
+                throw new RevokedException(name, "open");
+            }
+            handles.add(handle);
+        } finally {
+            handlesLock.unlock();
+        }
+        return handle;
+    }
+
+    /**
+     * Revokes the object. From the moment it starts, {@link #tryEnter()} fails and {@link #open}
+     * throws. It calls the kick hook, waits until every method in flight has exited, runs the
+     * release of every handle still open exactly once (waiting for releases that a concurrent
+     * {@link Handle#close()} has started), and wakes every poller with hang-up. When it returns,
+     * no method of the object is running and none will start. Concurrent and repeated calls all
+     * return only after the first has completed. Waiting is not interruptible; the interrupt
+     * status is kept.
+     *
+     * <p>If the kick or a release throws, the revocation still completes (every other release
+     * runs, {@link #isRevoked()} becomes true) and then this call rethrows the first failure with
+     * the others suppressed.
+     *
+     * @throws IllegalStateException if the current thread is inside {@link #tryEnter()} of this
+     *         object, or inside the kick or a release run by its revocation (it would wait for
+     *         itself); nothing is changed then. Use {@link #revokeAsync()} from a method.
+     */
+    public void revoke() {
+        Thread me = Thread.currentThread();
+        if (users.isInside(me)) {
+            throw new IllegalStateException("revoke() of " + name + " from a thread inside tryEnter() of it"
+                    + " would wait for itself; exit() first or use revokeAsync()");
+        }
+        if (!beginRevocation(me)) {
+            awaitRevocation(me);
+            return;
+        }
+        List<Throwable> failures = new ArrayList<>(0);
+        runKick(failures);
+        completeRevocation(me, failures);
+        rethrowFirst(failures);
+    }
+
+    /**
+     * Begins revocation like {@link #revoke()} (refusing new entries and opens, and calling the
+     * kick, on the calling thread, before it returns) and finishes it on a new virtual thread.
+     * Safe from inside a method of this object: the revocation completes after that method exits.
+     *
+     * @return a future completed when the revocation has completed, exceptionally with the first
+     *         kick or release failure; if a revocation was already under way, completed with it
+     */
+    public CompletableFuture<Void> revokeAsync() {
+        Thread me = Thread.currentThread();
+        if (!beginRevocation(me)) {
+            return revocationDone.copy();
+        }
+        List<Throwable> failures = new ArrayList<>(0);
+        runKick(failures);
+        CompletableFuture<Void> result = new CompletableFuture<>();
+        Thread.ofVirtual().name("revoke-" + name).start(() -> {
+            Thread worker = Thread.currentThread();
+            completeRevocation(worker, failures);
+            if (failures.isEmpty()) {
+                result.complete(null);
+            } else {
+                result.completeExceptionally(withSuppressed(failures));
+            }
+        });
+        return result;
+    }
+
+    /** Whether revocation has begun (it may still be waiting for methods in flight). */
+    public boolean isRevoked() {
+        return state != OPEN;
+    }
+
+    /** Whether revocation has completed: no method runs, every release has run. */
+    public boolean isRevocationComplete() {
+        return state == REVOKED;
+    }
+
+    /**
+     * Records a change of the object and wakes every poller (kernfs_notify): one atomic add, no
+     * lock, never blocks; callable from any thread, from callbacks and from inside
+     * {@link #tryEnter()}. After revocation it still counts, but pollers already see hang-up.
+     */
+    public void notifyChanged() {
+        events.signal();
+    }
+
+    /** The number of methods in flight (entered and not yet exited), for monitoring. */
+    public long usersInFlight() {
+        return users.sum();
+    }
+
+    /** The number of handles attached and not yet released, for monitoring. */
+    public int openHandles() {
+        handlesLock.lock();
+        try {
+            return handles.size();
+        } finally {
+            handlesLock.unlock();
+        }
+    }
+
+    /** The number of {@link #notifyChanged()} calls so far. */
+    public long changeCount() {
+        return events.count();
+    }
+
+    @Override
+    public String toString() {
+        return "Revocable[" + name + ", " + stateName(state) + ", usersInFlight=" + usersInFlight()
+                + ", openHandles=" + openHandles() + ", changes=" + events.count() + "]";
+    }
+
+    private static String stateName(int s) {
+        return switch (s) {
+            case OPEN -> "open";
+            case REVOKING -> "revoking";
+            default -> "revoked";
+        };
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Revocation steps
+
+    private boolean beginRevocation(Thread me) {
+        if (!STATE.compareAndSet(this, OPEN, REVOKING)) {
+            return false;
+        }
+        revocationWorker = me;
+        // Pollers re-check the state when woken and report hang-up at once.
+        events.wakeAll();
+        return true;
+    }
+
+    private void runKick(List<Throwable> failures) {
+        try {
+            kick.run();
+        } catch (Throwable t) {
+            failures.add(t);
+        }
+    }
+
+    /** Drains the users, releases the handles, publishes REVOKED. Runs on {@code worker}. */
+    private void completeRevocation(Thread worker, List<Throwable> failures) {
+        revocationWorker = worker;
+        try {
+            awaitUsersGone();
+            releaseRemainingHandles(worker, failures);
+        } finally {
+            state = REVOKED;
+            revocationWorker = null;
+            revocationDone.complete(null);
+            events.wakeAll();
+        }
+    }
+
+    private void awaitUsersGone() {
+        boolean interrupted = false;
+        long parkNanos = DRAIN_PARK_MIN_NANOS;
+        for (int spins = 0; users.sum() != 0; spins++) {
+            if (spins < DRAIN_SPINS) {
+                Thread.onSpinWait();
+                continue;
+            }
+            LockSupport.parkNanos(this, parkNanos);
+            parkNanos = Math.min(DRAIN_PARK_MAX_NANOS, parkNanos * 2);
+            if (Thread.interrupted()) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void releaseRemainingHandles(Thread worker, List<Throwable> failures) {
+        List<Handle> remaining;
+        handlesLock.lock();
+        try {
+            remaining = new ArrayList<>(handles);
+        } finally {
+            handlesLock.unlock();
+        }
+        for (Handle handle : remaining) {
+            if (handle.beginRelease(worker)) {
+                handle.runRelease(true, failures);
+            } else {
+                handle.awaitReleasedUnlessOwnRelease(worker);
+            }
+        }
+        handlesLock.lock();
+        try {
+            handles.clear();
+        } finally {
+            handlesLock.unlock();
+        }
+    }
+
+    private void awaitRevocation(Thread me) {
+        if (revocationWorker == me) {
+            throw new IllegalStateException("revoke() of " + name
+                    + " from inside its own kick or release would wait for itself");
+        }
+        revocationDone.join();
+    }
+
+    private void wakeRevocationWorker() {
+        Thread worker = revocationWorker;
+        if (worker != null) {
+            LockSupport.unpark(worker);
+        }
+    }
+
+    private void detach(Handle handle) {
+        handlesLock.lock();
+        try {
+            handles.remove(handle);
+        } finally {
+            handlesLock.unlock();
+        }
+    }
+
+    private static void rethrowFirst(List<Throwable> failures) {
+        if (failures.isEmpty()) {
+            return;
+        }
+        Throwable first = withSuppressed(failures);
+        if (first instanceof RuntimeException e) {
+            throw e;
+        }
+        if (first instanceof Error e) {
+            throw e;
+        }
+        throw new IllegalStateException(first);
+    }
+
+    private static Throwable withSuppressed(List<Throwable> failures) {
+        Throwable first = failures.get(0);
+        for (int i = 1; i < failures.size(); i++) {
+            first.addSuppressed(failures.get(i));
+        }
+        return first;
+    }
+
+    // ---------------------------------------------------------------------------------------
+
+    /**
+     * What {@link Handle#poll(Duration)} observed.
+     *
+     * @param changes the number of {@link #notifyChanged()} calls since the handle last polled
+     *                (or was opened)
+     * @param hangUp  the object has been revoked: no more data will come
+     * @param error   the object has been revoked: operations other than read fail
+     */
+    public record Events(long changes, boolean hangUp, boolean error) {
+
+        /** Whether anything happened: a change or a hang-up. */
+        public boolean any() {
+            return changes > 0 || hangUp;
+        }
+    }
+
+    /**
+     * One client's attachment to a {@link Revocable}, opened with {@link Revocable#open}. Its
+     * release runs exactly once, by {@link #close()} or by {@link Revocable#revoke()}.
+     * Thread-safe.
+     */
+    public static final class Handle implements AutoCloseable {
+
+        private static final int H_OPEN = 0;
+        private static final int H_RELEASING = 1;
+        private static final int H_RELEASED = 2;
+
+        private final Revocable owner;
+        private final Runnable release;
+        private volatile int state;
+        private volatile Thread releaser;
+        private volatile boolean releasedByRevoke;
+        /** The change count this handle has reported up to. */
+        private volatile long seen;
+
+        private Handle(Revocable owner, Runnable release, long seen) {
+            this.owner = owner;
+            this.release = release;
+            this.seen = seen;
+        }
+
+        /** The object this handle is attached to. */
+        public Revocable revocable() {
+            return owner;
+        }
+
+        /** Whether the release has neither run nor started. */
+        public boolean isOpen() {
+            return state == H_OPEN;
+        }
+
+        /**
+         * Closes the handle, running its release if {@link Revocable#revoke()} has not. If a
+         * revocation is running the release at this moment, returns only after it has finished.
+         * Idempotent; a call from inside the release itself returns at once. Waiting is not
+         * interruptible; the interrupt status is kept.
+         *
+         * @throws RuntimeException whatever the release threw, when this call ran it (the handle
+         *         is released all the same)
+         */
+        @Override
+        public void close() {
+            Thread me = Thread.currentThread();
+            if (beginRelease(me)) {
+                List<Throwable> failures = new ArrayList<>(0);
+                runRelease(false, failures);
+                owner.detach(this);
+                rethrowFirst(failures);
+            } else {
+                awaitReleasedUnlessOwnRelease(me);
+            }
+        }
+
+        /**
+         * Waits up to {@code timeout} for a change to the object and returns what happened since
+         * this handle last polled. Returns at once when something already has; after revocation
+         * it always returns at once with hang-up and error. An interrupt ends the wait early; the
+         * interrupt status is kept.
+         *
+         * @param timeout how long to wait; zero only checks
+         * @throws IllegalArgumentException if {@code timeout} is negative
+         * @throws IllegalStateException    if this handle was closed by its owner
+         */
+        public Events poll(Duration timeout) {
+            Objects.requireNonNull(timeout, "timeout");
+            if (timeout.isNegative()) {
+                throw new IllegalArgumentException("timeout must not be negative: " + timeout);
+            }
+            if (state != H_OPEN && !releasedByRevoke && !owner.isRevoked()) {
+                throw new IllegalStateException("poll() on a closed handle of " + owner.name);
+            }
+            long since = seen;
+            if (!owner.isRevoked() && owner.events.count() <= since && !timeout.isZero()) {
+                long deadline = System.nanoTime() + saturatedNanos(timeout);
+                owner.events.await(since, owner::isRevoked, deadline);
+            }
+            long changes = advanceSeen(owner.events.count());
+            boolean hangUp = owner.isRevoked();
+            return new Events(changes, hangUp, hangUp);
+        }
+
+        @Override
+        public String toString() {
+            String s = switch (state) {
+                case H_OPEN -> "open";
+                case H_RELEASING -> "releasing";
+                default -> releasedByRevoke ? "released by revoke" : "closed";
+            };
+            return "Revocable.Handle[" + owner.name + ", " + s + "]";
+        }
+
+        private long advanceSeen(long now) {
+            while (true) {
+                long before = seen;
+                if (now <= before) {
+                    return 0;
+                }
+                if (SEEN.compareAndSet(this, before, now)) {
+                    return now - before;
+                }
+            }
+        }
+
+        private static long saturatedNanos(Duration timeout) {
+            try {
+                return Math.min(timeout.toNanos(), Long.MAX_VALUE / 4);
+            } catch (ArithmeticException tooLong) {
+                return Long.MAX_VALUE / 4;
+            }
+        }
+
+        boolean beginRelease(Thread me) {
+            if (HANDLE_STATE.compareAndSet(this, H_OPEN, H_RELEASING)) {
+                releaser = me;
+                return true;
+            }
+            return false;
+        }
+
+        void runRelease(boolean byRevoke, List<Throwable> failures) {
+            try {
+                release.run();
+            } catch (Throwable t) {
+                failures.add(t);
+            } finally {
+                releasedByRevoke = byRevoke;
+                synchronized (this) {
+                    state = H_RELEASED;
+                    releaser = null;
+                    notifyAll();
+                }
+            }
+        }
+
+        void awaitReleasedUnlessOwnRelease(Thread me) {
+            if (state == H_RELEASED || releaser == me) {
+                return;
+            }
+            boolean interrupted = false;
+            synchronized (this) {
+                while (state != H_RELEASED) {
+                    try {
+                        wait();
+                    } catch (InterruptedException e) {
+                        interrupted = true;
+                    }
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        private static final VarHandle HANDLE_STATE;
+        private static final VarHandle SEEN;
+
+        static {
+            try {
+                MethodHandles.Lookup lookup = MethodHandles.lookup();
+                HANDLE_STATE = lookup.findVarHandle(Handle.class, "state", int.class);
+                SEEN = lookup.findVarHandle(Handle.class, "seen", long.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+    }
+
+    private static final VarHandle STATE;
+
+    static {
+        try {
+            STATE = MethodHandles.lookup().findVarHandle(Revocable.class, "state", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+}

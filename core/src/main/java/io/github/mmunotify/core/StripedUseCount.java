@@ -1,0 +1,143 @@
+package io.github.mmunotify.core;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
+/**
+ * A count of methods in flight that different threads can change without writing one shared word:
+ * the start_using/stop_using counter behind {@link Revocable}.
+ *
+ * <h2>Algorithm</h2>
+ * The count is spread over a power-of-two array of padded {@link UseCell}s, created lazily. A
+ * thread hashes its id to one cell. A cell is <em>owned</em> by the first thread that uses it, and
+ * only its owner counts itself in and out there, so the fast path is: read the cell, compare its
+ * owner with the current thread, one atomic add. A thread whose cell is owned by another live
+ * thread counts itself in the shared overflow cell instead and records the entry in its
+ * {@link OverflowEntries}. A cell whose owner has terminated with a zero count may be claimed by
+ * the next thread that hashes to it, so short-lived threads do not use up the cells.
+ *
+ * <h2>Invariants</h2>
+ * <ul>
+ *   <li>At any moment all of one thread's entries into this count sit in one place: its own cell if
+ *       it owns the cell at its index, else the overflow cell. A thread claims a cell only while it
+ *       has no overflow entry here, and never loses a cell while it is alive.</li>
+ *   <li>A cell's count is only written by its owner, so the owner can check "am I inside?" and
+ *       "is this exit balanced?" with plain reads, and no misuse can drive the sum below the true
+ *       number of threads inside.</li>
+ *   <li>{@link #sum()} ignores cells whose owner has terminated: a dead thread runs no method, so
+ *       an entry it never exited cannot hold a revoker forever.</li>
+ * </ul>
+ * Every change is a full-fence atomic add, so a caller that changes the count and then reads a
+ * volatile flag, against a writer that sets the flag and then reads {@link #sum()}, is a Dekker
+ * pair: at least one of them sees the other. {@link Revocable} relies on exactly that.
+ */
+final class StripedUseCount {
+
+    private static final long GOLDEN_GAMMA = 0x9E3779B97F4A7C15L;
+    private static final int MAX_CELLS = 64;
+    private static final VarHandle CELLS = MethodHandles.arrayElementVarHandle(UseCell[].class);
+
+    private final UseCell[] cells;
+    private final int shift;
+    private final UseCell overflow = new UseCell(null);
+
+    StripedUseCount() {
+        int wanted = Math.min(MAX_CELLS, Math.max(2, Runtime.getRuntime().availableProcessors() * 2));
+        int n = Integer.highestOneBit(wanted - 1) << 1;
+        this.cells = new UseCell[n];
+        this.shift = Long.SIZE - Integer.numberOfTrailingZeros(n);
+    }
+
+    /** Counts {@code thread} (the current thread) in. */
+    void enter(Thread thread) {
+        UseCell cell = cells[index(thread)];
+        if (cell != null && cell.owner == thread) {
+            cell.getAndAdd(1);
+        } else {
+            enterSlow(thread);
+        }
+    }
+
+    /**
+     * Counts {@code thread} (the current thread) out.
+     *
+     * @throws IllegalStateException if the thread is not counted in, and then changes nothing
+     */
+    void exit(Thread thread) {
+        UseCell cell = cells[index(thread)];
+        if (cell != null && cell.owner == thread && cell.count() > 0) {
+            cell.getAndAdd(-1);
+        } else {
+            exitSlow(thread);
+        }
+    }
+
+    /** Whether {@code thread} (the current thread) is counted in. */
+    boolean isInside(Thread thread) {
+        UseCell cell = cells[index(thread)];
+        if (cell != null && cell.owner() == thread && cell.count() > 0) {
+            return true;
+        }
+        return OverflowEntries.current().depth(this) > 0;
+    }
+
+    /** The number of entries not yet exited by live threads; exact when no thread is changing it. */
+    long sum() {
+        long total = overflow.count();
+        for (int i = 0; i < cells.length; i++) {
+            UseCell cell = (UseCell) CELLS.getVolatile(cells, i);
+            if (cell != null) {
+                Thread owner = cell.owner();
+                if (owner == null || owner.isAlive()) {
+                    total += cell.count();
+                }
+            }
+        }
+        return total;
+    }
+
+    private int index(Thread thread) {
+        return (int) ((thread.threadId() * GOLDEN_GAMMA) >>> shift);
+    }
+
+    private void enterSlow(Thread thread) {
+        OverflowEntries mine = OverflowEntries.current();
+        if (mine.depth(this) == 0 && tryClaimCell(thread)) {
+            return;
+        }
+        mine.increment(this);
+        overflow.getAndAdd(1);
+    }
+
+    /** Makes {@code thread} the owner of its cell and counts it in there, if the cell is free. */
+    private boolean tryClaimCell(Thread thread) {
+        int i = index(thread);
+        UseCell cell = (UseCell) CELLS.getVolatile(cells, i);
+        if (cell == null) {
+            UseCell fresh = new UseCell(thread);
+            fresh.getAndAdd(1);
+            if (CELLS.compareAndSet(cells, i, null, fresh)) {
+                return true;
+            }
+            cell = (UseCell) CELLS.getVolatile(cells, i);
+        }
+        Thread owner = cell.owner();
+        if (owner == thread) {
+            cell.getAndAdd(1);
+            return true;
+        }
+        if (owner != null && !owner.isAlive() && cell.count() == 0 && cell.claim(owner, thread)) {
+            cell.getAndAdd(1);
+            return true;
+        }
+        return false;
+    }
+
+    private void exitSlow(Thread thread) {
+        if (!OverflowEntries.current().decrement(this)) {
+            throw new IllegalStateException("exit() without a matching successful tryEnter() on "
+                    + thread);
+        }
+        overflow.getAndAdd(-1);
+    }
+}

@@ -1,0 +1,74 @@
+package io.github.mmunotify.core;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
+/**
+ * One stripe of a {@link StripedUseCount}: a count of methods in flight and the thread that owns
+ * the stripe, padded on both sides to a cache line pair so that two cells never share a line and
+ * the owner's increments do not slow down anyone else.
+ *
+ * <p>Only the owner thread changes {@code count} (the revoker reads it, and may clear a count left
+ * behind by a dead owner); the owner changes only from null or from a thread that has terminated,
+ * by CAS. Package-private: the layout trick is an implementation detail.
+ */
+final class UseCell extends UseCellFields {
+
+    long p10, p11, p12, p13, p14, p15, p16, p17, p18, p19, p1a, p1b, p1c, p1d, p1e, p1f;
+
+    UseCell(Thread owner) {
+        this.owner = owner;
+    }
+
+    /** Adds {@code delta} with a full fence; returns the count before. */
+    long getAndAdd(long delta) {
+        return (long) COUNT.getAndAdd(this, delta);
+    }
+
+    long count() {
+        return count;
+    }
+
+    Thread owner() {
+        return owner;
+    }
+
+    /** Takes over a cell whose previous owner has terminated, or that the owner left. */
+    boolean claim(Thread expected, Thread newOwner) {
+        return OWNER.compareAndSet(this, expected, newOwner);
+    }
+
+    /** Clears the count a terminated owner left behind; returns the amount cleared. */
+    long clearAbandoned() {
+        long c;
+        do {
+            c = count;
+        } while (c != 0 && !COUNT.compareAndSet(this, c, 0L));
+        return c;
+    }
+
+    private static final VarHandle COUNT;
+    private static final VarHandle OWNER;
+
+    static {
+        try {
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            COUNT = lookup.findVarHandle(UseCellFields.class, "count", long.class);
+            OWNER = lookup.findVarHandle(UseCellFields.class, "owner", Thread.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+}
+
+/** Padding before the hot fields (HotSpot lays out superclass fields first). */
+abstract class UseCellPadding {
+    long p00, p01, p02, p03, p04, p05, p06, p07, p08, p09, p0a, p0b, p0c, p0d, p0e, p0f;
+}
+
+/** The hot fields of a {@link UseCell}. */
+abstract class UseCellFields extends UseCellPadding {
+    volatile long count;
+    /** Read plainly on the fast path: only its own thread ever sets it to itself. */
+    Thread owner;
+}

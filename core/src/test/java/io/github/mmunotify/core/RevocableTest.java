@@ -1,0 +1,374 @@
+package io.github.mmunotify.core;
+
+import static java.util.concurrent.TimeUnit.SECONDS;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** Single-object behaviour of {@link Revocable}: entering, handles, revoke, misuse. */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class RevocableTest {
+
+    @Test
+    void createRejectsBadArguments() {
+        assertThrows(NullPointerException.class, () -> Revocable.create(null));
+        assertThrows(IllegalArgumentException.class, () -> Revocable.create("  "));
+        assertThrows(NullPointerException.class, () -> Revocable.create("dev", null));
+    }
+
+    @Test
+    void tryEnterSucceedsAndNestsUntilRevoked() {
+        Revocable r = Revocable.create("dev");
+        assertTrue(r.tryEnter());
+        assertTrue(r.tryEnter());
+        assertTrue(r.isInsideOnCurrentThread());
+        assertEquals(2, r.usersInFlight());
+        r.exit();
+        r.exit();
+        assertFalse(r.isInsideOnCurrentThread());
+        assertEquals(0, r.usersInFlight());
+        r.revoke();
+        assertFalse(r.tryEnter());
+        assertTrue(r.isRevoked());
+        assertTrue(r.isRevocationComplete());
+    }
+
+    @Test
+    void exitWithoutEnterThrowsAndChangesNothing() {
+        Revocable r = Revocable.create("dev");
+        assertThrows(IllegalStateException.class, r::exit);
+        assertTrue(r.tryEnter());
+        r.exit();
+        IllegalStateException e = assertThrows(IllegalStateException.class, r::exit);
+        assertTrue(e.getMessage().contains("exit()"), e.getMessage());
+        assertEquals(0, r.usersInFlight());
+        r.revoke(); // would hang if the count had gone wrong
+    }
+
+    @Test
+    void exitOnAnotherThreadThanEnterIsRefused() throws Exception {
+        Revocable r = Revocable.create("dev");
+        assertTrue(r.tryEnter());
+        CompletableFuture<Throwable> other = new CompletableFuture<>();
+        Thread.ofPlatform().start(() -> {
+            try {
+                r.exit();
+                other.complete(null);
+            } catch (Throwable t) {
+                other.complete(t);
+            }
+        });
+        assertTrue(other.get(30, SECONDS) instanceof IllegalStateException);
+        assertEquals(1, r.usersInFlight());
+        r.exit();
+    }
+
+    @Test
+    void closeRunsReleaseExactlyOnce() {
+        Revocable r = Revocable.create("dev");
+        AtomicInteger released = new AtomicInteger();
+        Revocable.Handle h = r.open(released::incrementAndGet);
+        assertTrue(h.isOpen());
+        assertEquals(1, r.openHandles());
+        h.close();
+        h.close();
+        assertEquals(1, released.get());
+        assertFalse(h.isOpen());
+        assertEquals(0, r.openHandles());
+        r.revoke();
+        assertEquals(1, released.get());
+    }
+
+    @Test
+    void revokeReleasesEveryOpenHandleOnceAndRefusesOpen() {
+        Revocable r = Revocable.create("dev");
+        AtomicInteger a = new AtomicInteger();
+        AtomicInteger b = new AtomicInteger();
+        AtomicInteger c = new AtomicInteger();
+        r.open(a::incrementAndGet);
+        Revocable.Handle hb = r.open(b::incrementAndGet);
+        Revocable.Handle hc = r.open(c::incrementAndGet);
+        hc.close();
+        r.revoke();
+        r.revoke();
+        assertEquals(1, a.get());
+        assertEquals(1, b.get());
+        assertEquals(1, c.get());
+        hb.close();
+        assertEquals(1, b.get());
+        RevokedException e = assertThrows(RevokedException.class, () -> r.open(() -> { }));
+        assertEquals("dev", e.objectName());
+        assertTrue(e.getMessage().contains("dev"), e.getMessage());
+        assertEquals(0, r.openHandles());
+    }
+
+    @Test
+    void releaseThatThrowsIsReportedAfterEveryOtherReleaseRan() {
+        Revocable r = Revocable.create("dev");
+        AtomicInteger others = new AtomicInteger();
+        r.open(others::incrementAndGet);
+        r.open(() -> {
+            throw new IllegalArgumentException("release failed");
+        });
+        r.open(others::incrementAndGet);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, r::revoke);
+        assertEquals("release failed", e.getMessage());
+        assertEquals(2, others.get());
+        assertTrue(r.isRevocationComplete());
+        r.revoke(); // a second call neither reruns nor rethrows
+    }
+
+    @Test
+    void revokeWaitsForMethodsInFlight() throws Exception {
+        Revocable r = Revocable.create("dev");
+        AtomicInteger released = new AtomicInteger();
+        r.open(released::incrementAndGet);
+        CountDownLatch entered = new CountDownLatch(1);
+        CountDownLatch leave = new CountDownLatch(1);
+        Thread user = Thread.ofPlatform().start(() -> {
+            assertTrue(r.tryEnter());
+            entered.countDown();
+            try {
+                leave.await(30, SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                r.exit();
+            }
+        });
+        assertTrue(entered.await(30, SECONDS));
+        CompletableFuture<Void> revoking = CompletableFuture.runAsync(r::revoke, Thread::startVirtualThread);
+        awaitCondition(r::isRevoked);
+        assertFalse(r.tryEnter());
+        assertThrows(TimeoutException.class, () -> revoking.get(200, TimeUnit.MILLISECONDS));
+        assertEquals(0, released.get(), "release ran while a method was in flight");
+        assertTrue(r.toString().contains("revoking"), r.toString());
+        assertTrue(r.toString().contains("usersInFlight=1"), r.toString());
+        leave.countDown();
+        revoking.get(30, SECONDS);
+        user.join(30_000);
+        assertEquals(1, released.get());
+        assertTrue(r.toString().contains("revoked"), r.toString());
+    }
+
+    @Test
+    void kickWakesABlockedMethod() throws Exception {
+        CountDownLatch kicked = new CountDownLatch(1);
+        Revocable r = Revocable.create("tty", kicked::countDown);
+        CountDownLatch entered = new CountDownLatch(1);
+        AtomicReference<String> outcome = new AtomicReference<>();
+        Thread reader = Thread.ofPlatform().start(() -> {
+            if (!r.tryEnter()) {
+                outcome.set("refused");
+                return;
+            }
+            try {
+                entered.countDown();
+                // A read that waits for data indefinitely; only the kick ends it.
+                outcome.set(kicked.await(60, SECONDS) ? "woken by kick" : "timed out");
+            } catch (InterruptedException e) {
+                outcome.set("interrupted");
+            } finally {
+                r.exit();
+            }
+        });
+        assertTrue(entered.await(30, SECONDS));
+        r.revoke();
+        reader.join(30_000);
+        assertEquals("woken by kick", outcome.get());
+    }
+
+    @Test
+    void kickRunsOnceEvenWithConcurrentRevokes() throws Exception {
+        AtomicInteger kicks = new AtomicInteger();
+        Revocable r = Revocable.create("dev", kicks::incrementAndGet);
+        List<Thread> revokers = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            revokers.add(Thread.ofPlatform().start(r::revoke));
+        }
+        for (Thread t : revokers) {
+            t.join(30_000);
+        }
+        assertEquals(1, kicks.get());
+    }
+
+    @Test
+    void revokeFromInsideThrowsAndChangesNothing() {
+        Revocable r = Revocable.create("dev");
+        assertTrue(r.tryEnter());
+        IllegalStateException e = assertThrows(IllegalStateException.class, r::revoke);
+        assertTrue(e.getMessage().contains("revokeAsync"), e.getMessage());
+        assertFalse(r.isRevoked());
+        assertTrue(r.tryEnter());
+        r.exit();
+        r.exit();
+        r.revoke();
+    }
+
+    @Test
+    void revokeAsyncFromInsideCompletesAfterExit() throws Exception {
+        Revocable r = Revocable.create("dev");
+        AtomicInteger released = new AtomicInteger();
+        r.open(released::incrementAndGet);
+        assertTrue(r.tryEnter());
+        CompletableFuture<Void> f = r.revokeAsync();
+        assertTrue(r.isRevoked());
+        assertFalse(r.tryEnter());
+        assertThrows(RevokedException.class, () -> r.open(() -> { }));
+        assertThrows(TimeoutException.class, () -> f.get(100, TimeUnit.MILLISECONDS));
+        assertEquals(0, released.get());
+        r.exit();
+        f.get(30, SECONDS);
+        assertEquals(1, released.get());
+        assertTrue(r.isRevocationComplete());
+        r.revokeAsync().get(30, SECONDS);
+    }
+
+    @Test
+    void revokeFromInsideKickOrReleaseThrowsInsteadOfDeadlocking() {
+        AtomicReference<Revocable> self = new AtomicReference<>();
+        AtomicReference<Throwable> fromKick = new AtomicReference<>();
+        Revocable r = Revocable.create("dev", () -> {
+            try {
+                self.get().revoke();
+            } catch (Throwable t) {
+                fromKick.set(t);
+            }
+        });
+        self.set(r);
+        AtomicReference<Throwable> fromRelease = new AtomicReference<>();
+        r.open(() -> {
+            try {
+                r.revoke();
+            } catch (Throwable t) {
+                fromRelease.set(t);
+            }
+        });
+        r.revoke();
+        assertTrue(fromKick.get() instanceof IllegalStateException, String.valueOf(fromKick.get()));
+        assertTrue(fromRelease.get() instanceof IllegalStateException, String.valueOf(fromRelease.get()));
+        assertTrue(r.isRevocationComplete());
+    }
+
+    @Test
+    void closeFromInsideItsOwnReleaseReturns() {
+        Revocable r = Revocable.create("dev");
+        AtomicReference<Revocable.Handle> self = new AtomicReference<>();
+        AtomicInteger released = new AtomicInteger();
+        self.set(r.open(() -> {
+            released.incrementAndGet();
+            self.get().close();
+        }));
+        r.revoke();
+        assertEquals(1, released.get());
+    }
+
+    @Test
+    void revokeFromTheReleaseOfAClosingHandleCompletes() {
+        Revocable r = Revocable.create("dev");
+        AtomicInteger otherReleased = new AtomicInteger();
+        r.open(otherReleased::incrementAndGet);
+        Revocable.Handle h = r.open(r::revoke);
+        h.close();
+        assertTrue(r.isRevocationComplete());
+        assertEquals(1, otherReleased.get());
+    }
+
+    @Test
+    void concurrentRevokesReturnOnlyAfterTheFirstCompletes() throws Exception {
+        Revocable r = Revocable.create("dev");
+        AtomicInteger released = new AtomicInteger();
+        r.open(released::incrementAndGet);
+        CountDownLatch entered = new CountDownLatch(1);
+        CountDownLatch leave = new CountDownLatch(1);
+        Thread user = Thread.ofPlatform().start(() -> {
+            assertTrue(r.tryEnter());
+            entered.countDown();
+            try {
+                leave.await(30, SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                r.exit();
+            }
+        });
+        assertTrue(entered.await(30, SECONDS));
+        List<CompletableFuture<Integer>> revokers = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            revokers.add(CompletableFuture.supplyAsync(() -> {
+                r.revoke();
+                return released.get();
+            }, Thread::startVirtualThread));
+        }
+        awaitCondition(r::isRevoked);
+        for (CompletableFuture<Integer> f : revokers) {
+            assertFalse(f.isDone());
+        }
+        leave.countDown();
+        for (CompletableFuture<Integer> f : revokers) {
+            assertEquals(1, f.get(30, SECONDS), "a revoke returned before the release ran");
+        }
+        user.join(30_000);
+    }
+
+    @Test
+    void revokeIgnoresAnEntryLeftByATerminatedThread() throws Exception {
+        Revocable r = Revocable.create("dev");
+        Thread careless = Thread.ofPlatform().start(() -> assertTrue(r.tryEnter()));
+        careless.join(30_000);
+        assertFalse(careless.isAlive());
+        CompletableFuture.runAsync(r::revoke, Thread::startVirtualThread).get(30, SECONDS);
+        assertTrue(r.isRevocationComplete());
+    }
+
+    @Test
+    void revokeKeepsTheInterruptStatus() throws Exception {
+        Revocable r = Revocable.create("dev");
+        r.open(() -> { });
+        Thread.currentThread().interrupt();
+        try {
+            r.revoke();
+            assertTrue(Thread.currentThread().isInterrupted());
+        } finally {
+            Thread.interrupted();
+        }
+    }
+
+    @Test
+    void toStringNamesStateUsersAndHandles() {
+        Revocable r = Revocable.create("gpu0");
+        Revocable.Handle h = r.open(() -> { });
+        assertTrue(r.tryEnter());
+        String s = r.toString();
+        assertTrue(s.contains("gpu0") && s.contains("open") && s.contains("usersInFlight=1")
+                && s.contains("openHandles=1"), s);
+        r.exit();
+        assertTrue(h.toString().contains("gpu0") && h.toString().contains("open"), h.toString());
+        r.revoke();
+        assertTrue(h.toString().contains("released by revoke"), h.toString());
+        assertSame(r, h.revocable());
+    }
+
+    static void awaitCondition(java.util.function.BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + SECONDS.toNanos(30);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("condition not reached within 30 s");
+            }
+            Thread.sleep(1); // polling a condition with a deadline, not standing in for ordering
+        }
+    }
+}
