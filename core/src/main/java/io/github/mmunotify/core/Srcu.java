@@ -1,0 +1,459 @@
+package io.github.mmunotify.core;
+
+import java.lang.invoke.VarHandle;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+
+/**
+ * A sleepable read-copy-update domain (the kernel's SRCU): readers enter and leave read sections
+ * almost for free, and an updater learns when every reader that could still see an object it
+ * unpublished has left, so that it can free the object.
+ *
+ * <pre>{@code
+ * try (Srcu srcu = Srcu.create("config")) {
+ *     int token = srcu.readLock();            // reader
+ *     try {
+ *         use(current);                       // may block, may run on a virtual thread
+ *     } finally {
+ *         srcu.readUnlock(token);
+ *     }
+ *
+ *     Config old = current;                   // updater
+ *     current = replacement;
+ *     srcu.synchronize();                     // or: srcu.callSrcu(old::free)
+ *     old.free();
+ * }
+ * }</pre>
+ *
+ * <h2>Guarantees</h2>
+ * <ul>
+ * <li>{@link #synchronize()} returns only after every read section of this domain that began
+ *     before the call has ended. Sections that begin later are not waited for.</li>
+ * <li>{@link #callSrcu(Runnable)} never blocks; the callback runs after such a grace period, on the
+ *     domain's own daemon thread, in the order callbacks were queued. Callbacks queued together
+ *     share one grace period, and so do concurrent {@code synchronize()} calls and polled requests.</li>
+ * <li>{@link #barrier()} returns only after every callback queued before the call has run.</li>
+ * <li>Read sections nest, may block, and may run on virtual threads. Entering one writes only the
+ *     calling thread's own padded counters, allocates nothing (after the thread's first section in
+ *     the domain), and takes no lock.</li>
+ * </ul>
+ *
+ * <h2>Misuse</h2>
+ * A read section must be left on the thread that entered it, with the token that entering it
+ * returned; leaving with a token that is not outstanding on the calling thread throws
+ * {@link IllegalArgumentException} and changes nothing. {@code synchronize()}, {@code barrier()}
+ * and {@code close()} from inside a read section of the same domain, and {@code barrier()} and
+ * {@code close()} from one of its callbacks, would wait for themselves, so they throw
+ * {@link IllegalStateException} instead. A read section that holds up a grace period for longer
+ * than the stall threshold is reported once, with its thread's name and stack, to the stall
+ * handler. A callback that throws is counted and handed to the callback error handler; the
+ * callbacks after it still run.
+ *
+ * <h2>How it works</h2>
+ * Each thread that reads gets, on its first read section, a {@link SrcuReader}: two pairs of
+ * lock/unlock counters on a cache line of their own, registered with the domain and found again
+ * through a {@link ThreadLocal}. Entering counts the section on the domain's current index and
+ * fences; leaving counts it as left with a release store. A grace period ({@link SrcuGracePeriods})
+ * flips the index so new readers count elsewhere, then waits until the lock and unlock sums of the
+ * old index match across all readers. Tokens carry the index the section was counted on, plus a
+ * per-domain tag so that a token of another domain is rejected.
+ *
+ * <p>Thread-safe. Close the domain when done: it owns a daemon thread once callbacks or polled
+ * grace periods have been used.
+ */
+public final class Srcu implements AutoCloseable {
+
+    /** The stall threshold when the builder is not given one. */
+    public static final Duration DEFAULT_STALL_THRESHOLD = Duration.ofSeconds(10);
+
+    private static final System.Logger LOG = System.getLogger(Srcu.class.getName());
+    private static final AtomicInteger DOMAINS = new AtomicInteger();
+    private static final int OPEN = 0;
+    private static final int CLOSING = 1;
+    private static final int CLOSED = 2;
+
+    private final String name;
+    /** Even, per domain: a token is {@code tokenTag | index}. */
+    private final int tokenTag;
+    private final ThreadLocal<SrcuReader> readers = new ThreadLocal<>();
+    private final SrcuReaderRegistry registry = new SrcuReaderRegistry();
+    private final SrcuStallDetector stalls;
+    private final SrcuGracePeriods gracePeriods;
+    private final SrcuCallbacks callbacks;
+    private final Object closeLock = new Object();
+    private volatile int state = OPEN;
+
+    private Srcu(Builder builder) {
+        this.name = builder.name;
+        this.tokenTag = (DOMAINS.incrementAndGet() * 0x9E3779B9) << 1;
+        this.stalls = new SrcuStallDetector(name, builder.stallThreshold, builder.stallHandler, registry);
+        this.gracePeriods = new SrcuGracePeriods(registry, stalls);
+        this.callbacks = new SrcuCallbacks("srcu-" + name + "-callbacks", gracePeriods, builder.callbackErrorHandler);
+    }
+
+    /**
+     * Creates a domain with the default stall threshold and handlers (stalls and callback failures
+     * are logged through {@link System.Logger}).
+     *
+     * @param name what the domain is called in thread names, messages and reports
+     * @throws NullPointerException if {@code name} is null
+     * @throws IllegalArgumentException if {@code name} is blank
+     */
+    public static Srcu create(String name) {
+        return builder(name).build();
+    }
+
+    /** Starts configuring a domain called {@code name}; see {@link #create(String)}. */
+    public static Builder builder(String name) {
+        return new Builder(name);
+    }
+
+    /** The domain's name. */
+    public String name() {
+        return name;
+    }
+
+    /**
+     * Enters a read section. Sections nest; each must be left with {@link #readUnlock(int)} on this
+     * thread, with the token returned here. Never blocks, allocates nothing after this thread's
+     * first section in the domain.
+     *
+     * @return the token to leave the section with
+     * @throws IllegalStateException if the domain is closed (or being closed)
+     */
+    public int readLock() {
+        SrcuReader reader = readers.get();
+        if (reader == null) {
+            reader = register();
+        }
+        int index = gracePeriods.currentIndex();
+        reader.lock(index);
+        // Pairs with the grace period's fences: either it sees this count, or this section sees
+        // everything published before the grace period began.
+        VarHandle.fullFence();
+        if (state != OPEN) {
+            reader.unlock(index);
+            throw closed("readLock()");
+        }
+        return tokenTag | index;
+    }
+
+    /**
+     * Leaves the read section entered with {@code token}.
+     *
+     * @throws IllegalArgumentException if {@code token} is not from this domain or no section
+     *         entered with it is outstanding on the calling thread; nothing changes then
+     */
+    public void readUnlock(int token) {
+        int index = token & 1;
+        SrcuReader reader = readers.get();
+        if ((token & ~1) != tokenTag || reader == null || !reader.holds(index)) {
+            throw notOutstanding(token);
+        }
+        reader.unlock(index);
+    }
+
+    /** Whether the calling thread is inside a read section of this domain. */
+    public boolean isReaderOnCurrentThread() {
+        SrcuReader reader = readers.get();
+        return reader != null && reader.holdsAny();
+    }
+
+    /** Whether the calling thread is this domain's callback thread (i.e. runs one of its callbacks). */
+    public boolean isCallbackThread() {
+        return callbacks.isCallbackThread();
+    }
+
+    /**
+     * Waits for a grace period: returns only after every read section of this domain that began
+     * before the call has ended. Concurrent callers share grace periods. Interrupts do not end the
+     * wait; the thread's interrupt status is kept.
+     *
+     * @throws IllegalStateException if called inside a read section of this domain (it would wait
+     *         for itself), or the domain is closed
+     */
+    public void synchronize() {
+        requireOpen("synchronize()");
+        requireNotReading("synchronize()");
+        requireNotDriving("synchronize()");
+        gracePeriods.awaitDone(gracePeriods.cookie());
+    }
+
+    /**
+     * Starts a polled grace period: returns a cookie that {@link #pollState(long)} reports done once
+     * every read section that began before this call has ended. The domain's thread drives the
+     * grace period; this never blocks.
+     *
+     * @throws IllegalStateException if the domain is closed
+     */
+    public long startPoll() {
+        requireOpen("startPoll()");
+        long cookie = gracePeriods.requestCookie();
+        callbacks.wake();
+        return cookie;
+    }
+
+    /**
+     * Whether the grace period of {@code cookie} has completed.
+     *
+     * @throws IllegalArgumentException if {@code cookie} was never returned by {@link #startPoll()}
+     *         of this domain
+     * @throws IllegalStateException if the domain is closed
+     */
+    public boolean pollState(long cookie) {
+        requireOpen("pollState()");
+        if ((cookie & 1) != 0 || cookie <= 0 || cookie - gracePeriods.highestRequested() > 0) {
+            throw new IllegalArgumentException("cookie " + cookie + " was not returned by startPoll() of srcu '"
+                    + name + "'");
+        }
+        return gracePeriods.isDone(cookie);
+    }
+
+    /**
+     * Queues {@code callback} to run after a grace period, on this domain's callback thread. Never
+     * blocks. If the callback throws, the throwable is counted and passed to the callback error
+     * handler, and later callbacks still run.
+     *
+     * @throws NullPointerException if {@code callback} is null
+     * @throws IllegalStateException if the domain is closed or closing
+     */
+    public void callSrcu(Runnable callback) {
+        Objects.requireNonNull(callback, "callback");
+        requireOpen("callSrcu()");
+        callbacks.submit(callback, () -> closed("callSrcu()"));
+    }
+
+    /**
+     * Returns only after every callback queued (by any thread) before this call has run.
+     *
+     * @throws IllegalStateException if called inside a read section of this domain or from one of
+     *         its callbacks (either would wait for itself), or the domain is closed
+     */
+    public void barrier() {
+        requireOpen("barrier()");
+        requireNotReading("barrier()");
+        requireNotCallback("barrier()");
+        requireNotDriving("barrier()");
+        callbacks.awaitFinished(callbacks.admittedCount());
+    }
+
+    /** A snapshot of the domain's counters. */
+    public Stats stats() {
+        return new Stats(gracePeriods.completed(), callbacks.admittedCount(), callbacks.finishedCount(),
+                callbacks.failedCount(), registry.activeReaders(), stalls.reported());
+    }
+
+    /**
+     * Waits for every pending callback to run, then closes the domain: every later use throws
+     * {@link IllegalStateException}. Closing a closed domain does nothing.
+     *
+     * <p>If a thread is inside a read section, throws {@link IllegalStateException} naming it and
+     * leaves the domain open and usable (callbacks queued meanwhile still run). Callbacks may still
+     * use the domain while close waits for them; a {@code callSrcu} that races a close may be
+     * refused.
+     *
+     * @throws IllegalStateException if a reader is inside, or if called inside a read section or a
+     *         callback of this domain (it would wait for itself)
+     */
+    @Override
+    public void close() {
+        if (state == CLOSED) {
+            return;
+        }
+        requireNotReading("close()");
+        requireNotCallback("close()");
+        requireNotDriving("close()");
+        synchronized (closeLock) {
+            if (state == CLOSED) {
+                return;
+            }
+            requireNoReaders();
+            callbacks.awaitFinished(callbacks.refuse());
+            state = CLOSING;
+            VarHandle.fullFence(); // pairs with readLock's fence: it sees CLOSING or we see its count
+            try {
+                requireNoReaders();
+            } catch (IllegalStateException readerGotIn) {
+                state = OPEN;
+                callbacks.accept();
+                throw readerGotIn;
+            }
+            state = CLOSED;
+            callbacks.stop();
+        }
+    }
+
+    @Override
+    public String toString() {
+        String status = switch (state) {
+            case OPEN -> "open";
+            case CLOSING -> "closing";
+            default -> "closed";
+        };
+        return "Srcu[" + name + ", " + status + ", " + gracePeriods + ", " + callbacks
+                + ", readers active=" + registry.activeReaders() + "]";
+    }
+
+    private SrcuReader register() {
+        if (state != OPEN) {
+            throw closed("readLock()");
+        }
+        SrcuReader reader = new SrcuReader(Thread.currentThread());
+        registry.add(reader);
+        readers.set(reader);
+        return reader;
+    }
+
+    private void requireOpen(String operation) {
+        if (state != OPEN) {
+            throw closed(operation);
+        }
+    }
+
+    private void requireNotReading(String operation) {
+        if (isReaderOnCurrentThread()) {
+            throw new IllegalStateException(operation + " called inside a read section of srcu '" + name
+                    + "' on the same thread: it would wait for that section, i.e. for itself");
+        }
+    }
+
+    private void requireNotDriving(String operation) {
+        if (gracePeriods.isDrivenByCurrentThread()) {
+            throw new IllegalStateException(operation + " called from the stall handler of srcu '" + name
+                    + "': the grace period it runs in is waiting for the handler to return");
+        }
+    }
+
+    private void requireNotCallback(String operation) {
+        if (isCallbackThread()) {
+            throw new IllegalStateException(operation + " called from a callback of srcu '" + name
+                    + "': it would wait for the callback thread, which is busy running the caller");
+        }
+    }
+
+    private void requireNoReaders() {
+        List<String> inside = new ArrayList<>();
+        registry.forEach(reader -> {
+            if (reader.appearsActive()) {
+                inside.add(reader.owner.getName() + (reader.owner.isAlive() ? "" : " (terminated)"));
+            }
+        });
+        if (!inside.isEmpty()) {
+            throw new IllegalStateException("cannot close srcu '" + name + "': thread(s) " + inside
+                    + " still inside a read section; the domain stays open");
+        }
+    }
+
+    private IllegalStateException closed(String operation) {
+        return new IllegalStateException(operation + " on srcu '" + name + "', which is "
+                + (state == CLOSING ? "closing" : "closed"));
+    }
+
+    private IllegalArgumentException notOutstanding(int token) {
+        String why = (token & ~1) != tokenTag
+                ? "it was not returned by readLock() of this domain"
+                : "no read section entered with it is outstanding on thread '" + Thread.currentThread().getName()
+                        + "' (already unlocked, or locked on another thread)";
+        return new IllegalArgumentException("readUnlock(" + token + ") on srcu '" + name + "': " + why);
+    }
+
+    /**
+     * Counters of one domain, read at one moment (each exact, together only roughly consistent).
+     *
+     * @param gracePeriodsCompleted grace periods that have ended
+     * @param callbacksQueued callbacks accepted by {@code callSrcu}
+     * @param callbacksRun callbacks that have run, whether they returned or threw
+     * @param callbacksFailed callbacks that threw
+     * @param readersActive threads inside a read section
+     * @param stallsReported read sections reported as stalls
+     */
+    public record Stats(long gracePeriodsCompleted, long callbacksQueued, long callbacksRun, long callbacksFailed,
+                        int readersActive, long stallsReported) {
+
+        /** Callbacks queued that have not run yet. */
+        public long callbacksPending() {
+            return callbacksQueued - callbacksRun;
+        }
+    }
+
+    /**
+     * A read section that held up a grace period for longer than the stall threshold.
+     *
+     * @param domain the domain's name
+     * @param threadName the name of the thread inside the section
+     * @param threadId its id
+     * @param threadAlive false if the thread terminated without leaving the section (a leak that
+     *        blocks grace periods forever)
+     * @param heldAtLeast how long the section had held up the grace period when reported
+     * @param stack the thread's stack when reported
+     */
+    public record Stall(String domain, String threadName, long threadId, boolean threadAlive, Duration heldAtLeast,
+                        List<StackTraceElement> stack) {
+
+        /** A kernel-style report: one line naming the thread, then its stack. */
+        @Override
+        public String toString() {
+            StringBuilder report = new StringBuilder()
+                    .append("srcu '").append(domain).append("' stall: thread '").append(threadName)
+                    .append("' (id ").append(threadId).append(threadAlive ? "" : ", terminated")
+                    .append(") has been inside a read section for at least ")
+                    .append(heldAtLeast.toMillis()).append(" ms, holding up a grace period");
+            for (StackTraceElement frame : stack) {
+                report.append(System.lineSeparator()).append("\tat ").append(frame);
+            }
+            return report.toString();
+        }
+    }
+
+    /** Configures a domain before it is created. Not thread-safe. */
+    public static final class Builder {
+        private final String name;
+        private Duration stallThreshold = DEFAULT_STALL_THRESHOLD;
+        private Consumer<? super Stall> stallHandler = stall -> LOG.log(System.Logger.Level.WARNING, stall::toString);
+        private Consumer<? super Throwable> callbackErrorHandler;
+
+        private Builder(String name) {
+            Objects.requireNonNull(name, "name");
+            if (name.isBlank()) {
+                throw new IllegalArgumentException("an srcu domain needs a non-blank name");
+            }
+            this.name = name;
+            this.callbackErrorHandler = failure -> LOG.log(System.Logger.Level.ERROR,
+                    "a callback of srcu '" + name + "' threw", failure);
+        }
+
+        /**
+         * How long a read section may hold up a grace period before it is reported as a stall.
+         *
+         * @throws IllegalArgumentException if not positive
+         */
+        public Builder stallThreshold(Duration threshold) {
+            Objects.requireNonNull(threshold, "threshold");
+            if (threshold.isNegative() || threshold.isZero()) {
+                throw new IllegalArgumentException("stall threshold must be positive, was " + threshold);
+            }
+            this.stallThreshold = threshold;
+            return this;
+        }
+
+        /** Receives each stall report, on the thread running the stalled grace period. */
+        public Builder stallHandler(Consumer<? super Stall> handler) {
+            this.stallHandler = Objects.requireNonNull(handler, "handler");
+            return this;
+        }
+
+        /** Receives what a callback threw, on the domain's callback thread. */
+        public Builder callbackErrorHandler(Consumer<? super Throwable> handler) {
+            this.callbackErrorHandler = Objects.requireNonNull(handler, "handler");
+            return this;
+        }
+
+        public Srcu build() {
+            return new Srcu(this);
+        }
+    }
+}

@@ -1,0 +1,45 @@
+package io.github.mmunotify.core;
+
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * How a grace-period driver waits for readers: spin briefly (a reader that just left is seen
+ * within microseconds), then park for doubling intervals up to a ceiling, so that a long-held
+ * read section costs almost no CPU.
+ *
+ * <p>Parking ignores interrupts (a grace period cannot be abandoned half way) but remembers them:
+ * {@link #restoreInterrupt()} sets the thread's interrupt status again once the wait is over.
+ *
+ * <p>Not thread-safe: one instance per wait.
+ */
+final class SrcuBackoff {
+    /** Scans made with only a spin hint between them before parking starts. */
+    static final int SPINS = 200;
+    static final long FIRST_PARK_NANOS = 10_000;
+    static final long MAX_PARK_NANOS = 1_000_000;
+
+    private int attempts;
+    private long parkNanos = FIRST_PARK_NANOS;
+    private boolean interrupted;
+
+    /** Waits a little before the next check; returns whether this wait parked. */
+    boolean idle() {
+        if (attempts++ < SPINS) {
+            Thread.onSpinWait();
+            return false;
+        }
+        LockSupport.parkNanos(this, parkNanos);
+        parkNanos = Math.min(parkNanos * 2, MAX_PARK_NANOS);
+        if (Thread.interrupted()) {
+            interrupted = true;
+        }
+        return true;
+    }
+
+    /** Re-asserts an interrupt that arrived while waiting. */
+    void restoreInterrupt() {
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,152 @@
+package io.github.mmunotify.core;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
+/**
+ * Cache-line padding in front of a reader's counters, so that no other object's hot fields share
+ * their line.
+ */
+abstract class SrcuReaderLeftPadding {
+    long p00, p01, p02, p03, p04, p05, p06, p07;
+    long p08, p09, p10, p11, p12, p13, p14, p15;
+}
+
+/**
+ * The four counters of one reader thread: read sections entered and left on each of the two
+ * indices. Only the owning thread writes them; a grace period reads them all.
+ */
+abstract class SrcuReaderCounts extends SrcuReaderLeftPadding {
+    static final VarHandle LOCKS_0;
+    static final VarHandle LOCKS_1;
+    static final VarHandle UNLOCKS_0;
+    static final VarHandle UNLOCKS_1;
+
+    static {
+        try {
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            LOCKS_0 = lookup.findVarHandle(SrcuReaderCounts.class, "locks0", long.class);
+            LOCKS_1 = lookup.findVarHandle(SrcuReaderCounts.class, "locks1", long.class);
+            UNLOCKS_0 = lookup.findVarHandle(SrcuReaderCounts.class, "unlocks0", long.class);
+            UNLOCKS_1 = lookup.findVarHandle(SrcuReaderCounts.class, "unlocks1", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    long locks0;
+    long unlocks0;
+    long locks1;
+    long unlocks1;
+}
+
+/** Cache-line padding behind a reader's counters. */
+abstract class SrcuReaderRightPadding extends SrcuReaderCounts {
+    long q00, q01, q02, q03, q04, q05, q06, q07;
+    long q08, q09, q10, q11, q12, q13, q14, q15;
+}
+
+/**
+ * One thread's read-side state in one {@link Srcu} domain: how many read sections it has entered
+ * and left on each of the domain's two indices.
+ *
+ * <p>The owning thread is the only writer, so an increment is a plain read followed by an opaque
+ * (untorn, unfenced) store: no atomic instruction and no cache line shared with another reader.
+ * Leaving a section is a release store, so everything the section read happens-before a grace
+ * period that observes the new count. The counters only grow (64 bits never wrap in practice),
+ * which is what lets a grace period compare sums taken at two different moments.
+ *
+ * <p>Entered minus left on an index is the number of sections this thread holds on it; that is how
+ * an unlock with a token that is not outstanding is detected.
+ *
+ * <p>Readers are linked into their domain's {@link SrcuReaderRegistry} through {@link #next}; the
+ * remaining fields belong to the grace-period driver, which only touches them under its lock.
+ */
+final class SrcuReader extends SrcuReaderRightPadding {
+    private static final VarHandle NEXT;
+
+    static {
+        try {
+            NEXT = MethodHandles.lookup().findVarHandle(SrcuReader.class, "next", SrcuReader.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /** The thread whose sections these are. */
+    final Thread owner;
+
+    /** The next reader in the registry's list; changed only when the registry prunes. */
+    @SuppressWarnings("unused") // accessed through NEXT
+    private volatile SrcuReader next;
+
+    /** The index on which this reader's current stall was already reported, or -1 (driver-owned). */
+    int stallReportedIndex = -1;
+
+    SrcuReader(Thread owner) {
+        this.owner = owner;
+    }
+
+    /** Owner only: enters a section on {@code index}. The caller fences before the section reads. */
+    void lock(int index) {
+        if (index == 0) {
+            LOCKS_0.setOpaque(this, locks0 + 1);
+        } else {
+            LOCKS_1.setOpaque(this, locks1 + 1);
+        }
+    }
+
+    /** Owner only: leaves a section on {@code index}, ordered after everything the section did. */
+    void unlock(int index) {
+        if (index == 0) {
+            UNLOCKS_0.setRelease(this, unlocks0 + 1);
+        } else {
+            UNLOCKS_1.setRelease(this, unlocks1 + 1);
+        }
+    }
+
+    /** Owner only: whether this thread holds at least one section on {@code index}. */
+    boolean holds(int index) {
+        return index == 0 ? locks0 != unlocks0 : locks1 != unlocks1;
+    }
+
+    /** Owner only: whether this thread holds any section. */
+    boolean holdsAny() {
+        return locks0 != unlocks0 || locks1 != unlocks1;
+    }
+
+    /** Any thread: sections entered on {@code index}, as last published by the owner. */
+    long locksOn(int index) {
+        return index == 0 ? (long) LOCKS_0.getVolatile(this) : (long) LOCKS_1.getVolatile(this);
+    }
+
+    /** Any thread: sections left on {@code index}; an acquire, so later reads see the matching locks. */
+    long unlocksOn(int index) {
+        return index == 0 ? (long) UNLOCKS_0.getAcquire(this) : (long) UNLOCKS_1.getAcquire(this);
+    }
+
+    /** Any thread: whether the owner appears to hold a section on {@code index} right now. */
+    boolean appearsActiveOn(int index) {
+        long unlocks = unlocksOn(index);
+        return locksOn(index) != unlocks;
+    }
+
+    /** Any thread: whether the owner appears to hold any section right now. */
+    boolean appearsActive() {
+        return appearsActiveOn(0) || appearsActiveOn(1);
+    }
+
+    SrcuReader next() {
+        return (SrcuReader) NEXT.getVolatile(this);
+    }
+
+    void setNext(SrcuReader next) {
+        NEXT.setVolatile(this, next);
+    }
+
+    @Override
+    public String toString() {
+        return "SrcuReader[" + owner.getName() + ", index0=" + locksOn(0) + "/" + unlocksOn(0)
+                + ", index1=" + locksOn(1) + "/" + unlocksOn(1) + "]";
+    }
+}

@@ -1,0 +1,90 @@
+package io.github.mmunotify.core;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+
+/**
+ * Reports read sections that hold up a grace period for longer than the stall threshold, the way
+ * the kernel prints an "RCU stall warning": once per stalled section, naming the holder's thread
+ * and showing its stack.
+ *
+ * <p>A reader that blocks a grace period entered its section before the grace period started, so
+ * when the grace period has waited longer than the threshold, every reader still active on the
+ * index being waited for has held its section at least that long. Stalls are only detected while
+ * a grace period waits (a section that blocks nobody is not a stall).
+ *
+ * <p>"Once" is tracked on the reader: it is marked with the index it was reported on, and the
+ * mark is cleared when a scan of that index finds the domain clear. Only the grace-period driver
+ * calls {@link #check} and {@link #clear}, under its lock; the count may be read by anyone.
+ */
+final class SrcuStallDetector {
+    private final String domain;
+    private final long thresholdNanos;
+    private final Consumer<? super Srcu.Stall> handler;
+    private final SrcuReaderRegistry registry;
+    private final AtomicLong reported = new AtomicLong();
+    private boolean anyMarked;
+
+    SrcuStallDetector(String domain, Duration threshold, Consumer<? super Srcu.Stall> handler,
+                      SrcuReaderRegistry registry) {
+        this.domain = domain;
+        this.thresholdNanos = threshold.toNanos();
+        this.handler = handler;
+        this.registry = registry;
+    }
+
+    /** Reports, once each, the readers still active on {@code index} if the wait began long enough ago. */
+    void check(int index, long waitStartNanos) {
+        long waited = System.nanoTime() - waitStartNanos;
+        if (waited < thresholdNanos) {
+            return;
+        }
+        registry.forEachActiveOn(index, reader -> {
+            if (reader.stallReportedIndex != index) {
+                reader.stallReportedIndex = index;
+                anyMarked = true;
+                report(reader, waited);
+            }
+        });
+    }
+
+    /** Forgets the reports made on {@code index}: a scan has just found it clear. */
+    void clear(int index) {
+        if (!anyMarked) {
+            return;
+        }
+        boolean[] stillMarked = {false};
+        registry.forEach(reader -> {
+            if (reader.stallReportedIndex == index) {
+                reader.stallReportedIndex = -1;
+            } else if (reader.stallReportedIndex >= 0) {
+                stillMarked[0] = true;
+            }
+        });
+        anyMarked = stillMarked[0];
+    }
+
+    long reported() {
+        return reported.get();
+    }
+
+    private void report(SrcuReader reader, long waitedNanos) {
+        Thread owner = reader.owner;
+        Srcu.Stall stall = new Srcu.Stall(domain, owner.getName(), owner.threadId(), owner.isAlive(),
+                Duration.ofNanos(waitedNanos), List.of(owner.getStackTrace()));
+        reported.incrementAndGet();
+        try {
+            handler.accept(stall);
+        } catch (RuntimeException | Error e) {
+            // A broken handler must not stop the grace period that is reporting through it.
+            System.getLogger(Srcu.class.getName()).log(System.Logger.Level.ERROR,
+                    "stall handler of srcu '" + domain + "' threw", e);
+        }
+    }
+
+    Duration threshold() {
+        return Duration.ofNanos(thresholdNanos);
+    }
+}

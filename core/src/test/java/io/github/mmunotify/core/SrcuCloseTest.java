@@ -1,0 +1,126 @@
+package io.github.mmunotify.core;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
+
+/** close(): waits for callbacks, refuses later use, and refuses to close over a reader. */
+class SrcuCloseTest {
+
+    private static final long SECONDS = 60;
+
+    @Test
+    void closeRunsPendingCallbacksFirst() {
+        Srcu srcu = Srcu.create("drain");
+        AtomicInteger ran = new AtomicInteger();
+        for (int i = 0; i < 1_000; i++) {
+            srcu.callSrcu(ran::incrementAndGet);
+        }
+        srcu.close();
+        assertEquals(1_000, ran.get());
+        assertEquals(1_000, srcu.stats().callbacksRun());
+    }
+
+    @Test
+    void callbacksMayStillUseTheDomainWhileCloseWaitsForThem() {
+        Srcu srcu = Srcu.create("busy-close");
+        AtomicInteger sections = new AtomicInteger();
+        for (int i = 0; i < 100; i++) {
+            srcu.callSrcu(() -> {
+                int token = srcu.readLock();
+                sections.incrementAndGet();
+                srcu.readUnlock(token);
+            });
+        }
+        srcu.close();
+        assertEquals(100, sections.get());
+        assertEquals(0, srcu.stats().callbacksFailed());
+    }
+
+    @Test
+    void everyUseAfterCloseThrowsIllegalState() {
+        Srcu srcu = Srcu.create("after");
+        srcu.callSrcu(() -> { });
+        long cookie = srcu.startPoll();
+        srcu.close();
+        srcu.close(); // idempotent
+        for (Executable use : new Executable[] {
+                srcu::readLock, srcu::synchronize, srcu::barrier, srcu::startPoll,
+                () -> srcu.pollState(cookie), () -> srcu.callSrcu(() -> { })}) {
+            IllegalStateException e = assertThrows(IllegalStateException.class, use);
+            assertTrue(e.getMessage().contains("closed") && e.getMessage().contains("'after'"), e.getMessage());
+        }
+        assertEquals(1, srcu.stats().callbacksQueued());
+        assertTrue(srcu.toString().contains("closed"), srcu.toString());
+    }
+
+    @Test
+    void closingWithAReaderInsideOnThisThreadThrowsAndLeavesTheDomainUsable() {
+        Srcu srcu = Srcu.create("self-close");
+        int token = srcu.readLock();
+        IllegalStateException e = assertThrows(IllegalStateException.class, srcu::close);
+        assertTrue(e.getMessage().contains("inside a read section"), e.getMessage());
+        srcu.readUnlock(token);
+        srcu.readUnlock(srcu.readLock());
+        srcu.synchronize();
+        srcu.close();
+    }
+
+    @Test
+    void closingWithAReaderInsideOnAnotherThreadNamesItAndLeavesTheDomainUsable() throws Exception {
+        Srcu srcu = Srcu.create("other-close");
+        CountDownLatch inside = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        Thread reader = Thread.ofPlatform().name("lingering-reader").start(() -> {
+            int token = srcu.readLock();
+            inside.countDown();
+            try {
+                release.await(SECONDS, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                srcu.readUnlock(token);
+            }
+        });
+        assertTrue(inside.await(SECONDS, TimeUnit.SECONDS));
+        AtomicInteger ran = new AtomicInteger();
+        srcu.callSrcu(ran::incrementAndGet);
+        IllegalStateException e = assertThrows(IllegalStateException.class, srcu::close);
+        assertTrue(e.getMessage().contains("lingering-reader"), e.getMessage());
+        assertTrue(e.getMessage().contains("stays open"), e.getMessage());
+        srcu.callSrcu(ran::incrementAndGet); // still accepts callbacks
+        release.countDown();
+        reader.join();
+        srcu.barrier();
+        assertEquals(2, ran.get());
+        srcu.close();
+        assertThrows(IllegalStateException.class, srcu::readLock);
+    }
+
+    @Test
+    void closeStopsTheCallbackThread() throws Exception {
+        Srcu srcu = Srcu.create("stops");
+        java.util.concurrent.atomic.AtomicReference<Thread> runner = new java.util.concurrent.atomic.AtomicReference<>();
+        srcu.callSrcu(() -> runner.set(Thread.currentThread()));
+        srcu.close();
+        runner.get().join(TimeUnit.SECONDS.toMillis(SECONDS));
+        assertFalse(runner.get().isAlive());
+    }
+
+    @Test
+    void aDomainThatNeverQueuedAnythingClosesWithoutAThread() {
+        Srcu srcu = Srcu.create("quiet");
+        srcu.readUnlock(srcu.readLock());
+        srcu.synchronize();
+        srcu.close();
+        assertFalse(Thread.getAllStackTraces().keySet().stream()
+                .anyMatch(t -> t.getName().equals("srcu-quiet-callbacks")));
+    }
+}

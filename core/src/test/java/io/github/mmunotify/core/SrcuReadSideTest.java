@@ -1,0 +1,149 @@
+package io.github.mmunotify.core;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.management.ManagementFactory;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** The read side: tokens, nesting, misuse of tokens, virtual threads, and no allocation. */
+class SrcuReadSideTest {
+
+    @Test
+    void sectionsNestAndTheDomainKnowsWhetherTheThreadIsInside() {
+        try (Srcu srcu = Srcu.create("nest")) {
+            assertFalse(srcu.isReaderOnCurrentThread());
+            int outer = srcu.readLock();
+            int inner = srcu.readLock();
+            assertTrue(srcu.isReaderOnCurrentThread());
+            assertEquals(1, srcu.stats().readersActive());
+            srcu.readUnlock(inner);
+            assertTrue(srcu.isReaderOnCurrentThread(), "the outer section is still held");
+            srcu.readUnlock(outer);
+            assertFalse(srcu.isReaderOnCurrentThread());
+            assertEquals(0, srcu.stats().readersActive());
+        }
+    }
+
+    @Test
+    void sectionsMayBeLeftOutOfOrder() {
+        try (Srcu srcu = Srcu.create("overlap")) {
+            int first = srcu.readLock();
+            int second = srcu.readLock();
+            srcu.readUnlock(first);
+            srcu.readUnlock(second);
+            assertFalse(srcu.isReaderOnCurrentThread());
+        }
+    }
+
+    @Test
+    void unlockingTwiceThrowsAndChangesNothing() {
+        try (Srcu srcu = Srcu.create("twice")) {
+            int held = srcu.readLock();
+            int token = srcu.readLock();
+            srcu.readUnlock(token);
+            srcu.readUnlock(held);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> srcu.readUnlock(token));
+            assertTrue(e.getMessage().contains("not outstanding") || e.getMessage().contains("is outstanding"),
+                    e.getMessage());
+            assertTrue(e.getMessage().contains("'twice'"), e.getMessage());
+            assertFalse(srcu.isReaderOnCurrentThread());
+            srcu.synchronize(); // the counts stayed balanced, so a grace period still completes
+        }
+    }
+
+    @Test
+    void aTokenOfAnotherDomainOrAMadeUpOneIsRejected() {
+        try (Srcu a = Srcu.create("a"); Srcu b = Srcu.create("b")) {
+            int tokenOfA = a.readLock();
+            int tokenOfB = b.readLock();
+            assertNotEquals(tokenOfA & ~1, tokenOfB & ~1);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> b.readUnlock(tokenOfA));
+            assertTrue(e.getMessage().contains("not returned by readLock() of this domain"), e.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> a.readUnlock(tokenOfA ^ 0x1000));
+            assertTrue(a.isReaderOnCurrentThread());
+            assertTrue(b.isReaderOnCurrentThread());
+            a.readUnlock(tokenOfA);
+            b.readUnlock(tokenOfB);
+        }
+    }
+
+    @Test
+    void aTokenCannotBeUnlockedOnAnotherThread() throws Exception {
+        try (Srcu srcu = Srcu.create("cross-thread")) {
+            int token = srcu.readLock();
+            CompletableFuture<Throwable> other = CompletableFuture.supplyAsync(() -> {
+                try {
+                    srcu.readUnlock(token);
+                    return null;
+                } catch (Throwable t) {
+                    return t;
+                }
+            }, Executors.newVirtualThreadPerTaskExecutor());
+            Throwable thrown = other.get(30, TimeUnit.SECONDS);
+            assertTrue(thrown instanceof IllegalArgumentException, String.valueOf(thrown));
+            assertTrue(srcu.isReaderOnCurrentThread());
+            srcu.readUnlock(token);
+        }
+    }
+
+    @Test
+    void virtualThreadsReadAndBlockInsideSections() throws Exception {
+        try (Srcu srcu = Srcu.create("virtual");
+             var executor = Executors.newVirtualThreadPerTaskExecutor()) {
+            var futures = new java.util.ArrayList<CompletableFuture<Boolean>>();
+            for (int i = 0; i < 200; i++) {
+                futures.add(CompletableFuture.supplyAsync(() -> {
+                    int token = srcu.readLock();
+                    try {
+                        Thread.yield(); // unmounts; may come back on another carrier
+                        return srcu.isReaderOnCurrentThread();
+                    } finally {
+                        srcu.readUnlock(token);
+                    }
+                }, executor));
+            }
+            for (var future : futures) {
+                assertTrue(future.get(30, TimeUnit.SECONDS));
+            }
+            srcu.synchronize();
+            assertEquals(0, srcu.stats().readersActive());
+        }
+    }
+
+    @Test
+    void enteringAndLeavingAllocatesNothing() {
+        var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        try (Srcu srcu = Srcu.create("no-allocation")) {
+            for (int i = 0; i < 20_000; i++) { // registers this thread and warms the path
+                srcu.readUnlock(srcu.readLock());
+            }
+            long before = threads.getCurrentThreadAllocatedBytes();
+            for (int i = 0; i < 100_000; i++) {
+                int outer = srcu.readLock();
+                srcu.readUnlock(srcu.readLock());
+                srcu.readUnlock(outer);
+            }
+            long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+            // 300,000 operations: even one byte each would be far above this allowance for the
+            // measurement's own noise.
+            assertTrue(allocated < 4_096, "the read side allocated " + allocated + " bytes");
+        }
+    }
+
+    @Test
+    void readLockAfterCloseThrows() {
+        Srcu srcu = Srcu.create("closed-read");
+        srcu.readUnlock(srcu.readLock());
+        srcu.close();
+        IllegalStateException e = assertThrows(IllegalStateException.class, srcu::readLock);
+        assertTrue(e.getMessage().contains("closed"), e.getMessage());
+        assertFalse(srcu.isReaderOnCurrentThread(), "a refused readLock leaves no section behind");
+    }
+}

@@ -1,0 +1,145 @@
+package io.github.mmunotify.core;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** Stall warnings: a read section that holds up a grace period too long is reported once. */
+class SrcuStallTest {
+
+    private static final long SECONDS = 60;
+
+    /** Enters a section on a thread named {@code name} inside {@link #holdTheSection}, until released. */
+    private static final class Stalling {
+        final CountDownLatch inside = new CountDownLatch(1);
+        final CountDownLatch release = new CountDownLatch(1);
+        final Thread thread;
+
+        Stalling(Srcu srcu, Thread.Builder builder) {
+            thread = builder.start(() -> holdTheSection(srcu));
+        }
+
+        private void holdTheSection(Srcu srcu) {
+            int token = srcu.readLock();
+            inside.countDown();
+            try {
+                release.await(SECONDS, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                srcu.readUnlock(token);
+            }
+        }
+    }
+
+    @Test
+    void aLongSectionIsReportedOnceWithItsThreadAndStack() throws Exception {
+        checkReported(Thread.ofPlatform().name("slow-platform-reader"), "slow-platform-reader");
+    }
+
+    @Test
+    void aLongSectionOnAVirtualThreadIsReportedToo() throws Exception {
+        checkReported(Thread.ofVirtual().name("slow-virtual-reader"), "slow-virtual-reader");
+    }
+
+    private static void checkReported(Thread.Builder builder, String threadName) throws Exception {
+        LinkedBlockingQueue<Srcu.Stall> stalls = new LinkedBlockingQueue<>();
+        try (Srcu srcu = Srcu.builder("stall").stallThreshold(Duration.ofMillis(50)).stallHandler(stalls::add).build()) {
+            Stalling reader = new Stalling(srcu, builder);
+            assertTrue(reader.inside.await(SECONDS, TimeUnit.SECONDS));
+            Thread updater = Thread.ofPlatform().start(srcu::synchronize);
+
+            Srcu.Stall stall = stalls.poll(SECONDS, TimeUnit.SECONDS);
+            assertNotNull(stall, "no stall was reported");
+            assertEquals("stall", stall.domain());
+            assertEquals(threadName, stall.threadName());
+            assertTrue(stall.threadAlive());
+            assertTrue(stall.heldAtLeast().compareTo(Duration.ofMillis(50)) >= 0, stall.heldAtLeast().toString());
+            assertTrue(stall.stack().stream().anyMatch(f -> f.getMethodName().equals("holdTheSection")),
+                    stall.toString());
+            assertTrue(stall.toString().contains("'" + threadName + "'"), stall.toString());
+            assertTrue(stall.toString().contains("holdTheSection"), stall.toString());
+
+            // The grace period keeps waiting and checking, several times over the threshold: no repeat.
+            assertNull(stalls.poll(500, TimeUnit.MILLISECONDS), "the same stall was reported twice");
+            assertEquals(1, srcu.stats().stallsReported());
+
+            reader.release.countDown();
+            updater.join(TimeUnit.SECONDS.toMillis(SECONDS));
+            assertFalse(updater.isAlive());
+        }
+    }
+
+    @Test
+    void theSameReaderStallingAgainLaterIsReportedAgain() throws Exception {
+        LinkedBlockingQueue<Srcu.Stall> stalls = new LinkedBlockingQueue<>();
+        try (Srcu srcu = Srcu.builder("stall-twice").stallThreshold(Duration.ofMillis(30))
+                .stallHandler(stalls::add).build()) {
+            for (int round = 0; round < 2; round++) {
+                Stalling reader = new Stalling(srcu, Thread.ofPlatform().name("round-" + round));
+                assertTrue(reader.inside.await(SECONDS, TimeUnit.SECONDS));
+                Thread updater = Thread.ofPlatform().start(srcu::synchronize);
+                assertNotNull(stalls.poll(SECONDS, TimeUnit.SECONDS), "round " + round);
+                reader.release.countDown();
+                updater.join(TimeUnit.SECONDS.toMillis(SECONDS));
+            }
+            assertEquals(2, srcu.stats().stallsReported());
+        }
+    }
+
+    @Test
+    void aShortSectionIsNotReported() throws Exception {
+        LinkedBlockingQueue<Srcu.Stall> stalls = new LinkedBlockingQueue<>();
+        try (Srcu srcu = Srcu.builder("no-stall").stallThreshold(Duration.ofSeconds(30))
+                .stallHandler(stalls::add).build()) {
+            Stalling reader = new Stalling(srcu, Thread.ofPlatform());
+            assertTrue(reader.inside.await(SECONDS, TimeUnit.SECONDS));
+            Thread updater = Thread.ofPlatform().start(srcu::synchronize);
+            assertNull(stalls.poll(200, TimeUnit.MILLISECONDS));
+            reader.release.countDown();
+            updater.join(TimeUnit.SECONDS.toMillis(SECONDS));
+            assertEquals(0, srcu.stats().stallsReported());
+        }
+    }
+
+    @Test
+    void aThreadThatTerminatedInsideASectionIsReportedAsTerminated() throws Exception {
+        LinkedBlockingQueue<Srcu.Stall> stalls = new LinkedBlockingQueue<>();
+        Srcu srcu = Srcu.builder("leak").stallThreshold(Duration.ofMillis(30)).stallHandler(stalls::add).build();
+        Thread leaker = Thread.ofPlatform().name("leaker").start(srcu::readLock); // never unlocks
+        leaker.join();
+        long cookie = srcu.startPoll(); // the domain's own thread drives it, and is stuck for good
+        Srcu.Stall stall = stalls.poll(SECONDS, TimeUnit.SECONDS);
+        assertNotNull(stall);
+        assertEquals("leaker", stall.threadName());
+        assertFalse(stall.threadAlive());
+        assertTrue(stall.toString().contains("terminated"), stall.toString());
+        assertFalse(srcu.pollState(cookie));
+        // The domain cannot be closed (a reader is inside forever); its daemon thread is left parked.
+    }
+
+    @Test
+    void aThrowingStallHandlerDoesNotBreakTheGracePeriod() throws Exception {
+        CountDownLatch called = new CountDownLatch(1);
+        try (Srcu srcu = Srcu.builder("bad-stall-handler").stallThreshold(Duration.ofMillis(20)).stallHandler(s -> {
+            called.countDown();
+            throw new IllegalStateException("handler broke");
+        }).build()) {
+            Stalling reader = new Stalling(srcu, Thread.ofPlatform());
+            assertTrue(reader.inside.await(SECONDS, TimeUnit.SECONDS));
+            Thread updater = Thread.ofPlatform().start(srcu::synchronize);
+            assertTrue(called.await(SECONDS, TimeUnit.SECONDS));
+            reader.release.countDown();
+            updater.join(TimeUnit.SECONDS.toMillis(SECONDS));
+            assertFalse(updater.isAlive());
+        }
+    }
+}

@@ -1,0 +1,284 @@
+package io.github.mmunotify.mmap;
+
+import org.agrona.UnsafeApi;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * One large anonymous or file-backed mapping carved into {@link Region}s, for users who create and
+ * tear down many regions together. {@link #allocate} hands out page-aligned, zeroed regions;
+ * {@link #free} (or the region's own {@code revoke()}/{@code close()}) takes one back;
+ * {@link #close()} revokes every region still live with a single wait for readers, then flushes
+ * and unmaps the whole mapping at once.
+ *
+ * <h2>Algorithm</h2>
+ * Free space is a set of page-aligned extents ordered by offset, coalesced on return, allocated
+ * first-fit. A region that is revoked is not handed out again at once: its pages are replaced by a
+ * trap mapping (see {@code TrapMappings}) for the quarantine period, so that a raw address that
+ * escaped the old region faults instead of reading the new one; only then is the arena's file
+ * mapped back over them and the extent returned to the free set. {@code close()} first records
+ * that the arena is closed (no allocation succeeds after it), then, for every live region, tells
+ * its mapping listeners ({@link UnmapCause#ARENA_CLOSED}) and begins revoking its guards without
+ * waiting; then waits once for all of them to drain; then replaces the whole mapping with one trap.
+ *
+ * <p>Invariants: an extent is in exactly one of: free, a live region, quarantine. Everything that
+ * changes the extents, the live set or the mapping takes {@link #lock}; waiting for readers never
+ * happens under it.
+ *
+ * <p>Thread-safety: every method may be called from any thread.
+ */
+public final class MappedArena implements AutoCloseable {
+    private final String name;
+    private final MappedMemory memory;
+    private final Object lock = new Object();
+    /** Free extents: offset to length, page-aligned, coalesced. Guarded by lock. */
+    private final TreeMap<Long, Long> free = new TreeMap<>();
+    /** Regions handed out and not yet revoked. Guarded by lock. */
+    private final Set<Region> live = new LinkedHashSet<>();
+    /** Offsets below this may hold data of an earlier region (or of the file) and are zeroed on reuse. */
+    private long highWater;
+    private long allocatedBytes;
+    private long quarantinedBytes;
+    private long regionsAllocated;
+    private boolean closed;
+    private final CompletableFuture<Void> closeDone = new CompletableFuture<>();
+
+    private MappedArena(String name, MappedMemory memory) {
+        this.name = name;
+        this.memory = memory;
+        free.put(0L, memory.mapLength);
+    }
+
+    /**
+     * An arena of {@code capacity} bytes (rounded up to whole pages) of anonymous memory.
+     *
+     * @throws IllegalArgumentException if {@code capacity <= 0}
+     */
+    public static MappedArena anonymous(String name, long capacity) {
+        Objects.requireNonNull(name, "name");
+        return new MappedArena(name, MappedMemory.anonymous(name, capacity));
+    }
+
+    /**
+     * An arena over the first {@code capacity} bytes of {@code file}, created or extended as
+     * needed, mapped writable and shared; closing it flushes every region to the file.
+     */
+    public static MappedArena mapFile(Path file, long capacity) {
+        Objects.requireNonNull(file, "file");
+        MappedArena arena = new MappedArena(String.valueOf(file.getFileName()),
+                MappedMemory.file(file, 0, capacity, true));
+        return arena;
+    }
+
+    /** The arena's name. */
+    public String name() {
+        return name;
+    }
+
+    /** The capacity in bytes (whole pages). */
+    public long capacity() {
+        return memory.mapLength;
+    }
+
+    /**
+     * Carves a zeroed region of {@code bytes} (its extent rounded up to whole pages).
+     *
+     * @throws IllegalArgumentException if {@code bytes <= 0}
+     * @throws IllegalStateException    if the arena is closed
+     * @throws OutOfMemoryError         if no free extent is large enough (nothing changes)
+     */
+    public Region allocate(String regionName, long bytes) {
+        Objects.requireNonNull(regionName, "regionName");
+        if (bytes <= 0) {
+            throw new IllegalArgumentException("arena '" + name + "': region size must be > 0, was " + bytes);
+        }
+        long extent = Libc.alignUp(bytes);
+        long offset;
+        boolean mustZero;
+        Region region;
+        synchronized (lock) {
+            if (closed) {
+                throw new IllegalStateException("arena '" + name + "' is closed; cannot allocate '" + regionName + "'");
+            }
+            offset = takeFirstFit(extent);
+            if (offset < 0) {
+                throw new OutOfMemoryError("arena '" + name + "': no free extent of " + extent + " bytes for '"
+                        + regionName + "' (" + stats() + ")");
+            }
+            mustZero = memory.fileBacked || offset < highWater;
+            highWater = Math.max(highWater, offset + extent);
+            allocatedBytes += extent;
+            regionsAllocated++;
+            region = new Region(regionName, memory, memory.mapAddress + offset, bytes, this);
+            live.add(region);
+        }
+        if (mustZero) {
+            UnsafeApi.setMemory(region.base, extent, (byte) 0);
+        }
+        return region;
+    }
+
+    /**
+     * Revokes {@code region} and returns its extent to the arena (after the quarantine).
+     *
+     * @throws IllegalArgumentException if the region was not carved from this arena
+     */
+    public void free(Region region) {
+        if (region.arena != this) {
+            throw new IllegalArgumentException(region + " does not belong to arena '" + name + "'");
+        }
+        region.revoke("freed by MappedArena.free()", UnmapCause.REGION_REVOKED);
+    }
+
+    /** Whether the arena is closed (or closing). */
+    public boolean isClosed() {
+        synchronized (lock) {
+            return closed;
+        }
+    }
+
+    /**
+     * Revokes every live region (their mapping listeners are told {@link UnmapCause#ARENA_CLOSED}),
+     * waits once for every access in flight to drain, flushes a file-backed arena and unmaps it.
+     * When this returns every access through any region of the arena throws
+     * {@link SigBusException}. Idempotent; concurrent calls return once the first has completed.
+     *
+     * @throws IllegalStateException if the calling thread holds a pin of one of the regions;
+     *                               nothing is changed then
+     */
+    @Override
+    public void close() {
+        List<Region> victims;
+        synchronized (lock) {
+            if (closed) {
+                victims = null;
+            } else {
+                for (Region region : live) {
+                    if (region.guard.isInsideOnCurrentThread()) {
+                        throw new IllegalStateException("close of arena '" + name + "' from a thread holding a pin of "
+                                + region + " would wait for itself; close the pin first");
+                    }
+                }
+                closed = true;
+                victims = new ArrayList<>(live);
+            }
+        }
+        if (victims == null) {
+            closeDone.join();
+            return;
+        }
+        try {
+            List<CompletableFuture<Void>> drains = new ArrayList<>(victims.size());
+            String reason = "arena '" + name + "' closed by MappedArena.close()";
+            for (Region region : victims) {
+                drains.addAll(region.beginArenaRevoke(reason));
+            }
+            CompletableFuture.allOf(drains.toArray(CompletableFuture[]::new)).join();
+            synchronized (lock) {
+                live.clear();
+                memory.releaseIntoTrap();
+            }
+            closeDone.complete(null);
+        } catch (RuntimeException | Error e) {
+            closeDone.completeExceptionally(e);
+            throw e;
+        }
+    }
+
+    /** Called by a region of this arena revoked on its own, once its accesses have drained. */
+    void release(Region region) {
+        long extent = Libc.alignUp(region.length);
+        synchronized (lock) {
+            live.remove(region);
+            if (closed) {
+                return;
+            }
+            allocatedBytes -= extent;
+            memory.flush(region.base - memory.address, region.length);
+            TrapMappings.install(region.base, extent, this::restore);
+            quarantinedBytes += extent;
+        }
+    }
+
+    /** Ends the quarantine of an extent: maps the arena's file back and returns it to the free set. */
+    private void restore(long address, long extent) {
+        synchronized (lock) {
+            if (closed) {
+                return;
+            }
+            long offset = address - memory.mapAddress;
+            int prot = memory.writable ? Libc.PROT_READ | Libc.PROT_WRITE : Libc.PROT_READ;
+            Libc.mmap(address, extent, prot, Libc.MAP_SHARED, memory.fd, memory.mapFileOffset + offset);
+            quarantinedBytes -= extent;
+            giveBack(offset, extent);
+        }
+    }
+
+    private long takeFirstFit(long extent) {
+        for (Map.Entry<Long, Long> e : free.entrySet()) {
+            if (e.getValue() >= extent) {
+                long offset = e.getKey();
+                free.remove(offset);
+                if (e.getValue() > extent) {
+                    free.put(offset + extent, e.getValue() - extent);
+                }
+                return offset;
+            }
+        }
+        return -1;
+    }
+
+    private void giveBack(long offset, long extent) {
+        long start = offset;
+        long length = extent;
+        Map.Entry<Long, Long> before = free.floorEntry(offset);
+        if (before != null && before.getKey() + before.getValue() == offset) {
+            start = before.getKey();
+            length += before.getValue();
+            free.remove(before.getKey());
+        }
+        Long afterLength = free.remove(offset + extent);
+        if (afterLength != null) {
+            length += afterLength;
+        }
+        free.put(start, length);
+    }
+
+    /** A snapshot of the arena's bookkeeping, for operators. */
+    public Stats stats() {
+        synchronized (lock) {
+            long freeBytes = free.values().stream().mapToLong(Long::longValue).sum();
+            return new Stats(capacity(), live.size(), allocatedBytes, freeBytes, quarantinedBytes, free.size(),
+                    regionsAllocated, closed);
+        }
+    }
+
+    /**
+     * Arena bookkeeping.
+     *
+     * @param capacity          bytes in the mapping
+     * @param liveRegions       regions handed out and not revoked
+     * @param allocatedBytes    bytes (whole pages) held by live regions
+     * @param freeBytes         bytes ready to be allocated
+     * @param quarantinedBytes  bytes of revoked regions still trapped, not yet reusable
+     * @param freeExtents       number of free extents (fragmentation)
+     * @param regionsAllocated  regions allocated since creation
+     * @param closed            whether the arena is closed
+     */
+    public record Stats(long capacity, int liveRegions, long allocatedBytes, long freeBytes, long quarantinedBytes,
+                        int freeExtents, long regionsAllocated, boolean closed) {
+    }
+
+    @Override
+    public String toString() {
+        return "MappedArena[" + name + ", " + memory + ", " + stats() + "]";
+    }
+}

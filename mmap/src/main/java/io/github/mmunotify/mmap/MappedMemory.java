@@ -1,0 +1,131 @@
+package io.github.mmunotify.mmap;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * One shared mapping of a file into this process: either an anonymous memory file (a sealed
+ * {@code memfd}, which nobody can truncate, so it never faults while mapped) or a range of a real
+ * file. The mapping itself starts on a page boundary; {@link #address} is where the requested
+ * offset landed inside it.
+ *
+ * <p>Not thread-safe on its own: its owner ({@link Region} or {@link MappedArena}) calls
+ * {@link #releaseIntoTrap} once, after it has waited out every access.
+ */
+final class MappedMemory {
+    /** Where the requested range starts. */
+    final long address;
+    /** The requested length in bytes. */
+    final long length;
+    /** The page-aligned start of the kernel mapping. */
+    final long mapAddress;
+    /** The page-aligned length of the kernel mapping. */
+    final long mapLength;
+    /** The descriptor of the file behind the mapping (kept open so an arena can map it again). */
+    final int fd;
+    /** The offset in the file of {@link #mapAddress}. */
+    final long mapFileOffset;
+    final boolean fileBacked;
+    final boolean writable;
+    /** For {@code toString}: the file, or the memfd name. */
+    final String source;
+
+    private MappedMemory(long address, long length, long mapAddress, long mapLength, int fd, long mapFileOffset,
+                         boolean fileBacked, boolean writable, String source) {
+        this.address = address;
+        this.length = length;
+        this.mapAddress = mapAddress;
+        this.mapLength = mapLength;
+        this.fd = fd;
+        this.mapFileOffset = mapFileOffset;
+        this.fileBacked = fileBacked;
+        this.writable = writable;
+        this.source = source;
+    }
+
+    /** Zeroed anonymous memory: a memfd sealed against resizing, mapped shared. */
+    static MappedMemory anonymous(String name, long bytes) {
+        requirePositive("bytes", bytes);
+        long mapLength = Libc.alignUp(bytes);
+        int fd = Libc.memfdCreate("mmunotify:" + name, mapLength, true);
+        try {
+            long mapAddress = Libc.mmap(0, mapLength, Libc.PROT_READ | Libc.PROT_WRITE, Libc.MAP_SHARED, fd, 0);
+            return new MappedMemory(mapAddress, bytes, mapAddress, mapLength, fd, 0, false, true, "memfd:" + name);
+        } catch (RuntimeException e) {
+            Libc.closeQuietly(fd);
+            throw e;
+        }
+    }
+
+    /** A shared mapping of {@code file} from {@code offset}; a writable one creates or extends the file. */
+    static MappedMemory file(Path file, long offset, long length, boolean writable) {
+        if (offset < 0) {
+            throw new IllegalArgumentException("offset must be >= 0, was " + offset + " (file " + file + ")");
+        }
+        requirePositive("length", length);
+        if (offset > Long.MAX_VALUE - length) {
+            throw new IllegalArgumentException("offset " + offset + " + length " + length + " overflows (file " + file + ")");
+        }
+        String path = file.toAbsolutePath().toString();
+        int fd = Libc.open(path, writable);
+        try {
+            long size = Files.size(file);
+            long end = offset + length;
+            if (size < end) {
+                if (!writable) {
+                    throw new IllegalArgumentException("file " + file + " is " + size + " bytes; a read-only mapping of ["
+                            + offset + ", " + end + ") would lie beyond its end");
+                }
+                Libc.ftruncate(fd, end);
+            }
+            long mapFileOffset = Libc.alignDown(offset);
+            long delta = offset - mapFileOffset;
+            long mapLength = Libc.alignUp(delta + length);
+            int prot = writable ? Libc.PROT_READ | Libc.PROT_WRITE : Libc.PROT_READ;
+            long mapAddress = Libc.mmap(0, mapLength, prot, Libc.MAP_SHARED, fd, mapFileOffset);
+            return new MappedMemory(mapAddress + delta, length, mapAddress, mapLength, fd, mapFileOffset,
+                    true, writable, path);
+        } catch (IOException e) {
+            Libc.closeQuietly(fd);
+            throw new UncheckedIOException("cannot map " + file, e);
+        } catch (RuntimeException e) {
+            Libc.closeQuietly(fd);
+            throw e;
+        }
+    }
+
+    private static void requirePositive(String what, long value) {
+        if (value <= 0) {
+            throw new IllegalArgumentException(what + " must be > 0, was " + value);
+        }
+    }
+
+    /** Writes dirty pages of a writable file mapping back to the file; a no-op otherwise. */
+    void flush(long offset, long bytes) {
+        if (fileBacked && writable) {
+            long start = Libc.alignDown(address + offset);
+            long end = address + offset + bytes;
+            Libc.msync(start, end - start);
+        }
+    }
+
+    /** Flushes, replaces the whole mapping by a trap (see {@link TrapMappings}) and closes the file. */
+    void releaseIntoTrap() {
+        try {
+            flush(0, length);
+        } finally {
+            try {
+                TrapMappings.install(mapAddress, mapLength);
+            } finally {
+                Libc.close(fd);
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return (fileBacked ? "file " : "") + source + (writable ? "" : " (read-only)");
+    }
+}

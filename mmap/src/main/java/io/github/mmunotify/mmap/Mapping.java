@@ -1,0 +1,198 @@
+package io.github.mmunotify.mmap;
+
+import io.github.mmunotify.core.Revocable;
+
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A window of a {@link Region}, like a VMA: {@code [offset(), offset() + length())} of the region,
+ * placed at virtual address {@link #address()}, with typed access at mapping-relative offsets
+ * (inherited from {@link GuardedMemory}). A region may have any number of mappings; each can be
+ * made read-only on its own ({@link #setWritable}) and unmapped on its own ({@link #unmap()})
+ * while the region and its other mappings stay usable. Revoking the region unmaps them all.
+ *
+ * <h2>Lifecycle</h2>
+ * {@code LIVE -> UNMAPPING -> UNMAPPED}, the first step by CAS: whoever wins it (an
+ * {@code unmap()}, the region's revoke, the arena's close) calls every {@link MappingListener}
+ * once, while the memory is still accessible through this mapping, then revokes the mapping's own
+ * guard, which refuses new accesses and waits for the ones in flight. After {@code unmap()} returns
+ * every access through this mapping throws {@link SigBusException}, whoever won.
+ *
+ * <p>Read-only is enforced in software, before the memory is touched: the region's memory is one
+ * kernel mapping shared by all windows.
+ *
+ * <p>Thread-safety: every method may be called from any thread.
+ */
+public final class Mapping extends GuardedMemory implements AutoCloseable {
+    private static final int LIVE = 0;
+    private static final int UNMAPPING = 1;
+    private static final int UNMAPPED = 2;
+
+    private final Region region;
+    private final long address;
+    private final long offset;
+    private final List<MappingListener> listeners = new CopyOnWriteArrayList<>();
+    private final AtomicInteger state = new AtomicInteger(LIVE);
+    private volatile boolean writable;
+    private volatile Revocation revocation;
+    private volatile UnmapCause cause;
+    /** The thread calling the listeners, so that a listener's own unmap() does not wait for itself. */
+    private volatile Thread notifier;
+    /** Completed once the mapping is UNMAPPED. */
+    private final CompletableFuture<Void> done = new CompletableFuture<>();
+
+    Mapping(Region region, long address, long offset, long length) {
+        super(region.base + offset, length, Revocable.create("mapping of region " + region.name()),
+                region.faultable);
+        this.region = region;
+        this.address = address;
+        this.offset = offset;
+        this.writable = region.isWritable();
+    }
+
+    /** The virtual address this mapping was placed at ({@code offset()} for {@link Region#map}). */
+    public long address() {
+        return address;
+    }
+
+    /** The offset of this window in its region. */
+    public long offset() {
+        return offset;
+    }
+
+    @Override
+    public Region region() {
+        return region;
+    }
+
+    @Override
+    public boolean isWritable() {
+        return writable;
+    }
+
+    /**
+     * Makes the mapping writable or read-only. Writes through a read-only mapping throw
+     * {@link ReadOnlyMappingException}; a write already past its check completes.
+     *
+     * @throws ReadOnlyMappingException if asked to make a mapping of a read-only region writable
+     */
+    public void setWritable(boolean writable) {
+        if (writable && !region.isWritable()) {
+            throw new ReadOnlyMappingException(describe() + " cannot be made writable: region '"
+                    + region.name() + "' is read-only");
+        }
+        this.writable = writable;
+    }
+
+    /** Whether this mapping has begun going away: from then on every access throws {@link SigBusException}. */
+    public boolean isUnmapped() {
+        return state.get() != LIVE;
+    }
+
+    /**
+     * Adds a listener told once, before this mapping goes away (see {@link MappingListener}).
+     *
+     * @throws IllegalStateException if the mapping is already unmapped
+     */
+    public void addListener(MappingListener listener) {
+        Objects.requireNonNull(listener, "listener");
+        listeners.add(listener);
+        if (state.get() != LIVE && listeners.remove(listener)) {
+            throw new IllegalStateException(describe() + " is already unmapped; listener not added");
+        }
+    }
+
+    /** Removes a listener; returns whether it was registered. */
+    public boolean removeListener(MappingListener listener) {
+        return listeners.remove(listener);
+    }
+
+    /**
+     * Unmaps this mapping alone: tells the listeners ({@link UnmapCause#UNMAPPED}), refuses new
+     * accesses and waits for those in flight. The region and its other mappings are unaffected.
+     * Idempotent: a later or concurrent call (or the region's revoke) returns once accesses have
+     * drained.
+     *
+     * A call from one of this mapping's own listeners returns at once (the unmap it is part of
+     * completes after the listener returns).
+     */
+    public void unmap() {
+        if (notifyListeners(UnmapCause.UNMAPPED)) {
+            beginUnmap(Revocation.now("mapping unmapped by Mapping.unmap()"), UnmapCause.UNMAPPED).join();
+            markUnmapped();
+            region.forget(this);
+        } else if (notifier != Thread.currentThread()) {
+            done.join();
+        }
+    }
+
+    /** Same as {@link #unmap()}. */
+    @Override
+    public void close() {
+        unmap();
+    }
+
+    /**
+     * Moves the mapping out of LIVE and calls the listeners, if this caller wins the CAS.
+     *
+     * @return whether this caller won and must finish the unmap
+     */
+    boolean notifyListeners(UnmapCause unmapCause) {
+        if (!state.compareAndSet(LIVE, UNMAPPING)) {
+            return false;
+        }
+        cause = unmapCause;
+        notifier = Thread.currentThread();
+        try {
+            for (MappingListener listener : listeners) {
+                try {
+                    listener.beforeUnmap(this, unmapCause);
+                } catch (RuntimeException | Error e) {
+                    Region.report("MappingListener " + listener + " threw in beforeUnmap(" + this + ", "
+                            + unmapCause + "); the unmap goes on", e);
+                }
+            }
+        } finally {
+            notifier = null;
+        }
+        return true;
+    }
+
+    /** Records why, refuses new accesses and returns a future of the drain of accesses in flight. */
+    CompletableFuture<Void> beginUnmap(Revocation why, UnmapCause unmapCause) {
+        revocation = unmapCause == UnmapCause.UNMAPPED ? why
+                : new Revocation("region '" + region.name() + "' " + why.reason() + " (" + unmapCause + ")", why.at());
+        return guard.revokeAsync();
+    }
+
+    void markUnmapped() {
+        state.set(UNMAPPED);
+        listeners.clear();
+        done.complete(null);
+    }
+
+    @Override
+    Revocation revocation() {
+        Revocation why = revocation;
+        return why != null ? why : Revocation.now("mapping is being unmapped");
+    }
+
+    @Override
+    String describe() {
+        return "mapping at 0x" + Long.toHexString(address) + " of region '" + region.name() + "' [offset "
+                + offset + ", length " + length + "]";
+    }
+
+    @Override
+    public String toString() {
+        int s = state.get();
+        UnmapCause why = cause;
+        return "Mapping[address=0x" + Long.toHexString(address) + ", region=" + region.name() + ", offset=" + offset
+                + ", length=" + length + ", " + (writable ? "rw" : "ro") + ", "
+                + (s == LIVE ? "live" : (s == UNMAPPING ? "unmapping" : "unmapped") + " (" + why + ")") + "]";
+    }
+}

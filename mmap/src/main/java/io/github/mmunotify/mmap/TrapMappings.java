@@ -1,0 +1,125 @@
+package io.github.mmunotify.mmap;
+
+import java.util.concurrent.DelayQueue;
+import java.util.concurrent.Delayed;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The last line of defence for raw addresses that escaped the library: after a revoke has waited
+ * out every access the library knows about, the memory's address range is not simply unmapped
+ * (the kernel would soon hand it to someone else, and a stale pointer would then read or corrupt
+ * unrelated memory, or crash the JVM with {@code SIGSEGV}). Instead one shared, empty, sealed
+ * memory file is mapped over the range with {@code MAP_FIXED}, atomically replacing the old pages.
+ * Every access to the range is then beyond the end of that file, which the kernel answers with
+ * {@code SIGBUS}; HotSpot turns a {@code SIGBUS} inside an {@code Unsafe} access into an
+ * {@link InternalError} instead of crashing, and the library's paths translate that into
+ * {@link SigBusException}.
+ *
+ * <p>A trap costs one kernel VMA and no memory. Each is kept for a quarantine period (system
+ * property {@code mmunotify.mmap.trapMillis}, default 1000 ms), then released by a daemon thread:
+ * by default unmapped; a {@link MappedArena} instead maps its own file back so the range can be
+ * carved again. At most {@code mmunotify.mmap.maxTraps} (default 16384) traps are kept: beyond
+ * that the oldest are released early, so the process never runs into {@code vm.max_map_count}.
+ *
+ * <p>Invariant: the trap file is never grown (it is sealed against growing, shrinking and further
+ * sealing), so every page of every trap faults. Thread-safe.
+ */
+final class TrapMappings {
+    private static final System.Logger LOG = System.getLogger(TrapMappings.class.getName());
+    private static final long QUARANTINE_NANOS =
+            TimeUnit.MILLISECONDS.toNanos(Long.getLong("mmunotify.mmap.trapMillis", 1000L));
+    private static final int MAX_TRAPS = Integer.getInteger("mmunotify.mmap.maxTraps", 16384);
+
+    /** Puts a trapped range back into use; runs once, on the reaper thread. */
+    @FunctionalInterface
+    interface Release {
+        void release(long address, long length);
+    }
+
+    private static final Release UNMAP = Libc::munmap;
+
+    private static final int TRAP_FD = createTrapFile();
+    private static final DelayQueue<Trap> PENDING = new DelayQueue<>();
+    private static final AtomicLong INSTALLED = new AtomicLong();
+    private static final AtomicLong RELEASED = new AtomicLong();
+
+    static {
+        Thread reaper = new Thread(TrapMappings::reap, "mmunotify-trap-reaper");
+        reaper.setDaemon(true);
+        reaper.start();
+    }
+
+    private TrapMappings() {
+    }
+
+    private static int createTrapFile() {
+        int fd = Libc.memfdCreate("mmunotify-trap", 0, false);
+        Libc.addSeals(fd, Libc.F_SEAL_SHRINK | Libc.F_SEAL_GROW | Libc.F_SEAL_SEAL);
+        return fd;
+    }
+
+    /** Replaces the page-aligned range with a trap; it is unmapped after the quarantine period. */
+    static void install(long address, long length) {
+        install(address, length, UNMAP);
+    }
+
+    /** Replaces the page-aligned range with a trap; {@code release} puts it back into use later. */
+    static void install(long address, long length, Release release) {
+        Libc.mmap(address, length, Libc.PROT_READ | Libc.PROT_WRITE, Libc.MAP_SHARED, TRAP_FD, 0);
+        INSTALLED.incrementAndGet();
+        PENDING.add(new Trap(address, length, release, System.nanoTime() + QUARANTINE_NANOS));
+        if (PENDING.size() > MAX_TRAPS) {
+            Trap oldest = PENDING.poll();
+            if (oldest == null) {
+                // Nothing expired yet: take the earliest anyway (the queue is ordered by expiry).
+                oldest = PENDING.stream().min(Trap::compareTo).orElse(null);
+                if (oldest != null && !PENDING.remove(oldest)) {
+                    oldest = null;
+                }
+            }
+            if (oldest != null) {
+                oldest.run();
+            }
+        }
+    }
+
+    /** Traps installed since the JVM started. */
+    static long installed() {
+        return INSTALLED.get();
+    }
+
+    /** Traps currently in quarantine. */
+    static int pending() {
+        return PENDING.size();
+    }
+
+    private static void reap() {
+        while (true) {
+            try {
+                PENDING.take().run();
+            } catch (InterruptedException e) {
+                // Daemon thread: nobody interrupts it on purpose; keep serving.
+            } catch (RuntimeException | Error e) {
+                LOG.log(System.Logger.Level.ERROR, "releasing a trap mapping failed", e);
+            }
+        }
+    }
+
+    private record Trap(long address, long length, Release release, long expiresAtNanos) implements Delayed {
+        void run() {
+            release.release(address, length);
+            RELEASED.incrementAndGet();
+        }
+
+        @Override
+        public long getDelay(TimeUnit unit) {
+            return unit.convert(expiresAtNanos - System.nanoTime(), TimeUnit.NANOSECONDS);
+        }
+
+        @Override
+        public int compareTo(Delayed other) {
+            return Long.compare(expiresAtNanos, ((Trap) other).expiresAtNanos);
+        }
+    }
+}

@@ -1,0 +1,190 @@
+package io.github.mmunotify.mmap;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class MappingTest {
+
+    @Test
+    void mappingsAreWindowsOfTheSameMemoryAtMappingRelativeOffsets() {
+        try (Region region = Region.allocate("windows", 8192)) {
+            Mapping low = region.map(0, 4096);
+            Mapping high = region.map(4096, 4096);
+            Mapping placed = region.mapAt(0x7000_0000L, 4096, 128);
+            assertEquals(0, low.address());
+            assertEquals(4096, high.address());
+            assertEquals(4096, high.offset());
+            assertEquals(0x7000_0000L, placed.address());
+            assertEquals(4096, placed.offset());
+            assertEquals(128, placed.length());
+            assertTrue(placed.region() == region);
+            high.putLong(8, 77);
+            assertEquals(77, region.getLong(4096 + 8));
+            assertEquals(77, placed.getLong(8));
+            assertEquals(3, region.mappingCount());
+            IndexOutOfBoundsException e = assertThrows(IndexOutOfBoundsException.class, () -> placed.getLong(124));
+            assertTrue(e.getMessage().contains("0x70000000") && e.getMessage().contains("length 128"), e.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> region.mapAt(-1, 0, 8));
+            assertThrows(IllegalArgumentException.class, () -> region.mapAt(Long.MAX_VALUE - 4, 0, 8));
+        }
+    }
+
+    @Test
+    void unmappingOneMappingLeavesTheOthersAndTheRegionUsable() {
+        try (Region region = Region.allocate("one-goes", 4096)) {
+            Mapping first = region.map(0, 4096);
+            Mapping second = region.map(0, 4096);
+            first.putLong(0, 1);
+            first.unmap();
+            assertTrue(first.isUnmapped());
+            SigBusException e = assertThrows(SigBusException.class, () -> first.getLong(0));
+            assertTrue(e.getMessage().contains("Mapping.unmap()"), e.getMessage());
+            assertEquals("one-goes", e.regionName());
+            assertEquals(1, second.getLong(0));
+            assertEquals(1, region.getLong(0));
+            assertEquals(1, region.mappingCount());
+            first.unmap();
+        }
+    }
+
+    @Test
+    void listenersAreCalledOnceBeforeUnmapWhileTheMemoryIsStillAccessible() {
+        Region region = Region.allocate("listened", 4096);
+        Mapping alone = region.map(0, 64);
+        Mapping withRegion = region.map(64, 64);
+        withRegion.putLong(0, 123);
+        List<String> events = Collections.synchronizedList(new ArrayList<>());
+        AtomicReference<Long> seen = new AtomicReference<>();
+        alone.addListener((m, cause) -> events.add("alone " + cause));
+        withRegion.addListener((m, cause) -> {
+            events.add("withRegion " + cause);
+            seen.set(m.getLong(0));
+        });
+        alone.unmap();
+        alone.unmap();
+        region.revoke();
+        region.revoke();
+        assertEquals(List.of("alone UNMAPPED", "withRegion REGION_REVOKED"), events);
+        assertEquals(123L, seen.get());
+        assertTrue(withRegion.isUnmapped());
+        SigBusException e = assertThrows(SigBusException.class, () -> withRegion.getLong(0));
+        assertTrue(e.getMessage().contains("REGION_REVOKED") && e.getMessage().contains("Region.revoke()"),
+                e.getMessage());
+        assertThrows(IllegalStateException.class, () -> withRegion.addListener((m, c) -> { }));
+    }
+
+    @Test
+    void aListenerThatThrowsDoesNotStopTheUnmapOrTheOtherListeners() {
+        try (Region region = Region.allocate("thrower", 64)) {
+            Mapping mapping = region.map(0, 64);
+            AtomicInteger calls = new AtomicInteger();
+            mapping.addListener((m, c) -> {
+                calls.incrementAndGet();
+                throw new IllegalStateException("listener failure (expected by the test)");
+            });
+            mapping.addListener((m, c) -> calls.incrementAndGet());
+            mapping.unmap();
+            assertEquals(2, calls.get());
+            assertTrue(mapping.isUnmapped());
+            assertThrows(SigBusException.class, () -> mapping.getLong(0));
+        }
+    }
+
+    @Test
+    void listenerMisuseThrowsInsteadOfDeadlocking() {
+        Region region = Region.allocate("reentrant", 64);
+        Mapping mapping = region.map(0, 64);
+        AtomicReference<Throwable> fromRevoke = new AtomicReference<>();
+        mapping.addListener((m, c) -> {
+            m.unmap(); // harmless: returns at once
+            try {
+                region.revoke();
+            } catch (Throwable t) {
+                fromRevoke.set(t);
+            }
+        });
+        region.revoke();
+        assertTrue(fromRevoke.get() instanceof IllegalStateException, String.valueOf(fromRevoke.get()));
+        assertTrue(mapping.isUnmapped());
+    }
+
+    @Test
+    void readOnlyMappingsRefuseWritesAndNothingIsWritten() {
+        try (Region region = Region.allocate("ro", 64)) {
+            Mapping mapping = region.map(0, 64);
+            assertTrue(mapping.isWritable());
+            mapping.setWritable(false);
+            assertFalse(mapping.isWritable());
+            ReadOnlyMappingException e = assertThrows(ReadOnlyMappingException.class, () -> mapping.putLong(8, 1));
+            assertTrue(e.getMessage().contains("offset 8") && e.getMessage().contains("'ro'"), e.getMessage());
+            assertThrows(ReadOnlyMappingException.class, () -> mapping.putByte(0, (byte) 1));
+            assertThrows(ReadOnlyMappingException.class, () -> mapping.putInt(0, 1));
+            assertThrows(ReadOnlyMappingException.class, () -> mapping.putDouble(0, 1));
+            assertThrows(ReadOnlyMappingException.class, () -> mapping.putBytes(0, new byte[4]));
+            assertThrows(ReadOnlyMappingException.class, () -> mapping.setMemory(0, 4, (byte) 1));
+            assertThrows(ReadOnlyMappingException.class, () -> mapping.compareAndSetLong(0, 0, 1));
+            assertThrows(ReadOnlyMappingException.class, () -> mapping.getAndAddLong(0, 1));
+            assertThrows(ReadOnlyMappingException.class, () -> mapping.putLongVolatile(0, 1));
+            for (long offset = 0; offset < 64; offset += 8) {
+                assertEquals(0, region.getLong(offset));
+            }
+            assertEquals(0, mapping.getLong(8));
+            mapping.setWritable(true);
+            mapping.putLong(8, 3);
+            assertEquals(3, region.getLong(8));
+        }
+    }
+
+    @Test
+    void revokingTheRegionWaitsForAccessesInFlightThroughMappings() throws Exception {
+        int rounds = Integer.getInteger("mmunotify.test.mappingRevokeRounds", 200);
+        for (int round = 0; round < rounds; round++) {
+            Region region = Region.allocate("race-" + round, 4096);
+            Mapping mapping = region.map(0, 4096);
+            CyclicBarrier start = new CyclicBarrier(2);
+            AtomicReference<Throwable> failure = new AtomicReference<>();
+            CountDownLatch done = new CountDownLatch(1);
+            Thread reader = new Thread(() -> {
+                try {
+                    start.await(30, TimeUnit.SECONDS);
+                    long expected = 0;
+                    while (true) {
+                        mapping.putLong(0, ++expected);
+                        assertEquals(expected, mapping.getLong(0));
+                    }
+                } catch (SigBusException expectedEnd) {
+                    // The revoke won: every later access must fail too.
+                    try {
+                        assertThrows(SigBusException.class, () -> mapping.getLong(0));
+                    } catch (Throwable t) {
+                        failure.set(t);
+                    }
+                } catch (Throwable t) {
+                    failure.set(t);
+                } finally {
+                    done.countDown();
+                }
+            });
+            reader.start();
+            start.await(30, TimeUnit.SECONDS);
+            region.revoke();
+            assertTrue(done.await(30, TimeUnit.SECONDS));
+            if (failure.get() != null) {
+                throw new AssertionError("round " + round, failure.get());
+            }
+        }
+    }
+}
