@@ -242,7 +242,8 @@ class IntervalNotifierTest {
         while (!operation.isDone() && System.nanoTime() < deadline) {
             for (var entry : Thread.getAllStackTraces().entrySet()) {
                 Thread.State state = entry.getKey().getState();
-                if (state != Thread.State.WAITING && state != Thread.State.TIMED_WAITING) {
+                if (state != Thread.State.WAITING && state != Thread.State.TIMED_WAITING
+                        && state != Thread.State.BLOCKED) {
                     continue;
                 }
                 for (StackTraceElement frame : entry.getValue()) {
