@@ -1,0 +1,259 @@
+package io.github.mmunotify.core;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * A unit of code that registers drivers in {@link Registry registries} and can be unloaded without
+ * racing the lookups that use them: raceless module unloading, after the kernel's module rwsems.
+ *
+ * <p><b>Name clash.</b> This class shares its simple name with {@link java.lang.Module}. With
+ * {@code import io.github.mmunotify.core.*;} the simple name {@code Module} is ambiguous (both
+ * imports are on demand) and does not compile; import this class by its full name,
+ * {@code import io.github.mmunotify.core.Module;}, which then shadows {@code java.lang.Module}.
+ *
+ * <h2>Guarantee</h2>
+ * A {@link Registry#lookup lookup} happens under the registry's read lock and returns a
+ * {@link Registry.Pin} that pins the module owning the driver until it is closed. {@link #unload()}
+ * takes the write lock of every registry the module registered in, always in one global order (the
+ * order in which the registries were created), so two unloads can never deadlock. Holding them,
+ * it checks the pins: if any is open it throws {@link ModuleBusyException} naming them and changes
+ * nothing; otherwise it runs the module's exit hooks and removes its entries, then releases the
+ * locks. No lookup can run in between, so none observes a half-unloaded module, and a lookup that
+ * finds a driver never has to cope with "the module is going away": pinning cannot fail.
+ *
+ * <h2>Invariants</h2>
+ * <ul>
+ *   <li>Pins are only created under a registry read lock; the unload holds every relevant write
+ *       lock while it checks them, so the pin set can only shrink during the check.</li>
+ *   <li>The set of registries only grows while the module is loaded, under this module's monitor;
+ *       an unload re-checks it after locking and retries if a registration slipped in.</li>
+ *   <li>The thread running the exit hooks holds registry write locks out of any other unload's
+ *       order, so registry operations from inside an exit hook throw {@link IllegalStateException}
+ *       instead of risking a deadlock.</li>
+ * </ul>
+ *
+ * <p>Thread-safety: every method may be called from any thread.
+ */
+public final class Module {
+
+    private static final ThreadLocal<Module> RUNNING_EXIT_HOOKS = new ThreadLocal<>();
+
+    private enum State { LOADED, UNLOADING, UNLOADED }
+
+    private final String name;
+    /** Guarded by this. */
+    private final Set<Registry<?, ?>> registries = new HashSet<>();
+    /** Guarded by this. */
+    private final List<Runnable> exitHooks = new ArrayList<>();
+    /** Guarded by this (written), volatile for cheap reads. */
+    private volatile State state = State.LOADED;
+    private final Set<Registry.Pin<?, ?>> pins = ConcurrentHashMap.newKeySet();
+
+    private Module(String name) {
+        this.name = name;
+    }
+
+    /**
+     * Creates a loaded module with no drivers.
+     *
+     * @param name shown in exceptions and {@link #toString()}; not blank
+     */
+    public static Module create(String name) {
+        Objects.requireNonNull(name, "name");
+        if (name.isBlank()) {
+            throw new IllegalArgumentException("name must not be blank");
+        }
+        return new Module(name);
+    }
+
+    /** The name given at creation. */
+    public String name() {
+        return name;
+    }
+
+    /**
+     * Adds a hook that {@link #unload()} runs, with every registry of the module write-locked,
+     * before it removes the module's entries. Hooks run in the reverse order of adding (the last
+     * initialised is the first torn down).
+     *
+     * @throws IllegalStateException if the module is unloading or unloaded
+     */
+    public synchronized void addExitHook(Runnable hook) {
+        Objects.requireNonNull(hook, "hook");
+        requireLoaded("addExitHook");
+        exitHooks.add(hook);
+    }
+
+    /** Whether the module is loaded (not yet, or not successfully, unloaded). */
+    public boolean isLoaded() {
+        return state != State.UNLOADED;
+    }
+
+    /** The number of open pins, for monitoring. */
+    public int pinCount() {
+        return pins.size();
+    }
+
+    /**
+     * Unloads the module: takes the write lock of every registry it registered in, in the global
+     * order; if a pin is open, throws {@link ModuleBusyException} and changes nothing; otherwise
+     * runs the exit hooks (every one, even if one throws), removes every entry of the module, and
+     * marks it unloaded. Returns at once if already unloaded; a concurrent unload of the same
+     * module waits for this one.
+     *
+     * @throws ModuleBusyException   if pins are open; nothing was changed
+     * @throws IllegalStateException if called from inside an exit hook; nothing was changed
+     * @throws RuntimeException      the first exception an exit hook threw, with the others
+     *                               suppressed, after the unload has completed
+     */
+    public void unload() {
+        requireNotInExitHook("unload() of " + name);
+        while (true) {
+            List<Registry<?, ?>> ordered;
+            synchronized (this) {
+                if (state == State.UNLOADED) {
+                    return;
+                }
+                ordered = new ArrayList<>(registries);
+            }
+            ordered.sort(Comparator.comparingLong(Registry::order));
+            lockAll(ordered);
+            try {
+                synchronized (this) {
+                    if (state == State.UNLOADED) {
+                        return;
+                    }
+                    if (registries.size() != ordered.size()) {
+                        continue; // a registration in another registry slipped in: lock it too
+                    }
+                    List<String> open = describePins();
+                    if (!open.isEmpty()) {
+                        throw new ModuleBusyException(name, open);
+                    }
+                    state = State.UNLOADING;
+                }
+                List<Throwable> failures = runExitHooks();
+                for (Registry<?, ?> registry : ordered) {
+                    registry.removeEntriesOf(this);
+                }
+                synchronized (this) {
+                    registries.clear();
+                    exitHooks.clear();
+                    state = State.UNLOADED;
+                }
+                rethrowFirst(failures);
+                return;
+            } finally {
+                unlockAll(ordered);
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        int registryCount;
+        synchronized (this) {
+            registryCount = registries.size();
+        }
+        return "Module[" + name + ", " + state.name().toLowerCase(java.util.Locale.ROOT) + ", registries="
+                + registryCount + ", pins=" + pins.size() + "]";
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Used by Registry, always with the registry's write lock (register) or read lock (pin).
+
+    /** Records that this module has an entry in {@code registry}; the caller holds its write lock. */
+    synchronized void attach(Registry<?, ?> registry) {
+        requireLoaded("register in " + registry.name());
+        registries.add(registry);
+    }
+
+    void addPin(Registry.Pin<?, ?> pin) {
+        pins.add(pin);
+    }
+
+    void removePin(Registry.Pin<?, ?> pin) {
+        pins.remove(pin);
+    }
+
+    static void requireNotInExitHook(String operation) {
+        Module running = RUNNING_EXIT_HOOKS.get();
+        if (running != null) {
+            throw new IllegalStateException(operation + " from inside an exit hook of module '"
+                    + running.name + "' could deadlock with another unload; do it before or after");
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------
+
+    private void requireLoaded(String operation) {
+        if (state != State.LOADED) {
+            throw new IllegalStateException(operation + ": module '" + name + "' is "
+                    + state.name().toLowerCase(java.util.Locale.ROOT));
+        }
+    }
+
+    private List<String> describePins() {
+        List<String> open = new ArrayList<>();
+        for (Registry.Pin<?, ?> pin : pins) {
+            open.add(pin.toString());
+        }
+        return open;
+    }
+
+    private List<Throwable> runExitHooks() {
+        List<Runnable> hooks;
+        synchronized (this) {
+            hooks = new ArrayList<>(exitHooks);
+        }
+        List<Throwable> failures = new ArrayList<>(0);
+        RUNNING_EXIT_HOOKS.set(this);
+        try {
+            for (int i = hooks.size() - 1; i >= 0; i--) {
+                try {
+                    hooks.get(i).run();
+                } catch (Throwable t) {
+                    failures.add(t);
+                }
+            }
+        } finally {
+            RUNNING_EXIT_HOOKS.remove();
+        }
+        return failures;
+    }
+
+    private static void lockAll(List<Registry<?, ?>> ordered) {
+        for (Registry<?, ?> registry : ordered) {
+            registry.writeLock().lock();
+        }
+    }
+
+    private static void unlockAll(List<Registry<?, ?>> ordered) {
+        for (int i = ordered.size() - 1; i >= 0; i--) {
+            ordered.get(i).writeLock().unlock();
+        }
+    }
+
+    private static void rethrowFirst(List<Throwable> failures) {
+        if (failures.isEmpty()) {
+            return;
+        }
+        Throwable first = failures.get(0);
+        for (int i = 1; i < failures.size(); i++) {
+            first.addSuppressed(failures.get(i));
+        }
+        if (first instanceof RuntimeException e) {
+            throw e;
+        }
+        if (first instanceof Error e) {
+            throw e;
+        }
+        throw new IllegalStateException(first);
+    }
+}

@@ -1,0 +1,257 @@
+package io.github.mmunotify.core;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+/**
+ * A table of drivers looked up by key, whose entries belong to {@link Module}s that can be
+ * unloaded without racing the lookups: the kernel's "driver list guarded by an rwsem" (file
+ * system types, net devices), with the module rwsem scheme for unloading.
+ *
+ * <p>{@link #lookup} runs under the read lock and returns a {@link Pin} that keeps the driver's
+ * module loaded until it is closed; a module's {@link Module#unload()} takes this registry's write
+ * lock (with those of its other registries, in one global order), so it never overlaps a lookup.
+ * A lookup that finds a driver therefore always gets it: there is no "found but the module is going
+ * away" case to handle. {@link #register} takes the write lock.
+ *
+ * <p>Registries are ordered by creation; that order is the global lock order of unloads.
+ * Thread-safety: every method may be called from any thread, except that registry operations from
+ * inside a module's exit hook throw {@link IllegalStateException} (see {@link Module}).
+ *
+ * @param <K> the key type (e.g. a file system name)
+ * @param <V> the driver type
+ */
+public final class Registry<K, V> {
+
+    private static final AtomicLong CREATION_ORDER = new AtomicLong();
+
+    private final String name;
+    private final long order = CREATION_ORDER.incrementAndGet();
+    private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+    /** Guarded by lock. */
+    private final Map<K, Entry<V>> entries = new HashMap<>();
+
+    private record Entry<V>(Module module, V driver) { }
+
+    private Registry(String name) {
+        this.name = name;
+    }
+
+    /**
+     * Creates an empty registry.
+     *
+     * @param name shown in exceptions, pins and {@link #toString()}; not blank
+     */
+    public static <K, V> Registry<K, V> create(String name) {
+        Objects.requireNonNull(name, "name");
+        if (name.isBlank()) {
+            throw new IllegalArgumentException("name must not be blank");
+        }
+        return new Registry<>(name);
+    }
+
+    /** The name given at creation. */
+    public String name() {
+        return name;
+    }
+
+    /**
+     * Registers {@code driver} under {@code key}, owned by {@code module}; it stays until the
+     * module is unloaded.
+     *
+     * @throws IllegalArgumentException if {@code key} is already registered; nothing changes
+     * @throws IllegalStateException    if the module is unloading or unloaded, or when called from
+     *                                  inside an exit hook; nothing changes
+     */
+    public void register(Module module, K key, V driver) {
+        Objects.requireNonNull(module, "module");
+        Objects.requireNonNull(key, "key");
+        Objects.requireNonNull(driver, "driver");
+        Module.requireNotInExitHook("register in " + name);
+        lock.writeLock().lock();
+        try {
+            Entry<V> existing = entries.get(key);
+            if (existing != null) {
+                throw new IllegalArgumentException("key " + key + " is already registered in " + name
+                        + " by module '" + existing.module().name() + "'");
+            }
+            module.attach(this);
+            entries.put(key, new Entry<>(module, driver));
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    /**
+     * Looks up the driver registered under {@code key} and pins its module until the returned pin
+     * is closed. Use it in try-with-resources; a null resource is allowed there:
+     * <pre>{@code
+     * try (Registry.Pin<String, FsType> pin = fileSystems.lookup("ext4")) {
+     *     if (pin == null) { ... no such driver ... }
+     *     pin.driver().mount(device);
+     * }
+     * }</pre>
+     *
+     * @return the pin, or null if no driver is registered under {@code key}
+     * @throws IllegalStateException when called from inside an exit hook
+     */
+    public Pin<K, V> lookup(K key) {
+        Objects.requireNonNull(key, "key");
+        Module.requireNotInExitHook("lookup in " + name);
+        lock.readLock().lock();
+        try {
+            Entry<V> entry = entries.get(key);
+            if (entry == null) {
+                return null;
+            }
+            Pin<K, V> pin = new Pin<>(this, key, entry.module(), entry.driver(), Thread.currentThread());
+            entry.module().addPin(pin);
+            return pin;
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /** Whether a driver is registered under {@code key} (a snapshot). */
+    public boolean contains(K key) {
+        Objects.requireNonNull(key, "key");
+        lock.readLock().lock();
+        try {
+            return entries.containsKey(key);
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /** The keys registered now (a snapshot). */
+    public List<K> keys() {
+        lock.readLock().lock();
+        try {
+            return List.copyOf(entries.keySet());
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /** The number of drivers registered now. */
+    public int size() {
+        lock.readLock().lock();
+        try {
+            return entries.size();
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Registry[" + name + ", order=" + order + ", drivers=" + size() + "]";
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Used by Module.unload.
+
+    long order() {
+        return order;
+    }
+
+    Lock writeLock() {
+        return lock.writeLock();
+    }
+
+    /** Removes every entry of {@code module}; the caller holds the write lock. */
+    void removeEntriesOf(Module module) {
+        List<K> keys = new ArrayList<>();
+        for (Map.Entry<K, Entry<V>> e : entries.entrySet()) {
+            if (e.getValue().module() == module) {
+                keys.add(e.getKey());
+            }
+        }
+        keys.forEach(entries::remove);
+    }
+
+    /**
+     * A driver found by {@link Registry#lookup}, pinning its module loaded until {@link #close()}.
+     * Close it on every path; an open pin makes {@link Module#unload()} fail with
+     * {@link ModuleBusyException}, which names it. Thread-safe; closing is idempotent.
+     *
+     * @param <K> the key type
+     * @param <V> the driver type
+     */
+    public static final class Pin<K, V> implements AutoCloseable {
+
+        private final Registry<K, V> registry;
+        private final K key;
+        private final Module module;
+        private final V driver;
+        private final String pinnedBy;
+        private volatile boolean closed;
+
+        private Pin(Registry<K, V> registry, K key, Module module, V driver, Thread pinnedBy) {
+            this.registry = registry;
+            this.key = key;
+            this.module = module;
+            this.driver = driver;
+            this.pinnedBy = pinnedBy.toString();
+        }
+
+        /**
+         * The driver; valid (its module loaded) until this pin is closed.
+         *
+         * @throws IllegalStateException if the pin is closed
+         */
+        public V driver() {
+            if (closed) {
+                throw new IllegalStateException("driver() on a closed pin: " + this);
+            }
+            return driver;
+        }
+
+        /** The key the driver was looked up by. */
+        public K key() {
+            return key;
+        }
+
+        /** The module this pin keeps loaded. */
+        public Module module() {
+            return module;
+        }
+
+        /** Whether {@link #close()} has been called. */
+        public boolean isClosed() {
+            return closed;
+        }
+
+        /** Unpins the module. Idempotent. */
+        @Override
+        public void close() {
+            if (CLOSED.compareAndSet(this, false, true)) {
+                module.removePin(this);
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "Pin[" + registry.name + "/" + key + " of module '" + module.name() + "', pinned by "
+                    + pinnedBy + (closed ? ", closed" : "") + "]";
+        }
+
+        private static final VarHandle CLOSED;
+
+        static {
+            try {
+                CLOSED = MethodHandles.lookup().findVarHandle(Pin.class, "closed", boolean.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+    }
+}

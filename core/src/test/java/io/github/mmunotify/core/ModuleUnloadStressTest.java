@@ -1,0 +1,129 @@
+package io.github.mmunotify.core;
+
+import static java.util.concurrent.TimeUnit.SECONDS;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Two modules that share two registries, registered in opposite orders, unload concurrently
+ * while other threads look drivers up: no deadlock, no lookup ever holds a driver whose exit hook
+ * has run. Rounds: {@code -Dmmunotify.test.unloadRounds} (default 150).
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class ModuleUnloadStressTest {
+
+    private static final int ROUNDS = Integer.getInteger("mmunotify.test.unloadRounds", 150);
+
+    /** A driver whose exit hook marks it gone. */
+    private static final class Driver {
+        final String name;
+        volatile boolean exited;
+
+        Driver(String name) {
+            this.name = name;
+        }
+    }
+
+    @Test
+    void concurrentUnloadsWithLookupsNeverDeadlockNorExposeARemovedDriver() throws Exception {
+        AtomicReference<String> failure = new AtomicReference<>();
+        AtomicLong pinsTaken = new AtomicLong();
+        AtomicLong busyRetries = new AtomicLong();
+        for (int round = 0; round < ROUNDS && failure.get() == null; round++) {
+            Registry<String, Driver> first = Registry.create("first");
+            Registry<String, Driver> second = Registry.create("second");
+            Module a = Module.create("a");
+            Module b = Module.create("b");
+            List<Driver> drivers = new ArrayList<>();
+            // Opposite registration orders; the unload lock order must not depend on them.
+            for (Module m : List.of(a, b)) {
+                List<Registry<String, Driver>> order = m == a ? List.of(second, first) : List.of(first, second);
+                for (Registry<String, Driver> r : order) {
+                    Driver d = new Driver(m.name() + "@" + r.name());
+                    drivers.add(d);
+                    r.register(m, m.name(), d);
+                    m.addExitHook(() -> d.exited = true);
+                }
+            }
+            AtomicBoolean stop = new AtomicBoolean();
+            int lookers = 3;
+            CountDownLatch lookersDone = new CountDownLatch(lookers);
+            CountDownLatch lookersRunning = new CountDownLatch(lookers);
+            for (int l = 0; l < lookers; l++) {
+                Thread.ofPlatform().start(() -> {
+                    lookersRunning.countDown();
+                    try {
+                        for (int i = 0; !stop.get(); i++) {
+                            Registry<String, Driver> r = (i & 1) == 0 ? first : second;
+                            try (Registry.Pin<String, Driver> pin = r.lookup((i & 2) == 0 ? "a" : "b")) {
+                                if (pin != null) {
+                                    pinsTaken.incrementAndGet();
+                                    if (pin.driver().exited) {
+                                        failure.compareAndSet(null, "lookup saw removed " + pin.driver().name);
+                                    }
+                                    Thread.onSpinWait();
+                                    if (pin.driver().exited) {
+                                        failure.compareAndSet(null, "exit ran while pinned: " + pin.driver().name);
+                                    }
+                                }
+                            }
+                            // Unpinned time between lookups, as real callers have, so that an
+                            // unload finds the module unpinned now and then.
+                            for (int spin = 0; spin < 64; spin++) {
+                                Thread.onSpinWait();
+                            }
+                        }
+                    } finally {
+                        lookersDone.countDown();
+                    }
+                });
+            }
+            assertTrue(lookersRunning.await(30, SECONDS));
+            List<Thread> unloaders = new ArrayList<>();
+            for (Module m : List.of(a, b)) {
+                unloaders.add(Thread.ofPlatform().name("unload-" + m.name()).start(() -> {
+                    while (m.isLoaded()) {
+                        try {
+                            m.unload();
+                        } catch (ModuleBusyException busy) {
+                            busyRetries.incrementAndGet();
+                            Thread.yield();
+                        } catch (Throwable t) {
+                            failure.compareAndSet(null, t.toString());
+                            return;
+                        }
+                    }
+                }));
+            }
+            for (Thread u : unloaders) {
+                u.join(60_000);
+                if (u.isAlive()) {
+                    failure.compareAndSet(null, u.getName() + " did not finish: deadlock?");
+                }
+            }
+            stop.set(true);
+            assertTrue(lookersDone.await(30, SECONDS));
+            assertNull(failure.get());
+            for (Driver d : drivers) {
+                assertTrue(d.exited, d.name + " exit hook did not run");
+            }
+            assertNull(first.lookup("a"));
+            assertNull(second.lookup("b"));
+            assertFalse(a.isLoaded() || b.isLoaded());
+        }
+        assertNull(failure.get());
+        assertTrue(pinsTaken.get() > 0, "lookups never found a driver; the race was not exercised");
+        System.out.println("pins taken " + pinsTaken + ", unloads refused as busy " + busyRetries);
+    }
+}

@@ -1,0 +1,177 @@
+package io.github.mmunotify.core;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** Single-threaded behaviour of {@link Registry}, {@link Module} and their pins. */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class RegistryTest {
+
+    @Test
+    void lookupFindsTheDriverAndPinsItsModule() {
+        Registry<String, String> fs = Registry.create("filesystems");
+        io.github.mmunotify.core.Module ext4 = io.github.mmunotify.core.Module.create("ext4");
+        fs.register(ext4, "ext4", "ext4-driver");
+        try (Registry.Pin<String, String> pin = fs.lookup("ext4")) {
+            assertEquals("ext4-driver", pin.driver());
+            assertEquals("ext4", pin.key());
+            assertSame(ext4, pin.module());
+            assertEquals(1, ext4.pinCount());
+        }
+        assertEquals(0, ext4.pinCount());
+        assertNull(fs.lookup("xfs"));
+        assertTrue(fs.contains("ext4"));
+        assertEquals(List.of("ext4"), fs.keys());
+    }
+
+    @Test
+    void unloadOfAPinnedModuleThrowsNamingThePinAndChangesNothing() {
+        Registry<String, String> fs = Registry.create("filesystems");
+        Registry<Integer, String> blockDevices = Registry.create("block-devices");
+        Module m = Module.create("ext4");
+        List<String> exits = new ArrayList<>();
+        m.addExitHook(() -> exits.add("exit"));
+        fs.register(m, "ext4", "fs-driver");
+        blockDevices.register(m, 8, "blk-driver");
+        Registry.Pin<Integer, String> pin = blockDevices.lookup(8);
+        ModuleBusyException e = assertThrows(ModuleBusyException.class, m::unload);
+        assertEquals("ext4", e.moduleName());
+        assertEquals(1, e.pins().size());
+        assertTrue(e.pins().get(0).contains("block-devices/8"), e.pins().toString());
+        assertTrue(e.pins().get(0).contains(Thread.currentThread().getName()), e.pins().toString());
+        // Everything as it was.
+        assertTrue(m.isLoaded());
+        assertEquals(List.of(), exits);
+        assertTrue(fs.contains("ext4"));
+        assertEquals("blk-driver", pin.driver());
+        try (Registry.Pin<String, String> again = fs.lookup("ext4")) {
+            assertEquals("fs-driver", again.driver());
+        }
+        pin.close();
+        m.unload();
+        assertFalse(m.isLoaded());
+        assertEquals(List.of("exit"), exits);
+        assertNull(fs.lookup("ext4"));
+        assertNull(blockDevices.lookup(8));
+        assertEquals(0, fs.size() + blockDevices.size());
+    }
+
+    @Test
+    void unloadRemovesOnlyItsOwnEntriesAndRunsHooksInReverse() {
+        Registry<String, String> fs = Registry.create("filesystems");
+        Module a = Module.create("a");
+        Module b = Module.create("b");
+        List<String> order = new ArrayList<>();
+        a.addExitHook(() -> order.add("first added"));
+        a.addExitHook(() -> order.add("last added"));
+        fs.register(a, "a1", "A1");
+        fs.register(b, "b1", "B1");
+        a.unload();
+        a.unload(); // idempotent
+        assertEquals(List.of("last added", "first added"), order);
+        assertEquals(List.of("b1"), fs.keys());
+        assertTrue(b.isLoaded());
+    }
+
+    @Test
+    void exitHookFailureIsRethrownAfterTheUnloadCompletes() {
+        Registry<String, String> fs = Registry.create("filesystems");
+        Module m = Module.create("m");
+        List<String> ran = new ArrayList<>();
+        m.addExitHook(() -> ran.add("other"));
+        m.addExitHook(() -> {
+            throw new IllegalArgumentException("exit failed");
+        });
+        fs.register(m, "k", "v");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, m::unload);
+        assertEquals("exit failed", e.getMessage());
+        assertEquals(List.of("other"), ran);
+        assertFalse(m.isLoaded());
+        assertNull(fs.lookup("k"));
+    }
+
+    @Test
+    void registryOperationsFromAnExitHookThrowInsteadOfDeadlocking() {
+        Registry<String, String> fs = Registry.create("filesystems");
+        Module m = Module.create("m");
+        Module other = Module.create("other");
+        List<Class<?>> thrown = new ArrayList<>();
+        m.addExitHook(() -> {
+            for (Runnable op : List.<Runnable>of(() -> fs.lookup("k"), () -> fs.register(other, "o", "O"),
+                    other::unload)) {
+                try {
+                    op.run();
+                } catch (IllegalStateException expected) {
+                    thrown.add(expected.getClass());
+                }
+            }
+        });
+        fs.register(m, "k", "v");
+        m.unload();
+        assertEquals(3, thrown.size());
+        assertTrue(other.isLoaded());
+        assertFalse(fs.contains("o"));
+    }
+
+    @Test
+    void misuseIsRefusedWithoutChanges() {
+        Registry<String, String> fs = Registry.create("filesystems");
+        Module m = Module.create("m");
+        fs.register(m, "k", "v");
+        IllegalArgumentException dup = assertThrows(IllegalArgumentException.class,
+                () -> fs.register(Module.create("n"), "k", "w"));
+        assertTrue(dup.getMessage().contains("'m'"), dup.getMessage());
+        assertThrows(NullPointerException.class, () -> fs.register(m, null, "v"));
+        assertThrows(NullPointerException.class, () -> fs.register(m, "x", null));
+        assertThrows(NullPointerException.class, () -> fs.lookup(null));
+        assertThrows(IllegalArgumentException.class, () -> Registry.create(""));
+        assertThrows(IllegalArgumentException.class, () -> Module.create(" "));
+        m.unload();
+        IllegalStateException late = assertThrows(IllegalStateException.class, () -> fs.register(m, "k2", "v"));
+        assertTrue(late.getMessage().contains("unloaded"), late.getMessage());
+        assertThrows(IllegalStateException.class, () -> m.addExitHook(() -> { }));
+        assertEquals(0, fs.size());
+    }
+
+    @Test
+    void pinCloseIsIdempotentAndDriverAfterCloseIsRefused() {
+        Registry<String, String> fs = Registry.create("filesystems");
+        Module m = Module.create("m");
+        fs.register(m, "k", "v");
+        Registry.Pin<String, String> pin = fs.lookup("k");
+        pin.close();
+        pin.close();
+        assertTrue(pin.isClosed());
+        assertEquals(0, m.pinCount());
+        assertThrows(IllegalStateException.class, pin::driver);
+        assertTrue(pin.toString().contains("closed"), pin.toString());
+        assertTrue(m.toString().contains("m") && m.toString().contains("pins=0"), m.toString());
+        assertTrue(fs.toString().contains("filesystems"), fs.toString());
+    }
+
+    @Test
+    void aPinHeldOnAnotherThreadAlsoBlocksUnload() throws Exception {
+        Registry<String, String> fs = Registry.create("filesystems");
+        Module m = Module.create("m");
+        fs.register(m, "k", "v");
+        AtomicReference<Registry.Pin<String, String>> held = new AtomicReference<>();
+        Thread t = Thread.ofPlatform().name("holder").start(() -> held.set(fs.lookup("k")));
+        t.join(30_000);
+        ModuleBusyException e = assertThrows(ModuleBusyException.class, m::unload);
+        assertTrue(e.getMessage().contains("holder"), e.getMessage());
+        held.get().close();
+        m.unload();
+        assertFalse(m.isLoaded());
+    }
+}
