@@ -18,7 +18,8 @@ public final class Tour {
 
     /** The samples in tour order. */
     static List<Sample> samples() {
-        return List.of();
+        return List.of(new AcceleratorDriverSample(), new ArenaTeardownSample(), new HotUnplugSample(),
+                new NotifierOverheadSample());
     }
 
     public static void main(String[] args) {
