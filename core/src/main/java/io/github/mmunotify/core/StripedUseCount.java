@@ -30,9 +30,12 @@ import java.lang.invoke.VarHandle;
  *   <li>{@link #sum()} ignores cells whose owner has terminated: a dead thread runs no method, so
  *       an entry it never exited cannot hold a revoker forever.</li>
  * </ul>
- * Every change is a full-fence atomic add, so a caller that changes the count and then reads a
+ * Counting in is a full-fence atomic add, so a caller that counts itself in and then reads a
  * volatile flag, against a writer that sets the flag and then reads {@link #sum()}, is a Dekker
- * pair: at least one of them sees the other. {@link Revocable} relies on exactly that.
+ * pair: at least one of them sees the other. {@link Revocable} relies on exactly that. Counting
+ * out of an owned cell is a plain release store (only the owner writes it): the sum can only see
+ * the exit after everything the thread did inside, which is all a revoker needs; a waiter that
+ * misses a wake-up because of the store's delay finds the zero on its next bounded re-check.
  */
 final class StripedUseCount {
 
@@ -82,7 +85,7 @@ final class StripedUseCount {
             cell = cells[alternate(home)];
         }
         if (cell != null && cell.owner == thread && cell.count() > 0) {
-            cell.getAndAdd(-1);
+            cell.ownerDecrement();
         } else {
             exitSlow(thread);
         }
