@@ -92,8 +92,9 @@ public final class MappedArena implements AutoCloseable {
      * Carves a zeroed region of {@code bytes} (its extent rounded up to whole pages).
      *
      * @throws IllegalArgumentException if {@code bytes <= 0}
-     * @throws IllegalStateException    if the arena is closed
-     * @throws OutOfMemoryError         if no free extent is large enough (nothing changes)
+     * @throws IllegalStateException    if the arena is closed, or no free extent is large enough
+     *                                  (freed extents come back after their quarantine); nothing
+     *                                  changes then
      */
     public Region allocate(String regionName, long bytes) {
         Objects.requireNonNull(regionName, "regionName");
@@ -110,7 +111,7 @@ public final class MappedArena implements AutoCloseable {
             }
             offset = takeFirstFit(extent);
             if (offset < 0) {
-                throw new OutOfMemoryError("arena '" + name + "': no free extent of " + extent + " bytes for '"
+                throw new IllegalStateException("arena '" + name + "' is full: no free extent of " + extent + " bytes for '"
                         + regionName + "' (" + stats() + ")");
             }
             mustZero = memory.fileBacked || offset < highWater;

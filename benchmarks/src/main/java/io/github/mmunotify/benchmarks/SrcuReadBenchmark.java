@@ -1,0 +1,88 @@
+package io.github.mmunotify.benchmarks;
+
+import io.github.mmunotify.core.Srcu;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.concurrent.locks.StampedLock;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Threads;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * Read-side cost: entering and leaving one read section of an {@link Srcu} domain, against the
+ * JVM's usual ways of pinning something while reading it: a {@code ReentrantReadWriteLock} read
+ * lock, a {@code StampedLock} read lock, a shared {@code AtomicLong} reference count (the way
+ * Chronicle's {@code reserve}/{@code release} pins), and a {@code LongAdder} reader count.
+ *
+ * <p>Throughput, summed over threads, at one thread ({@link OneThread}) and two ({@link TwoThreads})
+ * in the same run: an SRCU reader writes only its own cache line, so it should scale, while the
+ * shared-word baselines bounce one line between the cores.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Fork(1)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+public abstract class SrcuReadBenchmark {
+
+    private final Srcu srcu = Srcu.create("bench-read");
+    private final ReentrantReadWriteLock readWriteLock = new ReentrantReadWriteLock();
+    private final StampedLock stampedLock = new StampedLock();
+    private final AtomicLong referenceCount = new AtomicLong(1);
+    private final LongAdder readerCount = new LongAdder();
+
+    @Benchmark
+    public void srcuReadLockUnlock() {
+        srcu.readUnlock(srcu.readLock());
+    }
+
+    @Benchmark
+    public void reentrantReadWriteLockRead() {
+        ReentrantReadWriteLock.ReadLock lock = readWriteLock.readLock();
+        lock.lock();
+        lock.unlock();
+    }
+
+    @Benchmark
+    public void stampedLockRead() {
+        stampedLock.unlockRead(stampedLock.readLock());
+    }
+
+    @Benchmark
+    public long atomicLongReserveRelease() {
+        referenceCount.incrementAndGet();
+        return referenceCount.decrementAndGet();
+    }
+
+    @Benchmark
+    public void longAdderReaderCount() {
+        readerCount.increment();
+        readerCount.decrement();
+    }
+
+    @TearDown
+    public void close() {
+        srcu.close();
+    }
+
+    /** Every read-side benchmark on one thread. */
+    @Threads(1)
+    public static class OneThread extends SrcuReadBenchmark {
+    }
+
+    /** Every read-side benchmark on two threads sharing the same domain and locks. */
+    @Threads(2)
+    public static class TwoThreads extends SrcuReadBenchmark {
+    }
+}

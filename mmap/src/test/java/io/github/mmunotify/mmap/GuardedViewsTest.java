@@ -1,0 +1,101 @@
+package io.github.mmunotify.mmap;
+
+import net.openhft.chronicle.bytes.Bytes;
+import org.agrona.concurrent.AtomicBuffer;
+import org.junit.jupiter.api.Test;
+
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class GuardedViewsTest {
+
+    @Test
+    void bytesViewStreamsIntoTheRegionsMemory() {
+        try (Region region = Region.allocate("bytes", 4096)) {
+            Bytes<Void> bytes = region.bytes();
+            Bytes<Void> same = bytes.writeLong(7).writeInt(8);
+            assertSame(bytes, same, "fluent calls return the guarded view, not the plain one");
+            bytes.writeUtf8("hello");
+            assertEquals(7, region.getLong(0));
+            assertEquals(8, region.getInt(8));
+            assertEquals(7, bytes.readLong());
+            assertEquals(8, bytes.readInt());
+            assertEquals("hello", bytes.readUtf8());
+            region.putLong(100, 55);
+            Bytes<Void> existing = region.bytes();
+            existing.readLimit(region.length());
+            existing.readSkip(100);
+            assertEquals(55, existing.readLong());
+            assertTrue(bytes.toString().contains("bytes"), bytes.toString());
+        }
+    }
+
+    @Test
+    void atomicBufferViewIsAWindowOfTheRegion() {
+        try (Region region = Region.allocate("agrona", 8192)) {
+            AtomicBuffer buffer = region.atomicBuffer(4096, 64);
+            assertEquals(64, buffer.capacity());
+            buffer.putLong(8, 3);
+            assertEquals(3, region.getLong(4096 + 8));
+            assertTrue(buffer.compareAndSetLong(8, 3, 4));
+            assertEquals(4, buffer.getAndAddLong(8, 1));
+            assertEquals(5, buffer.getLongVolatile(8));
+            buffer.putStringAscii(16, "abc");
+            assertEquals("abc", buffer.getStringAscii(16));
+            assertThrows(IndexOutOfBoundsException.class, () -> buffer.getLong(60));
+            assertThrows(UnsupportedOperationException.class, () -> buffer.wrap(new byte[8]));
+        }
+    }
+
+    @Test
+    void bothViewsThrowSigBusOnceTheRegionIsRevoked() {
+        Region region = Region.allocate("views-revoked", 4096);
+        Bytes<Void> bytes = region.bytes();
+        AtomicBuffer buffer = region.atomicBuffer(0, 4096);
+        bytes.writeLong(1);
+        buffer.putLong(8, 2);
+        region.revoke();
+        SigBusException fromBytes = assertThrows(SigBusException.class, bytes::readLong);
+        assertTrue(fromBytes.getMessage().contains("Bytes view"), fromBytes.getMessage());
+        assertEquals("views-revoked", fromBytes.regionName());
+        assertThrows(SigBusException.class, () -> bytes.writeLong(3));
+        SigBusException fromBuffer = assertThrows(SigBusException.class, () -> buffer.getLong(8));
+        assertEquals(8, fromBuffer.offset());
+        assertThrows(SigBusException.class, () -> buffer.putLong(8, 3));
+        assertThrows(SigBusException.class, () -> buffer.compareAndSetLong(8, 2, 3));
+    }
+
+    @Test
+    void aRevokeWaitsForAViewCallInFlight() throws Exception {
+        Region region = Region.allocate("view-in-flight", 1 << 20);
+        AtomicBuffer buffer = region.atomicBuffer(0, 1 << 20);
+        CountDownLatch started = new CountDownLatch(1);
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        Thread writer = new Thread(() -> {
+            try {
+                started.countDown();
+                for (long i = 0; ; i++) {
+                    buffer.putLong((int) ((i * 8) & ((1 << 20) - 8)), i);
+                }
+            } catch (SigBusException expected) {
+                // the end of the loop
+            } catch (Throwable t) {
+                failure.set(t);
+            }
+        });
+        writer.start();
+        assertTrue(started.await(30, TimeUnit.SECONDS));
+        region.revoke();
+        writer.join(TimeUnit.SECONDS.toMillis(30));
+        assertTrue(!writer.isAlive());
+        if (failure.get() != null) {
+            throw new AssertionError(failure.get());
+        }
+    }
+}

@@ -1,0 +1,57 @@
+package io.github.mmunotify.notifier;
+
+import java.util.Objects;
+
+/**
+ * One invalidation as subscribers see it: the half-open address range {@code [start, end)} of an
+ * address space that is about to change, why, and whether the callbacks may block.
+ *
+ * <p>When {@code blockable} is false the caller cannot wait (a non-blockable change such as
+ * {@link AddressSpace#tryUnmap}): a subscriber must not block, and if it cannot drop its mirror
+ * without blocking it refuses by returning {@code false} from
+ * {@link MmuNotifier#invalidateRangeStart}, which makes the whole change fail with
+ * {@link InvalidationOutcome#TRY_AGAIN}. When it is true a subscriber may block and must not refuse.
+ *
+ * <p>Immutable and thread-safe; the same instance is passed to the start and the end callback of
+ * one invalidation, so a subscriber may match them by identity.
+ *
+ * @param addressSpace the address space whose range changes
+ * @param start        first address of the range (inclusive)
+ * @param end          address just after the range (exclusive), greater than {@code start}
+ * @param event        why the range changes
+ * @param blockable    whether callbacks may block (and so may not refuse)
+ */
+public record InvalidationRange(AddressSpace addressSpace, long start, long end, InvalidationEvent event,
+                                boolean blockable) {
+
+    /** Validates the range; throws {@link IllegalArgumentException} for an empty or negative one. */
+    public InvalidationRange {
+        Objects.requireNonNull(addressSpace, "addressSpace");
+        Objects.requireNonNull(event, "event");
+        if (start < 0 || end <= start) {
+            throw new IllegalArgumentException("invalid invalidation range [" + start + ", " + end
+                    + "): start must be >= 0 and end > start");
+        }
+    }
+
+    /** The number of bytes in the range. */
+    public long length() {
+        return end - start;
+    }
+
+    /** Whether {@code [address, address + length)} overlaps this range. */
+    public boolean overlaps(long address, long length) {
+        return address < end && address + length > start;
+    }
+
+    /** Whether {@code address} lies in this range. */
+    public boolean contains(long address) {
+        return address >= start && address < end;
+    }
+
+    @Override
+    public String toString() {
+        return "InvalidationRange[" + addressSpace.name() + " 0x" + Long.toHexString(start) + "-0x"
+                + Long.toHexString(end) + " " + event + (blockable ? "" : " non-blockable") + "]";
+    }
+}

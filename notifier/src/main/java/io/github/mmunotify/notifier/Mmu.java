@@ -1,0 +1,199 @@
+package io.github.mmunotify.notifier;
+
+import io.github.mmunotify.core.Srcu;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
+
+/**
+ * The notifier machinery of one "kernel": one SRCU domain that every {@link AddressSpace} it
+ * creates walks its subscribers under, and the deferred-free queue that lets a subscriber free
+ * itself without racing those walks (the kernel's global mmu-notifier {@code srcu_struct}, with
+ * {@code mmu_notifier_call_srcu} and {@code mmu_notifier_synchronize}).
+ *
+ * <p><b>The lifetime pattern.</b> A subscriber that must die with the address space registers an
+ * {@link MmuNotifier}; in {@link MmuNotifier#release} it calls
+ * {@link AddressSpace#unregisterNoRelease} on itself and queues its own free with
+ * {@link #callSrcu}. The free runs only after every walk that could still call the subscriber
+ * has ended. Whoever unloads the subscriber's code calls {@link #synchronize}, which returns only
+ * once every queued free has run.
+ *
+ * <p>Thread-safe. {@link #close} closes every address space, then the SRCU domain.
+ */
+public final class Mmu implements AutoCloseable {
+
+    private static final AtomicInteger UNNAMED = new AtomicInteger();
+    private static final System.Logger LOG = System.getLogger(Mmu.class.getName());
+
+    private final String name;
+    private final Srcu srcu;
+    private final Consumer<? super NotifierCallbackException> errorHandler;
+    private final Set<AddressSpace> addressSpaces = ConcurrentHashMap.newKeySet();
+    private final LongAdder callbackFailures = new LongAdder();
+    private volatile boolean closed;
+    /** Set once the address spaces are closed and the queue drained: callSrcu is refused after it. */
+    private volatile boolean queueClosed;
+
+    private Mmu(String name, Consumer<? super NotifierCallbackException> errorHandler) {
+        this.name = name;
+        this.errorHandler = errorHandler;
+        this.srcu = Srcu.create("mmu-notifier:" + name);
+    }
+
+    /** Creates an Mmu named {@code mmu-N} whose callback failures are logged. */
+    public static Mmu create() {
+        return create("mmu-" + UNNAMED.incrementAndGet());
+    }
+
+    /** Creates a named Mmu whose callback failures are logged through {@link System.Logger}. */
+    public static Mmu create(String name) {
+        return create(name, Mmu::log);
+    }
+
+    /**
+     * Creates a named Mmu that hands every callback failure (a subscriber callback that threw or
+     * refused a blockable range) to {@code errorHandler}, on the thread where it happened.
+     */
+    public static Mmu create(String name, Consumer<? super NotifierCallbackException> errorHandler) {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(errorHandler, "errorHandler");
+        return new Mmu(name, errorHandler);
+    }
+
+    private static void log(NotifierCallbackException failure) {
+        LOG.log(System.Logger.Level.WARNING, failure.getMessage(), failure.getCause());
+    }
+
+    /** The name given at creation. */
+    public String name() {
+        return name;
+    }
+
+    /**
+     * Creates an address space walked under this Mmu's SRCU domain.
+     *
+     * @throws IllegalStateException if this Mmu is closed
+     */
+    public synchronized AddressSpace createAddressSpace(String spaceName) {
+        Objects.requireNonNull(spaceName, "spaceName");
+        if (closed) {
+            throw new IllegalStateException("mmu " + name + " is closed; cannot create address space " + spaceName);
+        }
+        AddressSpace space = new AddressSpace(this, srcu, spaceName);
+        addressSpaces.add(space);
+        return space;
+    }
+
+    /** The address spaces created and not yet closed. */
+    public List<AddressSpace> addressSpaces() {
+        return List.copyOf(addressSpaces);
+    }
+
+    /**
+     * Queues {@code free} to run after a grace period: once every invalidation walk, release call
+     * and other callback of every address space of this Mmu that was running when this was called
+     * has returned. Never blocks; runs on the SRCU domain's callback thread; must be quick. Legal
+     * inside any callback.
+     *
+     * @throws IllegalStateException if this Mmu is closed
+     */
+    public void callSrcu(Runnable free) {
+        Objects.requireNonNull(free, "free");
+        if (queueClosed) {
+            throw new IllegalStateException("mmu " + name + " is closed; cannot queue " + free);
+        }
+        srcu.callSrcu(free);
+    }
+
+    /**
+     * Returns only after every callback queued with {@link #callSrcu} before this call, from any
+     * address space, has run (an SRCU barrier, not just a grace period). After it returns, a
+     * subscriber freed that way has no callback running and will get none.
+     *
+     * @throws IllegalStateException if called inside a notifier callback or a queued callback of
+     *                               this Mmu (it would wait for itself)
+     */
+    public void synchronize() {
+        if (srcu.isReaderOnCurrentThread()) {
+            throw new IllegalStateException("Mmu.synchronize on " + name
+                    + " called inside a notifier callback: it would wait for that callback to return");
+        }
+        srcu.barrier();
+    }
+
+    void report(NotifierCallbackException failure) {
+        callbackFailures.increment();
+        try {
+            errorHandler.accept(failure);
+        } catch (Throwable handlerFailure) {
+            failure.addSuppressed(handlerFailure);
+            log(failure);
+        }
+    }
+
+    /** Whether the SRCU domain is closed: no walk can run any more, so there is nothing to wait for. */
+    boolean isDomainClosed() {
+        return queueClosed;
+    }
+
+    void closed(AddressSpace space) {
+        addressSpaces.remove(space);
+    }
+
+    /** Counters of this Mmu, for operators. */
+    public record Stats(int addressSpaces, long invalidations, long retries, long callbackFailures) {
+    }
+
+    /** A snapshot of the counters, summed over the open address spaces for invalidations and retries. */
+    public Stats stats() {
+        long invalidations = 0;
+        long retries = 0;
+        List<AddressSpace> spaces = addressSpaces();
+        for (AddressSpace space : spaces) {
+            AddressSpace.Stats stats = space.stats();
+            invalidations += stats.invalidations();
+            retries += stats.retries();
+        }
+        return new Stats(spaces.size(), invalidations, retries, callbackFailures.sum());
+    }
+
+    /** Whether {@link #close} was called. */
+    public boolean isClosed() {
+        return closed;
+    }
+
+    /**
+     * Closes every address space (see {@link AddressSpace#close}), waits for every queued callback
+     * to run, and closes the SRCU domain. Idempotent.
+     *
+     * @throws IllegalStateException if called inside a notifier callback of this Mmu
+     */
+    @Override
+    public void close() {
+        if (srcu.isReaderOnCurrentThread() || srcu.isCallbackThread()) {
+            throw new IllegalStateException("Mmu.close on " + name
+                    + " called inside a notifier callback or a queued callback: it would wait for itself");
+        }
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
+        for (AddressSpace space : addressSpaces()) {
+            space.close();
+        }
+        srcu.barrier();
+        queueClosed = true;
+        srcu.close();
+    }
+
+    @Override
+    public String toString() {
+        return "Mmu[" + name + ", addressSpaces=" + addressSpaces.size() + (closed ? ", closed" : "") + "]";
+    }
+}

@@ -1,0 +1,59 @@
+package io.github.mmunotify.notifier;
+
+/**
+ * A subscriber that mirrors part of an {@link AddressSpace} (a device page table, an index, a
+ * cache) and must hear of every change before it happens: the kernel's {@code struct mmu_notifier}.
+ *
+ * <p>Every change that takes memory away or changes it calls, on every registered subscriber,
+ * {@link #invalidateRangeStart} before the change and {@link #invalidateRangeEnd} after it, with
+ * the same {@link InvalidationRange}. Between the two the subscriber must not establish a new
+ * mirror of the range. Interval notifiers ({@link AddressSpace#insert}) of the same space are
+ * invalidated before list subscribers.
+ *
+ * <p>Callbacks run on the thread making the change, inside the {@link Mmu}'s SRCU read section,
+ * concurrently for different changes on different threads; they must be thread-safe. A callback
+ * may block if the range is blockable. A callback that throws is reported to the {@link Mmu}'s
+ * error handler and does not stop the other subscribers or the change; a start that threw still
+ * gets its end. Inside a callback a subscriber may call {@link AddressSpace#unregisterNoRelease}
+ * and {@link Mmu#callSrcu}, but not {@link AddressSpace#unregister}, {@link AddressSpace#register}
+ * or {@link Mmu#synchronize} (they would wait for the callback itself and throw instead).
+ *
+ * <p>All methods have no-op defaults, so a subscriber overrides only what it needs.
+ */
+public interface MmuNotifier {
+
+    /**
+     * The address space is going away (or this subscriber is being unregistered): drop every
+     * mirror of it and stop using it. Called at most once per registration, by
+     * {@link AddressSpace#close} or {@link AddressSpace#unregister}. A subscriber that wants to
+     * free itself here calls {@link AddressSpace#unregisterNoRelease} and queues the free with
+     * {@link Mmu#callSrcu}; the free then runs after every callback of the subscriber has returned.
+     *
+     * @param addressSpace the space being released
+     */
+    default void release(AddressSpace addressSpace) {
+    }
+
+    /**
+     * The range is about to change: drop every mirror of it and establish none until the matching
+     * {@link #invalidateRangeEnd}.
+     *
+     * @param range the range, the event and whether this callback may block
+     * @return {@code true} to accept; {@code false} to refuse, allowed only when
+     *         {@code range.blockable()} is false, in which case the change is abandoned with
+     *         {@link InvalidationOutcome#TRY_AGAIN} and this subscriber gets no end callback (a
+     *         refusal of a blockable range is reported as misuse and treated as acceptance)
+     */
+    default boolean invalidateRangeStart(InvalidationRange range) {
+        return true;
+    }
+
+    /**
+     * The change announced by {@link #invalidateRangeStart} with this same range is complete (or
+     * abandoned); the subscriber may mirror the range again from the address space's new state.
+     *
+     * @param range the same instance passed to the start callback
+     */
+    default void invalidateRangeEnd(InvalidationRange range) {
+    }
+}
