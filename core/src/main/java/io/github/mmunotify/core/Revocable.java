@@ -62,12 +62,13 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <h2>Algorithm and invariants</h2>
  * The users in flight are a {@link StripedUseCount}: per-thread padded cells, so threads on
- * different cores do not write one shared word and {@code tryEnter()}/{@code exit()} are one atomic
- * add each, lock-free and allocation-free. {@code tryEnter()} counts itself in, then reads the
- * state; {@code revoke()} sets the state, then sums the counts. Both first steps are full fences,
- * so either the entering thread sees the revocation and backs out, or the revoker sees it and
- * waits for its {@code exit()}. An {@code exit()} that sees a revocation in progress unparks the
- * revoker, which otherwise parks with a bounded back-off; it never spins for long.
+ * different cores do not write one shared word; {@code tryEnter()} is one atomic add and
+ * {@code exit()} one release store, lock-free and allocation-free. {@code tryEnter()} counts
+ * itself in, then reads the state; {@code revoke()} sets the state, then sums the counts. Both
+ * first steps are full fences, so either the entering thread sees the revocation and backs out,
+ * or the revoker sees it and waits for its {@code exit()}. An {@code exit()} that sees a
+ * revocation in progress unparks the revoker; the revoker spins briefly, then parks with a
+ * bounded back-off and re-checks, so it neither burns a core nor depends on that wake-up.
  *
  * <p>Each handle has a state, {@code OPEN -> RELEASING -> RELEASED}, changed by CAS. Whoever moves
  * it out of {@code OPEN}, {@link Handle#close()} or {@code revoke()}, runs the release; the other
@@ -101,7 +102,7 @@ public final class Revocable {
     /** Spins before the revoker parks, since methods in flight usually leave within microseconds. */
     private static final int DRAIN_SPINS = 256;
     private static final long DRAIN_PARK_MIN_NANOS = 10_000;
-    private static final long DRAIN_PARK_MAX_NANOS = 1_000_000;
+    private static final long DRAIN_PARK_MAX_NANOS = 250_000;
 
     private final String name;
     private final Runnable kick;

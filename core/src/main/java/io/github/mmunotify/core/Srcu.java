@@ -253,8 +253,9 @@ public final class Srcu implements AutoCloseable {
      *
      * <p>If a thread is inside a read section, throws {@link IllegalStateException} naming it and
      * leaves the domain open and usable (callbacks queued meanwhile still run). Callbacks may still
-     * use the domain while close waits for them; a {@code callSrcu} that races a close may be
-     * refused.
+     * use the domain while close waits for them. A {@code callSrcu} that races a close is either
+     * refused or run before close returns, never lost; a {@code readLock} that races a close that
+     * then fails may be refused too.
      *
      * @throws IllegalStateException if a reader is inside, or if called inside a read section or a
      *         callback of this domain (it would wait for itself)
@@ -363,6 +364,7 @@ public final class Srcu implements AutoCloseable {
 
     /**
      * Counters of one domain, read at one moment (each exact, together only roughly consistent).
+     * Immutable.
      *
      * @param gracePeriodsCompleted grace periods that have ended
      * @param callbacksQueued callbacks accepted by {@code callSrcu}
@@ -381,7 +383,7 @@ public final class Srcu implements AutoCloseable {
     }
 
     /**
-     * A read section that held up a grace period for longer than the stall threshold.
+     * A read section that held up a grace period for longer than the stall threshold. Immutable.
      *
      * @param domain the domain's name
      * @param threadName the name of the thread inside the section

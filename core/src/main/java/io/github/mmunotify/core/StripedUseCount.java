@@ -9,32 +9,39 @@ import java.lang.invoke.VarHandle;
  *
  * <h2>Algorithm</h2>
  * The count is spread over a power-of-two array of padded {@link UseCell}s, created lazily. A
- * thread hashes its id to one cell. A cell is <em>owned</em> by the first thread that uses it, and
- * only its owner counts itself in and out there, so the fast path is: read the cell, compare its
- * owner with the current thread, one atomic add. A thread whose cell is owned by another live
- * thread counts itself in the shared overflow cell instead and records the entry in its
- * {@link OverflowEntries}. A cell whose owner has terminated with a zero count may be claimed by
- * the next thread that hashes to it, so short-lived threads do not use up the cells.
+ * thread hashes its id to a home cell and has one alternate (the home index with its top bit
+ * flipped). A cell is <em>owned</em> by the first thread that uses it, and only its owner counts
+ * itself in and out there, so the fast path is: read the cell, compare its owner with the current
+ * thread, one atomic add. A thread whose home and alternate cells are both owned by other live
+ * threads counts itself in the shared overflow cell instead and records the entry in its
+ * {@link OverflowEntries}; with two choices per thread, two threads never end up
+ * there. A cell whose owner has terminated with a zero count may be claimed by the next thread
+ * that hashes to it, so short-lived threads do not use up the cells.
  *
  * <h2>Invariants</h2>
  * <ul>
- *   <li>At any moment all of one thread's entries into this count sit in one place: its own cell if
- *       it owns the cell at its index, else the overflow cell. A thread claims a cell only while it
- *       has no overflow entry here, and never loses a cell while it is alive.</li>
+ *   <li>At any moment all of one thread's entries into this count sit in one place:
+ *       the one cell it owns (home or alternate) if it owns one, else the overflow cell. A thread
+ *       claims a cell only while it has no overflow entry here and owns neither of its cells, and
+ *       never loses a cell while it is alive; so it owns at most one.</li>
  *   <li>A cell's count is only written by its owner, so the owner can check "am I inside?" and
  *       "is this exit balanced?" with plain reads, and no misuse can drive the sum below the true
  *       number of threads inside.</li>
  *   <li>{@link #sum()} ignores cells whose owner has terminated: a dead thread runs no method, so
  *       an entry it never exited cannot hold a revoker forever.</li>
  * </ul>
- * Every change is a full-fence atomic add, so a caller that changes the count and then reads a
+ * Counting in is a full-fence atomic add, so a caller that counts itself in and then reads a
  * volatile flag, against a writer that sets the flag and then reads {@link #sum()}, is a Dekker
- * pair: at least one of them sees the other. {@link Revocable} relies on exactly that.
+ * pair: at least one of them sees the other. {@link Revocable} relies on exactly that. Counting
+ * out of an owned cell is a plain release store (only the owner writes it): the sum can only see
+ * the exit after everything the thread did inside, which is all a revoker needs; a waiter that
+ * misses a wake-up because of the store's delay finds the zero on its next bounded re-check.
  */
 final class StripedUseCount {
 
     private static final long GOLDEN_GAMMA = 0x9E3779B97F4A7C15L;
-    private static final int MAX_CELLS = 64;
+    private static final int MIN_CELLS = 16;
+    private static final int MAX_CELLS = 256;
     private static final VarHandle CELLS = MethodHandles.arrayElementVarHandle(UseCell[].class);
 
     private final UseCell[] cells;
@@ -42,7 +49,9 @@ final class StripedUseCount {
     private final UseCell overflow = new UseCell(null);
 
     StripedUseCount() {
-        int wanted = Math.min(MAX_CELLS, Math.max(2, Runtime.getRuntime().availableProcessors() * 2));
+        // Cells are created lazily, so a wide array costs one reference per slot; it keeps the
+        // chance that two threads in the same object share a home cell low.
+        int wanted = Math.min(MAX_CELLS, Math.max(MIN_CELLS, Runtime.getRuntime().availableProcessors() * 8));
         int n = Integer.highestOneBit(wanted - 1) << 1;
         this.cells = new UseCell[n];
         this.shift = Long.SIZE - Integer.numberOfTrailingZeros(n);
@@ -50,12 +59,18 @@ final class StripedUseCount {
 
     /** Counts {@code thread} (the current thread) in. */
     void enter(Thread thread) {
-        UseCell cell = cells[index(thread)];
+        int home = index(thread);
+        UseCell cell = cells[home];
         if (cell != null && cell.owner == thread) {
             cell.getAndAdd(1);
-        } else {
-            enterSlow(thread);
+            return;
         }
+        cell = cells[alternate(home)];
+        if (cell != null && cell.owner == thread) {
+            cell.getAndAdd(1);
+            return;
+        }
+        enterSlow(thread, home);
     }
 
     /**
@@ -64,9 +79,13 @@ final class StripedUseCount {
      * @throws IllegalStateException if the thread is not counted in, and then changes nothing
      */
     void exit(Thread thread) {
-        UseCell cell = cells[index(thread)];
+        int home = index(thread);
+        UseCell cell = cells[home];
+        if (cell == null || cell.owner != thread) {
+            cell = cells[alternate(home)];
+        }
         if (cell != null && cell.owner == thread && cell.count() > 0) {
-            cell.getAndAdd(-1);
+            cell.ownerDecrement();
         } else {
             exitSlow(thread);
         }
@@ -74,9 +93,9 @@ final class StripedUseCount {
 
     /** Whether {@code thread} (the current thread) is counted in. */
     boolean isInside(Thread thread) {
-        UseCell cell = cells[index(thread)];
-        if (cell != null && cell.owner() == thread && cell.count() > 0) {
-            return true;
+        UseCell cell = ownedCell(thread);
+        if (cell != null) {
+            return cell.count() > 0;
         }
         return OverflowEntries.current().depth(this) > 0;
     }
@@ -100,18 +119,35 @@ final class StripedUseCount {
         return (int) ((thread.threadId() * GOLDEN_GAMMA) >>> shift);
     }
 
-    private void enterSlow(Thread thread) {
+    /** The second cell a thread may own when another live thread owns its home cell. */
+    private int alternate(int home) {
+        return home ^ (cells.length >>> 1);
+    }
+
+    private UseCell ownedCell(Thread thread) {
+        int home = index(thread);
+        UseCell cell = (UseCell) CELLS.getVolatile(cells, home);
+        if (cell != null && cell.owner() == thread) {
+            return cell;
+        }
+        cell = (UseCell) CELLS.getVolatile(cells, alternate(home));
+        return cell != null && cell.owner() == thread ? cell : null;
+    }
+
+    private void enterSlow(Thread thread, int home) {
         OverflowEntries mine = OverflowEntries.current();
-        if (mine.depth(this) == 0 && tryClaimCell(thread)) {
+        if (mine.depth(this) == 0 && (tryClaimCell(thread, home) || tryClaimCell(thread, alternate(home)))) {
             return;
         }
         mine.increment(this);
         overflow.getAndAdd(1);
     }
 
-    /** Makes {@code thread} the owner of its cell and counts it in there, if the cell is free. */
-    private boolean tryClaimCell(Thread thread) {
-        int i = index(thread);
+    /**
+     * Makes {@code thread} the owner of cell {@code i} and counts it in there, if the cell is free
+     * or its owner has terminated with nothing left inside.
+     */
+    private boolean tryClaimCell(Thread thread, int i) {
         UseCell cell = (UseCell) CELLS.getVolatile(cells, i);
         if (cell == null) {
             UseCell fresh = new UseCell(thread);

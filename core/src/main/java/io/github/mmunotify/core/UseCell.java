@@ -8,9 +8,9 @@ import java.lang.invoke.VarHandle;
  * the stripe, padded on both sides to a cache line pair so that two cells never share a line and
  * the owner's increments do not slow down anyone else.
  *
- * <p>Only the owner thread changes {@code count} (the revoker reads it, and may clear a count left
- * behind by a dead owner); the owner changes only from null or from a thread that has terminated,
- * by CAS. Package-private: the layout trick is an implementation detail.
+ * <p>Only the owner thread changes {@code count} (the revoker only reads it); the owner changes
+ * only from null or from a thread that has terminated, by CAS. The shared overflow cell has no
+ * owner and is changed with atomic adds only. Package-private: the layout trick is an implementation detail.
  */
 final class UseCell extends UseCellFields {
 
@@ -25,6 +25,15 @@ final class UseCell extends UseCellFields {
         return (long) COUNT.getAndAdd(this, delta);
     }
 
+    /**
+     * Counts the owner out: a release store, no atomic read-modify-write, because only the owner
+     * writes the count. Whoever reads the count with a volatile read afterwards sees everything the
+     * owner did inside. Call only from the owner, with a positive count.
+     */
+    void ownerDecrement() {
+        COUNT.setRelease(this, count - 1);
+    }
+
     long count() {
         return count;
     }
@@ -36,15 +45,6 @@ final class UseCell extends UseCellFields {
     /** Takes over a cell whose previous owner has terminated, or that the owner left. */
     boolean claim(Thread expected, Thread newOwner) {
         return OWNER.compareAndSet(this, expected, newOwner);
-    }
-
-    /** Clears the count a terminated owner left behind; returns the amount cleared. */
-    long clearAbandoned() {
-        long c;
-        do {
-            c = count;
-        } while (c != 0 && !COUNT.compareAndSet(this, c, 0L));
-        return c;
     }
 
     private static final VarHandle COUNT;

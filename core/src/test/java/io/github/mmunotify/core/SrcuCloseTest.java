@@ -105,6 +105,36 @@ class SrcuCloseTest {
     }
 
     @Test
+    void aCallbackRacingCloseIsEitherRefusedOrRunNeverLost() throws Exception {
+        int rounds = Integer.getInteger("srcu.test.rounds", 50);
+        for (int round = 0; round < rounds; round++) {
+            Srcu srcu = Srcu.create("race-" + round);
+            AtomicInteger accepted = new AtomicInteger();
+            AtomicInteger ran = new AtomicInteger();
+            CountDownLatch go = new CountDownLatch(1);
+            Thread producer = Thread.ofPlatform().start(() -> {
+                try {
+                    go.await(SECONDS, TimeUnit.SECONDS);
+                    while (true) {
+                        srcu.callSrcu(ran::incrementAndGet);
+                        accepted.incrementAndGet();
+                    }
+                } catch (IllegalStateException refused) {
+                    // the close won; everything accepted before must have run
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            go.countDown();
+            srcu.close();
+            producer.join(TimeUnit.SECONDS.toMillis(SECONDS));
+            assertFalse(producer.isAlive());
+            assertEquals(accepted.get(), ran.get(), "round " + round);
+            assertEquals(accepted.get(), srcu.stats().callbacksRun(), "round " + round);
+        }
+    }
+
+    @Test
     void closeStopsTheCallbackThread() throws Exception {
         Srcu srcu = Srcu.create("stops");
         java.util.concurrent.atomic.AtomicReference<Thread> runner = new java.util.concurrent.atomic.AtomicReference<>();

@@ -166,7 +166,7 @@ public final class Mapping extends GuardedMemory implements AutoCloseable {
     CompletableFuture<Void> beginUnmap(Revocation why, UnmapCause unmapCause) {
         revocation = unmapCause == UnmapCause.UNMAPPED ? why
                 : new Revocation("region '" + region.name() + "' " + why.reason() + " (" + unmapCause + ")", why.at());
-        return guard.revokeAsync();
+        return Region.drain(guard);
     }
 
     void markUnmapped() {

@@ -1,0 +1,138 @@
+package io.github.mmunotify.benchmarks;
+
+import io.github.mmunotify.mmap.Pin;
+import io.github.mmunotify.mmap.Region;
+import net.openhft.chronicle.bytes.BytesStore;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Read cost of a revocable {@link Region}: one guarded {@code getLong} (bounds check, guard enter
+ * and exit), and a loop of 4,096 {@code getLong} under one {@link Pin}, against the same reads
+ * from memory that cannot be revoked safely: an Agrona {@link UnsafeBuffer}, a Chronicle
+ * {@link BytesStore} and an FFM {@link MemorySegment} of a shared {@link Arena}. All four hold
+ * 32 KiB of the same pattern; the single read takes its offset from a field so it is not folded.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Fork(1)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+public class RegionAccessBenchmark {
+    private static final int LONGS = 4096;
+    private static final int BYTES = LONGS * Long.BYTES;
+
+    private Region region;
+    private UnsafeBuffer unsafeBuffer;
+    private BytesStore<?, Void> bytesStore;
+    private Arena arena;
+    private MemorySegment segment;
+    private long offset = 8 * 123;
+
+    @Setup
+    public void setUp() {
+        region = Region.allocate("bench", BYTES);
+        unsafeBuffer = new UnsafeBuffer(ByteBuffer.allocateDirect(BYTES));
+        bytesStore = BytesStore.nativeStoreWithFixedCapacity(BYTES);
+        arena = Arena.ofShared();
+        segment = arena.allocate(BYTES, 8);
+        for (int i = 0; i < LONGS; i++) {
+            long value = i * 31L;
+            region.putLong(i * 8L, value);
+            unsafeBuffer.putLong(i * 8, value);
+            bytesStore.writeLong(i * 8L, value);
+            segment.setAtIndex(ValueLayout.JAVA_LONG, i, value);
+        }
+    }
+
+    @TearDown
+    public void tearDown() {
+        region.close();
+        bytesStore.releaseLast();
+        arena.close();
+    }
+
+    @Benchmark
+    public long regionGetLong() {
+        return region.getLong(offset);
+    }
+
+    @Benchmark
+    public long unsafeBufferGetLong() {
+        return unsafeBuffer.getLong((int) offset);
+    }
+
+    @Benchmark
+    public long bytesStoreGetLong() {
+        return bytesStore.readLong(offset);
+    }
+
+    @Benchmark
+    public long segmentGetLong() {
+        return segment.get(ValueLayout.JAVA_LONG, offset);
+    }
+
+    @Benchmark
+    public long regionPinnedLoop() {
+        long sum = 0;
+        try (Pin pin = region.pin()) {
+            for (int i = 0; i < LONGS; i++) {
+                sum += pin.getLong(i * 8L);
+            }
+        }
+        return sum;
+    }
+
+    @Benchmark
+    public long regionGuardedLoop() {
+        long sum = 0;
+        for (int i = 0; i < LONGS; i++) {
+            sum += region.getLong(i * 8L);
+        }
+        return sum;
+    }
+
+    @Benchmark
+    public long unsafeBufferLoop() {
+        long sum = 0;
+        for (int i = 0; i < LONGS; i++) {
+            sum += unsafeBuffer.getLong(i * 8);
+        }
+        return sum;
+    }
+
+    @Benchmark
+    public long bytesStoreLoop() {
+        long sum = 0;
+        for (int i = 0; i < LONGS; i++) {
+            sum += bytesStore.readLong(i * 8L);
+        }
+        return sum;
+    }
+
+    @Benchmark
+    public long segmentLoop() {
+        long sum = 0;
+        for (int i = 0; i < LONGS; i++) {
+            sum += segment.getAtIndex(ValueLayout.JAVA_LONG, i);
+        }
+        return sum;
+    }
+}
