@@ -1,17 +1,23 @@
 package io.github.mmunotify.notifier;
 
 /**
- * An augmented AVL tree of closed intervals {@code [first, last]} that finds every interval
- * overlapping a query in O(log n + k) for k results.
+ * An augmented AVL tree of closed intervals {@code [first, last]} that finds the intervals
+ * overlapping a query by visiting only subtrees that can hold one.
  *
  * <p><b>Algorithm.</b> Nodes are ordered by {@code (first, order)}, where {@code order} is a
  * counter taken at insertion so that equal starts stay distinct and removal finds its node by key.
  * Every node also keeps {@code maxLast}, the largest {@code last} in its subtree. A query
  * {@code [qFirst, qLast]} skips a subtree whose {@code maxLast < qFirst} (nothing in it reaches
  * the query) and stops descending right once a node starts after {@code qLast} (everything to its
- * right starts later still). Each visited node is either reported or is on one of the two
- * O(log n) boundary paths, which gives O(log n + k). Insertion and removal rebalance with AVL
- * rotations (height difference at most one), recomputing {@code maxLast} bottom-up on the path.
+ * right starts later still). Insertion and removal rebalance with AVL rotations (height difference
+ * at most one, so height below 1.45 log2 n), recomputing {@code maxLast} bottom-up on the path.
+ *
+ * <p><b>Cost.</b> Every subtree the query enters holds at least one result or lies on one of the
+ * two boundary paths. When the intervals are disjoint (each range mirrored once, the usual case)
+ * the results are consecutive in start order, so a query costs O(log n + k) for k results. When
+ * many intervals nest or overlap, the results can be scattered through the tree and a query may
+ * also pass through up to O(log n) ancestors per result: O(log n + k log(n / k)) at worst, the
+ * same bound as the kernel's augmented rbtree interval tree.
  *
  * <p><b>Invariants</b> (checked by {@link #checkInvariants()} in tests): in-order traversal is
  * sorted by {@code (first, order)}; for every node {@code |height(left) - height(right)| <= 1},

@@ -144,8 +144,18 @@ public final class Mmu implements AutoCloseable {
         addressSpaces.remove(space);
     }
 
-    /** Counters of this Mmu, for operators. */
-    public record Stats(int addressSpaces, long invalidations, long retries, long callbackFailures) {
+    /**
+     * Counters of this Mmu, for operators.
+     *
+     * @param addressSpaces    open address spaces
+     * @param invalidations    completed invalidations, summed over the open address spaces
+     * @param retries          TRY_AGAIN outcomes, summed over the open address spaces
+     * @param callbackFailures callbacks that threw or broke their contract, over the Mmu's life
+     * @param gracePeriods     SRCU grace periods completed (register, unregister and frees wait for them)
+     * @param freesPending     callSrcu callbacks queued and not yet run
+     */
+    public record Stats(int addressSpaces, long invalidations, long retries, long callbackFailures,
+                        long gracePeriods, long freesPending) {
     }
 
     /** A snapshot of the counters, summed over the open address spaces for invalidations and retries. */
@@ -158,7 +168,9 @@ public final class Mmu implements AutoCloseable {
             invalidations += stats.invalidations();
             retries += stats.retries();
         }
-        return new Stats(spaces.size(), invalidations, retries, callbackFailures.sum());
+        Srcu.Stats domain = srcu.stats();
+        return new Stats(spaces.size(), invalidations, retries, callbackFailures.sum(),
+                domain.gracePeriodsCompleted(), domain.callbacksPending());
     }
 
     /** Whether {@link #close} was called. */
