@@ -484,6 +484,8 @@ public final class Revocable {
         private volatile int state;
         private volatile Thread releaser;
         private volatile boolean releasedByRevoke;
+        /** Set by a thread about to wait for the release; only then does the releaser notify. */
+        private volatile boolean waiting;
         /** The change count this handle has reported up to. */
         private volatile long seen;
 
@@ -496,6 +498,14 @@ public final class Revocable {
         /** The object this handle is attached to. */
         public Revocable revocable() {
             return owner;
+        }
+
+        /**
+         * Whether the release has run and it was {@link Revocable#revoke()} that ran it (rather
+         * than {@link #close()}): the client lost its object to a revocation.
+         */
+        public boolean isReleasedByRevoke() {
+            return state == H_RELEASED && releasedByRevoke;
         }
 
         /** Whether the release has neither run nor started. */
@@ -598,10 +608,14 @@ public final class Revocable {
                 failures.add(t);
             } finally {
                 releasedByRevoke = byRevoke;
-                synchronized (this) {
-                    state = H_RELEASED;
-                    releaser = null;
-                    notifyAll();
+                releaser = null;
+                state = H_RELEASED;
+                // Dekker with awaitReleased: it sets waiting, then reads state under the monitor.
+                // Either it sees RELEASED, or we see waiting and notify; no monitor otherwise.
+                if (waiting) {
+                    synchronized (this) {
+                        notifyAll();
+                    }
                 }
             }
         }
@@ -611,6 +625,7 @@ public final class Revocable {
                 return;
             }
             boolean interrupted = false;
+            waiting = true;
             synchronized (this) {
                 while (state != H_RELEASED) {
                     try {

@@ -106,13 +106,21 @@ final class StripedUseCount {
         for (int i = 0; i < cells.length; i++) {
             UseCell cell = (UseCell) CELLS.getVolatile(cells, i);
             if (cell != null) {
-                Thread owner = cell.owner();
+                // Count before owner: a count that includes a new owner's entry is then read
+                // together with that owner, never with the dead one it replaced.
+                long count = cell.count();
+                Thread owner = cell.ownerAcquire();
                 if (owner == null || owner.isAlive()) {
-                    total += cell.count();
+                    total += count;
                 }
             }
         }
         return total;
+    }
+
+    /** Entries currently counted in the shared overflow cell (for tests and monitoring). */
+    long overflowCount() {
+        return overflow.count();
     }
 
     private int index(Thread thread) {

@@ -42,6 +42,11 @@ final class UseCell extends UseCellFields {
         return owner;
     }
 
+    /** The owner, read with acquire semantics (for threads other than the owner). */
+    Thread ownerAcquire() {
+        return (Thread) OWNER.getAcquire(this);
+    }
+
     /** Takes over a cell whose previous owner has terminated, or that the owner left. */
     boolean claim(Thread expected, Thread newOwner) {
         return OWNER.compareAndSet(this, expected, newOwner);

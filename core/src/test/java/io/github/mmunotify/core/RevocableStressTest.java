@@ -54,6 +54,8 @@ class RevocableStressTest {
         Release[] releases = new Release[BATCH];
         AtomicReference<String> failure = new AtomicReference<>();
         AtomicLong races = new AtomicLong();
+        AtomicLong closeWon = new AtomicLong();
+        AtomicLong revokeWon = new AtomicLong();
         Runnable prepare = () -> {
             for (int i = 0; i < BATCH; i++) {
                 objects[i] = Revocable.create("race-" + i);
@@ -72,6 +74,9 @@ class RevocableStressTest {
                 if (objects[i].openHandles() != 0 || !objects[i].isRevocationComplete()) {
                     failure.compareAndSet(null, "left behind: " + objects[i]);
                 }
+            }
+            for (Revocable.Handle h : handles) {
+                (h.isReleasedByRevoke() ? revokeWon : closeWon).incrementAndGet();
             }
             races.addAndGet(BATCH);
             prepare.run();
@@ -99,6 +104,10 @@ class RevocableStressTest {
         assertFalse(closer.isAlive() || revoker.isAlive(), "racers did not finish");
         assertNull(failure.get());
         assertEquals((long) rounds * BATCH, races.get());
+        // Both sides must have won sometimes, or the test raced nothing.
+        assertTrue(closeWon.get() > 0 && revokeWon.get() > 0,
+                "close won " + closeWon + ", revoke won " + revokeWon);
+        System.out.println("close won " + closeWon + ", revoke won " + revokeWon);
     }
 
     private static void race(int rounds, CyclicBarrier barrier, AtomicReference<String> failure, Runnable batch) {

@@ -26,12 +26,10 @@ import java.lang.invoke.VarHandle;
  * <p>Linux x86-64/aarch64 constants; thread-safe (stateless).
  */
 final class Libc {
-    static final int PROT_NONE = 0;
     static final int PROT_READ = 1;
     static final int PROT_WRITE = 2;
     static final int MAP_SHARED = 1;
     static final int MAP_FIXED = 0x10;
-    static final int MAP_NORESERVE = 0x4000;
     static final int MS_SYNC = 4;
     static final int O_RDONLY = 0;
     static final int O_RDWR = 2;
@@ -43,7 +41,6 @@ final class Libc {
     static final int F_SEAL_SEAL = 1;
     static final int F_SEAL_SHRINK = 2;
     static final int F_SEAL_GROW = 4;
-    static final int F_SEAL_WRITE = 8;
     private static final int SC_PAGESIZE = 30;
     private static final long MAP_FAILED = -1L;
 

@@ -3,13 +3,15 @@ package io.github.mmunotify.mmap;
 import org.agrona.UnsafeApi;
 
 import java.util.Objects;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * Holds a {@link Region} mapped for a batch of accesses, so that each access inside the batch is a
  * bounds check and a load or store, at the speed of a raw {@code UnsafeBuffer}. Taking a pin enters
  * the region's guard once; closing it exits. A {@link Region#revoke()} that begins meanwhile waits
  * for the pin to close; the holder sees {@link #revokeRequested()} become true and should finish
- * or abandon the batch promptly.
+ * or abandon the batch promptly. The revoke's kick also unparks the holder, so a holder parked
+ * inside its batch ({@code LockSupport.park}, a timed wait built on it) wakes up to check.
  *
  * <pre>{@code
  * try (Pin pin = region.pin()) {
@@ -33,12 +35,20 @@ public final class Pin implements AutoCloseable {
     private final long length;
     /** The holder while the pin is open; null once closed. Checked by every access. */
     private Thread owner;
+    /** The holder, kept for the revoke's kick (which runs on another thread). */
+    private final Thread holder;
 
     Pin(Region region) {
         this.region = region;
         this.base = region.base;
         this.length = region.length;
         this.owner = Thread.currentThread();
+        this.holder = owner;
+    }
+
+    /** Unparks the holder (the revoke's kick); harmless if it is not parked. */
+    void wakeHolder() {
+        LockSupport.unpark(holder);
     }
 
     /** The pinned region. */
@@ -56,34 +66,42 @@ public final class Pin implements AutoCloseable {
         return owner != null;
     }
 
+    /** Reads the long at {@code offset}: bounds check and load. */
     public long getLong(long offset) {
         return UnsafeApi.getLong(address(offset, Long.BYTES));
     }
 
+    /** Writes the long at {@code offset}: bounds and read-only checks, then the store. */
     public void putLong(long offset, long value) {
         UnsafeApi.putLong(writableAddress(offset, Long.BYTES), value);
     }
 
+    /** Reads the int at {@code offset}: bounds check and load. */
     public int getInt(long offset) {
         return UnsafeApi.getInt(address(offset, Integer.BYTES));
     }
 
+    /** Writes the int at {@code offset}: bounds and read-only checks, then the store. */
     public void putInt(long offset, int value) {
         UnsafeApi.putInt(writableAddress(offset, Integer.BYTES), value);
     }
 
+    /** Reads the byte at {@code offset}: bounds check and load. */
     public byte getByte(long offset) {
         return UnsafeApi.getByte(address(offset, Byte.BYTES));
     }
 
+    /** Writes the byte at {@code offset}: bounds and read-only checks, then the store. */
     public void putByte(long offset, byte value) {
         UnsafeApi.putByte(writableAddress(offset, Byte.BYTES), value);
     }
 
+    /** Reads the double at {@code offset}: bounds check and load. */
     public double getDouble(long offset) {
         return UnsafeApi.getDouble(address(offset, Double.BYTES));
     }
 
+    /** Writes the double at {@code offset}: bounds and read-only checks, then the store. */
     public void putDouble(long offset, double value) {
         UnsafeApi.putDouble(writableAddress(offset, Double.BYTES), value);
     }
@@ -140,6 +158,7 @@ public final class Pin implements AutoCloseable {
             throw notOwner("close");
         }
         owner = null;
+        region.unpinned(this);
         try {
             region.surfaceFaults();
         } catch (InternalError fault) {

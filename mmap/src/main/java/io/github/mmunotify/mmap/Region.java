@@ -8,7 +8,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A memory object that can be taken away while other threads still use it: anonymous off-heap
@@ -26,7 +28,8 @@ import java.util.concurrent.CompletableFuture;
  *       accessible through the mappings;</li>
  *   <li>the guards of the region and of all its mappings are revoked at once: new accesses, pins
  *       and view calls fail with {@link SigBusException}; the ones in flight are waited for
- *       (a pin holder sees {@link Pin#revokeRequested()} and can bail out early);</li>
+ *       (a pin holder sees {@link Pin#revokeRequested()} and is unparked by the revoke's kick, so it can bail out
+ *       early);</li>
  *   <li>dirty pages of a writable file mapping are written back ({@code msync});</li>
  *   <li>the memory is replaced by a trap mapping (see {@code TrapMappings}): a raw address that
  *       escaped the library now raises an {@link InternalError} rather than crashing the JVM or
@@ -62,9 +65,16 @@ public final class Region extends GuardedMemory implements AutoCloseable {
     /** The thread running the revoke, to refuse re-entrant revokes from listeners. */
     private volatile Thread revoker;
     private final CompletableFuture<Void> released = new CompletableFuture<>();
+    /** Open pins, so that the revoke's kick can wake their holders. */
+    private final Set<Pin> pins;
 
     Region(String name, MappedMemory memory, long base, long length, MappedArena arena) {
-        super(base, length, Revocable.create("region " + name), memory.fileBacked);
+        this(name, memory, base, length, arena, ConcurrentHashMap.newKeySet());
+    }
+
+    private Region(String name, MappedMemory memory, long base, long length, MappedArena arena, Set<Pin> pins) {
+        super(base, length, Revocable.create("region " + name, () -> kick(pins)), memory.fileBacked);
+        this.pins = pins;
         this.name = name;
         this.memory = memory;
         this.arena = arena;
@@ -127,6 +137,11 @@ public final class Region extends GuardedMemory implements AutoCloseable {
         return revocation != null;
     }
 
+    /** Trap mappings installed, released and held by this JVM, for operators. */
+    public static TrapStats trapStats() {
+        return TrapMappings.stats();
+    }
+
     /** The number of live mappings, for monitoring. */
     public int mappingCount() {
         synchronized (lock) {
@@ -171,7 +186,24 @@ public final class Region extends GuardedMemory implements AutoCloseable {
      */
     public Pin pin() {
         enter(0);
-        return new Pin(this);
+        Pin pin = new Pin(this);
+        pins.add(pin);
+        return pin;
+    }
+
+    void unpinned(Pin pin) {
+        pins.remove(pin);
+    }
+
+    /**
+     * The revoke's kick: runs once the guard refuses new entries and before the revoke waits, and
+     * unparks every pin holder, so that one parked inside its batch wakes, sees
+     * {@link Pin#revokeRequested()} and closes its pin.
+     */
+    private static void kick(Set<Pin> pins) {
+        for (Pin pin : pins) {
+            pin.wakeHolder();
+        }
     }
 
     /**

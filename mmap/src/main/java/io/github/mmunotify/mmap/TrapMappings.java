@@ -84,14 +84,8 @@ final class TrapMappings {
         }
     }
 
-    /** Traps installed since the JVM started. */
-    static long installed() {
-        return INSTALLED.get();
-    }
-
-    /** Traps currently in quarantine. */
-    static int pending() {
-        return PENDING.size();
+    static TrapStats stats() {
+        return new TrapStats(INSTALLED.get(), RELEASED.get(), PENDING.size());
     }
 
     private static void reap() {

@@ -168,7 +168,10 @@ class RegionTest {
             rawAddress = addressOf(region);
             assertEquals(5, pin.getLong(4096));
         }
+        long trapsBefore = Region.trapStats().installed();
         region.revoke();
+        assertTrue(Region.trapStats().installed() > trapsBefore, Region.trapStats().toString());
+        assertTrue(Region.trapStats().held() > 0, Region.trapStats().toString());
         // The library's paths refuse; a raw Unsafe read of the old address faults into the trap.
         InternalError fault = assertThrows(InternalError.class, () -> readAndSurface(rawAddress + 4096));
         assertTrue(fault.getMessage().contains("fault"), fault.getMessage());
@@ -213,6 +216,31 @@ class RegionTest {
             throw new AssertionError(failure.get());
         }
         assertThrows(SigBusException.class, () -> region.getLong(8));
+    }
+
+    @Test
+    void theRevokeKicksAPinHolderParkedInsideItsBatch() throws Exception {
+        Region region = Region.allocate("kicked", 64);
+        CountDownLatch pinned = new CountDownLatch(1);
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        Thread holder = new Thread(() -> {
+            try (Pin pin = region.pin()) {
+                pinned.countDown();
+                while (!pin.revokeRequested()) {
+                    java.util.concurrent.locks.LockSupport.park(); // woken by the revoke's kick
+                }
+            } catch (Throwable t) {
+                failure.set(t);
+            }
+        });
+        holder.start();
+        assertTrue(pinned.await(30, TimeUnit.SECONDS));
+        region.revoke();
+        holder.join(TimeUnit.SECONDS.toMillis(30));
+        assertFalse(holder.isAlive());
+        if (failure.get() != null) {
+            throw new AssertionError(failure.get());
+        }
     }
 
     @Test

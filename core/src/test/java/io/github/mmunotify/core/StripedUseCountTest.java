@@ -1,0 +1,118 @@
+package io.github.mmunotify.core;
+
+import static java.util.concurrent.TimeUnit.SECONDS;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** The cell assignment of {@link StripedUseCount}: who shares a written word with whom. */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class StripedUseCountTest {
+
+    private static final int PAIRS = Integer.getInteger("mmunotify.test.cellPairs", 300);
+
+    @Test
+    void twoThreadsInsideAtOnceNeverShareTheOverflowCell() throws Exception {
+        AtomicReference<String> failure = new AtomicReference<>();
+        for (int pair = 0; pair < PAIRS && failure.get() == null; pair++) {
+            StripedUseCount count = new StripedUseCount();
+            CyclicBarrier bothInside = new CyclicBarrier(2);
+            Runnable user = () -> {
+                Thread me = Thread.currentThread();
+                try {
+                    count.enter(me);
+                    bothInside.await(30, SECONDS);
+                    if (count.overflowCount() != 0) {
+                        failure.compareAndSet(null, "two threads used the overflow cell: " + me.threadId());
+                    }
+                    if (!count.isInside(me)) {
+                        failure.compareAndSet(null, "not inside after enter");
+                    }
+                    bothInside.await(30, SECONDS);
+                    count.exit(me);
+                } catch (Exception e) {
+                    failure.compareAndSet(null, e.toString());
+                }
+            };
+            Thread a = Thread.ofPlatform().start(user);
+            Thread b = Thread.ofVirtual().start(user);
+            a.join(30_000);
+            b.join(30_000);
+            assertEquals(0, count.sum());
+        }
+        assertNull(failure.get());
+    }
+
+    @Test
+    void cellsOfTerminatedThreadsAreReusedSoShortLivedThreadsDoNotOverflow() throws Exception {
+        StripedUseCount count = new StripedUseCount();
+        AtomicReference<String> failure = new AtomicReference<>();
+        for (int i = 0; i < 500; i++) {
+            Thread t = Thread.ofVirtual().start(() -> {
+                Thread me = Thread.currentThread();
+                count.enter(me);
+                if (count.overflowCount() != 0) {
+                    failure.compareAndSet(null, "a lone short-lived thread overflowed");
+                }
+                count.exit(me);
+            });
+            t.join(30_000);
+            assertFalse(t.isAlive());
+        }
+        assertNull(failure.get());
+        assertEquals(0, count.sum());
+    }
+
+    @Test
+    void overflowEntriesAreExactPerThread() throws Exception {
+        // Far more threads than cells, all inside at once: most go through the overflow cell.
+        int threads = 200;
+        StripedUseCount count = new StripedUseCount();
+        CyclicBarrier inside = new CyclicBarrier(threads + 1);
+        CyclicBarrier leave = new CyclicBarrier(threads + 1);
+        AtomicReference<String> failure = new AtomicReference<>();
+        for (int i = 0; i < threads; i++) {
+            Thread.ofVirtual().start(() -> {
+                Thread me = Thread.currentThread();
+                try {
+                    count.enter(me);
+                    count.enter(me);
+                    count.exit(me);
+                    inside.await(30, SECONDS);
+                    leave.await(30, SECONDS);
+                    count.exit(me);
+                    try {
+                        count.exit(me);
+                        failure.compareAndSet(null, "unbalanced exit accepted");
+                    } catch (IllegalStateException expected) {
+                        // nothing changed
+                    }
+                    if (count.isInside(me)) {
+                        failure.compareAndSet(null, "inside after the last exit");
+                    }
+                } catch (Exception e) {
+                    failure.compareAndSet(null, e.toString());
+                }
+            });
+        }
+        inside.await(30, SECONDS);
+        assertEquals(threads, count.sum());
+        assertTrue(count.overflowCount() > 0, "the overflow path was not exercised");
+        leave.await(30, SECONDS);
+        long deadline = System.nanoTime() + SECONDS.toNanos(30);
+        while (count.sum() != 0 && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        assertEquals(0, count.sum());
+        assertNull(failure.get());
+        assertThrows(IllegalStateException.class, () -> count.exit(Thread.currentThread()));
+    }
+}
