@@ -56,8 +56,9 @@ import java.util.function.Consumer;
  * <h2>How it works</h2>
  * Each thread that reads gets, on its first read section, a {@link SrcuReader}: two pairs of
  * lock/unlock counters on a cache line of their own, registered with the domain and found again
- * through a {@link ThreadLocal}. Entering counts the section on the domain's current index and
- * fences; leaving counts it as left with a release store. A grace period ({@link SrcuGracePeriods})
+ * through a table indexed by thread id, backed by a {@link ThreadLocal} ({@link SrcuReaderLookup}).
+ * Entering counts the section on the domain's current index and fences; leaving counts it as left
+ * with a release store. A grace period ({@link SrcuGracePeriods})
  * flips the index so new readers count elsewhere, then waits until the lock and unlock sums of the
  * old index match across all readers. Tokens carry the index the section was counted on, plus a
  * per-domain tag so that a token of another domain is rejected.
@@ -79,7 +80,7 @@ public final class Srcu implements AutoCloseable {
     private final String name;
     /** Even, per domain: a token is {@code tokenTag | index}. */
     private final int tokenTag;
-    private final ThreadLocal<SrcuReader> readers = new ThreadLocal<>();
+    private final SrcuReaderLookup readers = new SrcuReaderLookup();
     private final SrcuReaderRegistry registry = new SrcuReaderRegistry();
     private final SrcuStallDetector stalls;
     private final SrcuGracePeriods gracePeriods;
@@ -126,7 +127,7 @@ public final class Srcu implements AutoCloseable {
      * @throws IllegalStateException if the domain is closed (or being closed)
      */
     public int readLock() {
-        SrcuReader reader = readers.get();
+        SrcuReader reader = currentReader();
         if (reader == null) {
             reader = register();
         }
@@ -150,7 +151,7 @@ public final class Srcu implements AutoCloseable {
      */
     public void readUnlock(int token) {
         int index = token & 1;
-        SrcuReader reader = readers.get();
+        SrcuReader reader = currentReader();
         if ((token & ~1) != tokenTag || reader == null || !reader.holds(index)) {
             throw notOutstanding(token);
         }
@@ -159,7 +160,7 @@ public final class Srcu implements AutoCloseable {
 
     /** Whether the calling thread is inside a read section of this domain. */
     public boolean isReaderOnCurrentThread() {
-        SrcuReader reader = readers.get();
+        SrcuReader reader = currentReader();
         return reader != null && reader.holdsAny();
     }
 
@@ -299,13 +300,18 @@ public final class Srcu implements AutoCloseable {
                 + ", readers active=" + registry.activeReaders() + "]";
     }
 
+    /** The calling thread's reader in this domain, or null if it never entered a section here. */
+    private SrcuReader currentReader() {
+        return readers.find();
+    }
+
     private SrcuReader register() {
         if (state != OPEN) {
             throw closed("readLock()");
         }
         SrcuReader reader = new SrcuReader(Thread.currentThread());
         registry.add(reader);
-        readers.set(reader);
+        readers.add(reader);
         return reader;
     }
 
