@@ -29,8 +29,12 @@ final class Libc {
     static final int PROT_READ = 1;
     static final int PROT_WRITE = 2;
     static final int MAP_SHARED = 1;
+    static final int MAP_PRIVATE = 2;
+    static final int MAP_ANONYMOUS = 0x20;
     static final int MAP_FIXED = 0x10;
     static final int MS_SYNC = 4;
+    static final int MREMAP_MAYMOVE = 1;
+    static final int MREMAP_DONTUNMAP = 4;
     static final int O_RDONLY = 0;
     static final int O_RDWR = 2;
     static final int O_CREAT = 0100;
@@ -65,6 +69,8 @@ final class Libc {
             downcall("fcntl", FunctionDescriptor.of(INT, INT, INT, INT), Linker.Option.firstVariadicArg(2));
     private static final MethodHandle MMAP =
             downcall("mmap", FunctionDescriptor.of(LONG, LONG, LONG, INT, INT, INT, LONG));
+    private static final MethodHandle MREMAP = downcall("mremap",
+            FunctionDescriptor.of(LONG, LONG, LONG, LONG, INT, LONG), Linker.Option.firstVariadicArg(4));
     private static final MethodHandle MUNMAP = downcall("munmap", FunctionDescriptor.of(INT, LONG, LONG));
     private static final MethodHandle MSYNC = downcall("msync", FunctionDescriptor.of(INT, LONG, LONG, INT));
     private static final MethodHandle GETPID = LINKER.downcallHandle(
@@ -95,7 +101,7 @@ final class Libc {
         }
     }
 
-    /** Creates a memory file of {@code size} bytes, sealed against resizing, and returns its fd. */
+    /** Creates a memory file of {@code size} bytes, optionally sealed against resizing, and returns its fd. */
     static int memfdCreate(String name, long size, boolean sealed) {
         int fd;
         try (Arena arena = Arena.ofConfined()) {
@@ -168,6 +174,23 @@ final class Libc {
             if (result == MAP_FAILED) {
                 fail(state, "mmap(0x%x, %d, prot=%d, flags=0x%x, fd=%d, offset=%d)",
                         address, length, prot, allFlags, fd, offset);
+            }
+            return result;
+        }
+    }
+
+    /**
+     * Moves the pages of a private anonymous mapping to a new address chosen by the kernel and
+     * leaves the old range mapped but empty ({@code MREMAP_DONTUNMAP}), so no other thread can be
+     * given the old range in between. Returns the new address.
+     */
+    static long mremapDontUnmap(long address, long length) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CALL_STATE);
+            long result = (long) invoke(() -> (long) MREMAP.invokeExact(state, address, length, length,
+                    MREMAP_MAYMOVE | MREMAP_DONTUNMAP, 0L));
+            if (result == MAP_FAILED) {
+                fail(state, "mremap(0x%x, %d, MREMAP_MAYMOVE|MREMAP_DONTUNMAP)", address, length);
             }
             return result;
         }

@@ -23,8 +23,9 @@ import java.util.concurrent.CompletableFuture;
  * Free space is a set of page-aligned extents ordered by offset, coalesced on return, allocated
  * first-fit. A region that is revoked is not handed out again at once: its pages are replaced by a
  * trap mapping (see {@code TrapMappings}) for the quarantine period, so that a raw address that
- * escaped the old region faults instead of reading the new one; only then is the arena's file
- * mapped back over them and the extent returned to the free set. {@code close()} first records
+ * escaped the old region faults instead of reading the new one; only then are fresh pages mapped
+ * back over them (zero pages, or the arena's file, which is zeroed on allocation) and the extent
+ * returned to the free set. {@code close()} first records
  * that the arena is closed (no allocation succeeds after it), then, for every live region, tells
  * its mapping listeners ({@link UnmapCause#ARENA_CLOSED}) and begins revoking its guards without
  * waiting; then waits once for all of them to drain; then replaces the whole mapping with one trap.
@@ -43,8 +44,6 @@ public final class MappedArena implements AutoCloseable {
     private final TreeMap<Long, Long> free = new TreeMap<>();
     /** Regions handed out and not yet revoked. Guarded by lock. */
     private final Set<Region> live = new LinkedHashSet<>();
-    /** Offsets below this may hold data of an earlier region (or of the file) and are zeroed on reuse. */
-    private long highWater;
     private long allocatedBytes;
     private long quarantinedBytes;
     private long regionsAllocated;
@@ -114,8 +113,9 @@ public final class MappedArena implements AutoCloseable {
                 throw new IllegalStateException("arena '" + name + "' is full: no free extent of " + extent + " bytes for '"
                         + regionName + "' (" + stats() + ")");
             }
-            mustZero = memory.fileBacked || offset < highWater;
-            highWater = Math.max(highWater, offset + extent);
+            // Anonymous extents are fresh zero pages (first use, or remapped after quarantine);
+            // a file's extents hold whatever the file or an earlier region left there.
+            mustZero = memory.fileBacked;
             allocatedBytes += extent;
             regionsAllocated++;
             region = new Region(regionName, memory, memory.mapAddress + offset, bytes, this);
@@ -215,11 +215,9 @@ public final class MappedArena implements AutoCloseable {
             if (closed) {
                 return;
             }
-            long offset = address - memory.mapAddress;
-            int prot = memory.writable ? Libc.PROT_READ | Libc.PROT_WRITE : Libc.PROT_READ;
-            Libc.mmap(address, extent, prot, Libc.MAP_SHARED, memory.fd, memory.mapFileOffset + offset);
+            memory.remap(address, extent);
             quarantinedBytes -= extent;
-            giveBack(offset, extent);
+            giveBack(address - memory.mapAddress, extent);
         }
     }
 

@@ -6,9 +6,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * One shared mapping of a file into this process: either an anonymous memory file (a sealed
- * {@code memfd}, which nobody can truncate, so it never faults while mapped) or a range of a real
- * file. The mapping itself starts on a page boundary; {@link #address} is where the requested
+ * One mapping into this process: private anonymous memory (no file behind it, so nothing can
+ * truncate it and it never faults while mapped) or a shared mapping of a range of a real file. The mapping itself starts on a page boundary; {@link #address} is where the requested
  * offset landed inside it.
  *
  * <p>Not thread-safe on its own: its owner ({@link Region} or {@link MappedArena}) calls
@@ -23,13 +22,15 @@ final class MappedMemory {
     final long mapAddress;
     /** The page-aligned length of the kernel mapping. */
     final long mapLength;
-    /** The descriptor of the file behind the mapping (kept open so an arena can map it again). */
+    private static final int NO_FD = -1;
+
+    /** The descriptor of the file behind the mapping (kept open so an arena can map it again); -1 if anonymous. */
     final int fd;
     /** The offset in the file of {@link #mapAddress}. */
     final long mapFileOffset;
     final boolean fileBacked;
     final boolean writable;
-    /** For {@code toString}: the file, or the memfd name. */
+    /** For {@code toString}: the file, or the region's name. */
     final String source;
 
     private MappedMemory(long address, long length, long mapAddress, long mapLength, int fd, long mapFileOffset,
@@ -45,18 +46,35 @@ final class MappedMemory {
         this.source = source;
     }
 
-    /** Zeroed anonymous memory: a memfd sealed against resizing, mapped shared. */
+    /**
+     * Zeroed anonymous memory: a private anonymous mapping. No file stands behind it, so nobody
+     * (not even another process through {@code /proc}) can truncate it, and it never faults while
+     * mapped; its pages are freed the moment the trap replaces them.
+     */
     static MappedMemory anonymous(String name, long bytes) {
         requirePositive("bytes", bytes);
         long mapLength = Libc.alignUp(bytes);
-        int fd = Libc.memfdCreate("mmunotify:" + name, mapLength, true);
-        try {
-            long mapAddress = Libc.mmap(0, mapLength, Libc.PROT_READ | Libc.PROT_WRITE, Libc.MAP_SHARED, fd, 0);
-            return new MappedMemory(mapAddress, bytes, mapAddress, mapLength, fd, 0, false, true, "memfd:" + name);
-        } catch (RuntimeException e) {
-            Libc.closeQuietly(fd);
-            throw e;
+        long mapAddress = mapAnonymous(0, mapLength);
+        return new MappedMemory(mapAddress, bytes, mapAddress, mapLength, NO_FD, 0, false, true, "anonymous " + name);
+    }
+
+    /** Maps fresh zero pages at {@code address} (0: anywhere; otherwise replacing what is there). */
+    static long mapAnonymous(long address, long length) {
+        return Libc.mmap(address, length, Libc.PROT_READ | Libc.PROT_WRITE, Libc.MAP_PRIVATE | Libc.MAP_ANONYMOUS,
+                NO_FD, 0);
+    }
+
+    /**
+     * Puts fresh pages back at {@code [address, address + length)}, a page-aligned range inside this
+     * mapping that a trap had replaced: zero pages for anonymous memory, the file's pages otherwise.
+     */
+    void remap(long address, long length) {
+        if (!fileBacked) {
+            mapAnonymous(address, length);
+            return;
         }
+        int prot = writable ? Libc.PROT_READ | Libc.PROT_WRITE : Libc.PROT_READ;
+        Libc.mmap(address, length, prot, Libc.MAP_SHARED, fd, mapFileOffset + (address - mapAddress));
     }
 
     /** A shared mapping of {@code file} from {@code offset}; a writable one creates or extends the file. */
@@ -111,16 +129,37 @@ final class MappedMemory {
         }
     }
 
-    /** Flushes, replaces the whole mapping by a trap (see {@link TrapMappings}) and closes the file. */
+    /**
+     * Flushes, replaces the whole mapping by a trap (see {@link TrapMappings}) and leaves the
+     * freeing to {@link DeferredRelease}. Anonymous pages are first moved out of the way with
+     * {@code mremap(MREMAP_DONTUNMAP)}, which moves page tables instead of freeing pages and keeps
+     * the range mapped throughout, so that no other thread's {@code mmap} can be given it before
+     * the trap lands; the moved pages are unmapped on the releaser thread. Where the kernel does
+     * not support that, the trap replaces the pages directly.
+     */
     void releaseIntoTrap() {
         try {
             flush(0, length);
         } finally {
+            long moved = fileBacked ? 0 : moveAsideOrZero();
             try {
                 TrapMappings.install(mapAddress, mapLength);
             } finally {
-                Libc.close(fd);
+                if (moved != 0) {
+                    DeferredRelease.unmap(moved, mapLength);
+                }
+                if (fd != NO_FD) {
+                    DeferredRelease.close(fd);
+                }
             }
+        }
+    }
+
+    private long moveAsideOrZero() {
+        try {
+            return Libc.mremapDontUnmap(mapAddress, mapLength);
+        } catch (NativeMemoryException unsupported) {
+            return 0;
         }
     }
 

@@ -54,9 +54,7 @@ final class TrapMappings {
     }
 
     private static int createTrapFile() {
-        int fd = Libc.memfdCreate("mmunotify-trap", 0, false);
-        Libc.addSeals(fd, Libc.F_SEAL_SHRINK | Libc.F_SEAL_GROW | Libc.F_SEAL_SEAL);
-        return fd;
+        return Libc.memfdCreate("mmunotify-trap", 0, true);
     }
 
     /** Replaces the page-aligned range with a trap; it is unmapped after the quarantine period. */
