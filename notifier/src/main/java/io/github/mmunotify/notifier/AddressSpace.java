@@ -554,7 +554,8 @@ public final class AddressSpace implements AutoCloseable {
     /**
      * Registers a list subscriber. When this returns, every invalidation that started before the
      * subscriber was visible has ended, so from now on it sees every change of the space as a
-     * complete start/end pair.
+     * complete start/end pair. As it waits for callbacks, the caller must not hold a lock that a
+     * callback of this Mmu takes.
      *
      * @throws IllegalArgumentException if it is already registered with this space
      * @throws IllegalStateException    once the space is closing, or if called inside a notifier
@@ -571,7 +572,8 @@ public final class AddressSpace implements AutoCloseable {
      * Unregisters a subscriber: calls its {@code release} if that has not run yet (as the kernel's
      * {@code mmu_notifier_unregister}), removes it, then waits until no callback of it is running
      * on any thread. When this returns, no callback of the subscriber runs or will run. Legal after
-     * the space was closed (then only the wait happens).
+     * the space was closed (then only the wait happens). As it waits for callbacks, the caller must
+     * not hold a lock that a callback of this Mmu takes.
      *
      * @throws IllegalArgumentException if it is not registered with this space
      * @throws IllegalStateException    if called inside a notifier callback of this {@link Mmu}
