@@ -118,6 +118,41 @@ class SrcuReadSideTest {
     }
 
     @Test
+    void manyMoreConcurrentReadersThanLookupSlotsEachKeepTheirOwnSections() throws Exception {
+        int readers = 600; // several threads per slot of the thread-id table, all inside at once
+        try (Srcu srcu = Srcu.create("crowd");
+             var executor = Executors.newVirtualThreadPerTaskExecutor()) {
+            java.util.concurrent.CountDownLatch allInside = new java.util.concurrent.CountDownLatch(readers);
+            java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+            var futures = new java.util.ArrayList<CompletableFuture<String>>();
+            for (int i = 0; i < readers; i++) {
+                futures.add(CompletableFuture.supplyAsync(() -> {
+                    int outer = srcu.readLock();
+                    int inner = srcu.readLock();
+                    allInside.countDown();
+                    try {
+                        release.await(60, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        return "interrupted";
+                    }
+                    srcu.readUnlock(inner);
+                    boolean stillInside = srcu.isReaderOnCurrentThread();
+                    srcu.readUnlock(outer);
+                    return stillInside && !srcu.isReaderOnCurrentThread() ? "ok" : "lost its section";
+                }, executor));
+            }
+            assertTrue(allInside.await(60, TimeUnit.SECONDS));
+            assertEquals(readers, srcu.stats().readersActive());
+            release.countDown();
+            for (var future : futures) {
+                assertEquals("ok", future.get(60, TimeUnit.SECONDS));
+            }
+            srcu.synchronize();
+            assertEquals(0, srcu.stats().readersActive());
+        }
+    }
+
+    @Test
     void enteringAndLeavingAllocatesNothing() {
         var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         try (Srcu srcu = Srcu.create("no-allocation")) {
