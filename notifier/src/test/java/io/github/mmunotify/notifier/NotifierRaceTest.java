@@ -96,6 +96,17 @@ class NotifierRaceTest {
 
     @Test
     void registerAndUnregisterRacingInvalidationsNeverSeeHalfAWalkOrALateCallback() throws Exception {
+        registerAndUnregisterRacingInvalidations(threads);
+    }
+
+    @Test
+    void registerAndUnregisterRacingInvalidationsOnVirtualThreads() throws Exception {
+        try (ExecutorService virtual = Executors.newVirtualThreadPerTaskExecutor()) {
+            registerAndUnregisterRacingInvalidations(virtual);
+        }
+    }
+
+    private void registerAndUnregisterRacingInvalidations(ExecutorService invalidatorThreads) throws Exception {
         List<Mapping> mappings = List.of(space.map(region, 0, PAGE), space.map(region, PAGE, PAGE));
         AtomicBoolean stop = new AtomicBoolean();
         AtomicLong invalidations = new AtomicLong();
@@ -108,7 +119,7 @@ class NotifierRaceTest {
                     writable = !writable;
                     invalidations.incrementAndGet();
                 }
-            }, threads));
+            }, invalidatorThreads));
         }
         List<String> problems = new CopyOnWriteArrayList<>();
         try {
@@ -192,6 +203,17 @@ class NotifierRaceTest {
      */
     @Test
     void theSequenceRetryPatternNeverLetsAMirrorKeepAnInvalidatedPage() throws Exception {
+        sequenceRetryMirror(threads);
+    }
+
+    @Test
+    void theSequenceRetryPatternHoldsForADeviceOnAVirtualThread() throws Exception {
+        try (ExecutorService virtual = Executors.newVirtualThreadPerTaskExecutor()) {
+            sequenceRetryMirror(virtual);
+        }
+    }
+
+    private void sequenceRetryMirror(ExecutorService deviceThreads) throws Exception {
         long address = 0x100000;
         Object deviceLock = new Object();
         Mapping[] mirror = new Mapping[1];
@@ -237,7 +259,7 @@ class NotifierRaceTest {
                     }
                 }
             }
-        }, threads);
+        }, deviceThreads);
         try {
             Mapping current = first;
             for (int round = 1; round <= MIRROR_ROUNDS && problems.isEmpty(); round++) {
