@@ -31,6 +31,7 @@ final class Libc {
     static final int MAP_SHARED = 1;
     static final int MAP_PRIVATE = 2;
     static final int MAP_ANONYMOUS = 0x20;
+    static final int MAP_NORESERVE = 0x4000;
     static final int MAP_FIXED = 0x10;
     static final int MS_SYNC = 4;
     static final int MREMAP_MAYMOVE = 1;

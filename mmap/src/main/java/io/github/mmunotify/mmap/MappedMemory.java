@@ -58,10 +58,14 @@ final class MappedMemory {
         return new MappedMemory(mapAddress, bytes, mapAddress, mapLength, NO_FD, 0, false, true, "anonymous " + name);
     }
 
-    /** Maps fresh zero pages at {@code address} (0: anywhere; otherwise replacing what is there). */
+    /**
+     * Maps fresh zero pages at {@code address} (0: anywhere; otherwise replacing what is there).
+     * {@code MAP_NORESERVE}: pages are committed when touched, so a large, sparsely used region is
+     * not refused up front by the kernel's overcommit heuristic.
+     */
     static long mapAnonymous(long address, long length) {
-        return Libc.mmap(address, length, Libc.PROT_READ | Libc.PROT_WRITE, Libc.MAP_PRIVATE | Libc.MAP_ANONYMOUS,
-                NO_FD, 0);
+        return Libc.mmap(address, length, Libc.PROT_READ | Libc.PROT_WRITE,
+                Libc.MAP_PRIVATE | Libc.MAP_ANONYMOUS | Libc.MAP_NORESERVE, NO_FD, 0);
     }
 
     /**

@@ -22,7 +22,7 @@ public final class SigBusException extends RuntimeException {
     private final String regionName;
     private final long offset;
     private final String reason;
-    private final transient Instant revokedAt;
+    private final Instant revokedAt;
 
     SigBusException(String regionName, String accessor, long offset, String reason, Instant revokedAt,
                     Throwable cause) {

@@ -116,6 +116,20 @@ class RegionTest {
     }
 
     @Test
+    void aSparseRegionLargerThanMemoryIsCommittedOnlyWhereTouched() throws Exception {
+        // Strict overcommit accounting (mode 2) refuses any mapping beyond the commit limit by design.
+        org.junit.jupiter.api.Assumptions.assumeFalse(
+                java.nio.file.Files.readString(java.nio.file.Path.of("/proc/sys/vm/overcommit_memory")).trim().equals("2"));
+        long huge = 1L << 40; // 1 TiB of address space
+        try (Region region = Region.allocate("sparse", huge)) {
+            region.putLong(0, 1);
+            region.putLong(huge - 8, 2);
+            assertEquals(1, region.getLong(0));
+            assertEquals(2, region.getLong(huge - 8));
+        }
+    }
+
+    @Test
     void everyAccessAfterRevokeThrowsSigBusNamingRegionOffsetWhyAndWhen() {
         Region region = Region.allocate("doomed", 64);
         region.putLong(0, 7);
