@@ -460,6 +460,7 @@ public final class Srcu implements AutoCloseable {
             return this;
         }
 
+        /** Creates the domain; its callback thread starts with the first callback or polled request. */
         public Srcu build() {
             return new Srcu(this);
         }
