@@ -54,11 +54,11 @@ import java.util.function.Consumer;
  * callbacks after it still run.
  *
  * <h2>How it works</h2>
- * Each thread that reads gets, on its first read section, a {@link SrcuReader}: two pairs of
- * lock/unlock counters on a cache line of their own, registered with the domain and found again
- * through a table indexed by thread id, backed by a {@link ThreadLocal} ({@link SrcuReaderLookup}).
- * Entering counts the section on the domain's current index and fences; leaving counts it as left
- * with a release store. A grace period ({@link SrcuGracePeriods})
+ * Each thread that reads gets, on its first read section, its own pair of lock/unlock counters per
+ * index on a cache line of their own ({@code SrcuReader}), registered with the domain and found
+ * again through a table indexed by thread id backed by a {@link ThreadLocal}. Entering counts the
+ * section on the domain's current index and fences; leaving counts it as left with a release
+ * store. A grace period ({@code SrcuGracePeriods}, the kernel's {@code srcutree.c} algorithm)
  * flips the index so new readers count elsewhere, then waits until the lock and unlock sums of the
  * old index match across all readers. Tokens carry the index the section was counted on, plus a
  * per-domain tag so that a token of another domain is rejected.

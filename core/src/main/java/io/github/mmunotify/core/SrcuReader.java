@@ -64,8 +64,9 @@ abstract class SrcuReaderRightPadding extends SrcuReaderCounts {
  * <p>Entered minus left on an index is the number of sections this thread holds on it; that is how
  * an unlock with a token that is not outstanding is detected.
  *
- * <p>Its thread finds it through the domain's {@link SrcuReaderLookup}. Readers are linked into their domain's {@link SrcuReaderRegistry} through {@link #next}; the
- * remaining fields belong to the grace-period driver, which only touches them under its lock.
+ * <p>Its thread finds it through the domain's {@link SrcuReaderLookup}. Readers are linked into
+ * their domain's {@link SrcuReaderRegistry} through {@code next}; the stall mark belongs to the
+ * grace-period driver, which only touches it under its lock.
  */
 final class SrcuReader extends SrcuReaderRightPadding {
     private static final VarHandle NEXT;
