@@ -82,8 +82,8 @@ public final class Region extends GuardedMemory implements AutoCloseable {
     }
 
     /**
-     * Allocates {@code bytes} of zeroed anonymous off-heap memory (a sealed memory file, which no
-     * one can truncate).
+     * Allocates {@code bytes} of zeroed anonymous off-heap memory (a private anonymous mapping:
+     * no file behind it, so no one can truncate it; pages are committed when first touched).
      *
      * @throws IllegalArgumentException if {@code bytes <= 0}
      * @throws NativeMemoryException    if the kernel refuses the memory
@@ -316,8 +316,8 @@ public final class Region extends GuardedMemory implements AutoCloseable {
             for (Mapping mapping : victims) {
                 mapping.notifyListeners(cause);
             }
-            // Refuse new accesses everywhere first, then wait: the mappings drain in the background
-            // while this thread drains the region's own guard (no extra thread when there are none).
+            // Refuse new accesses everywhere, then wait once: mappings with accesses in flight drain
+            // in the background while this thread drains the region's own guard.
             List<CompletableFuture<Void>> drains = new ArrayList<>(victims.size());
             for (Mapping mapping : victims) {
                 drains.add(mapping.beginUnmap(revocation, cause));
