@@ -309,7 +309,7 @@ public final class Region extends GuardedMemory implements AutoCloseable {
     void revoke(String reason, UnmapCause cause) {
         List<Mapping> victims = beginRevoke(reason);
         if (victims == null) {
-            released.join();
+            awaitReleased();
             return;
         }
         try {
@@ -338,6 +338,21 @@ public final class Region extends GuardedMemory implements AutoCloseable {
             throw e;
         } finally {
             revoker = null;
+        }
+    }
+
+    /** Waits for the revoke under way; its failure, if any, is rethrown as it was thrown. */
+    private void awaitReleased() {
+        try {
+            released.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            if (e.getCause() instanceof RuntimeException failure) {
+                throw failure;
+            }
+            if (e.getCause() instanceof Error failure) {
+                throw failure;
+            }
+            throw e;
         }
     }
 
