@@ -22,7 +22,7 @@ import java.util.Objects;
  * code possibly only at the next safepoint poll; so for file-backed windows each access ends with
  * a non-critical downcall that makes any such error surface inside the access's own {@code try}
  * block (see {@link Libc#deliverPendingFaults()}), where it becomes a {@link SigBusException}.
- * Anonymous windows are sealed memory files that cannot be truncated and skip that step.
+ * Anonymous windows have no file behind them, cannot be truncated, and skip that step.
  *
  * <p>Thread-safety: every method may be called from any thread; atomics are atomic with respect
  * to other atomics on the same address from any mapping or view of the same memory.

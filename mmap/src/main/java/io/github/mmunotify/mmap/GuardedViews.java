@@ -40,7 +40,7 @@ final class GuardedViews {
                     + "|contentEquals|byteCheckSum|fastHash|charAt|writePosition|writeLimit|writeRemaining"
                     + "|lastDecimalPlaces|lastNumberHadDigits|refCount|singleThreadedCheckDisabled|compareTo"
                     + "|equalBytes|realReadRemaining|realWriteRemaining|safeLimit|sharedMemory|underlyingObject"
-                    + "|copyTo|unchecked|lenient|decimaliser|fpAppend0|append8bit0)$").asMatchPredicate();
+                    + "|copyTo|unchecked|lenient|decimaliser)$").asMatchPredicate();
     /** Agrona methods that may write (the rest only read). */
     private static final Predicate<String> BUFFER_WRITES = Pattern.compile(
             "^(put.*|set.*|compareAndSet.*|getAnd.*|add.*|wrap)$").asMatchPredicate();

@@ -100,9 +100,13 @@ public final class Mapping extends GuardedMemory implements AutoCloseable {
      */
     public void addListener(MappingListener listener) {
         Objects.requireNonNull(listener, "listener");
-        listeners.add(listener);
-        if (state.get() != LIVE && listeners.remove(listener)) {
-            throw new IllegalStateException(describe() + " is already unmapped; listener not added");
+        // Under the lock that also guards leaving LIVE: a listener is either added before the
+        // unmap's snapshot of the list (and called) or refused.
+        synchronized (listeners) {
+            if (state.get() != LIVE) {
+                throw new IllegalStateException(describe() + " is already unmapped; listener not added");
+            }
+            listeners.add(listener);
         }
     }
 
@@ -142,8 +146,10 @@ public final class Mapping extends GuardedMemory implements AutoCloseable {
      * @return whether this caller won and must finish the unmap
      */
     boolean notifyListeners(UnmapCause unmapCause) {
-        if (!state.compareAndSet(LIVE, UNMAPPING)) {
-            return false;
+        synchronized (listeners) {
+            if (!state.compareAndSet(LIVE, UNMAPPING)) {
+                return false;
+            }
         }
         cause = unmapCause;
         notifier = Thread.currentThread();

@@ -82,8 +82,8 @@ public final class Region extends GuardedMemory implements AutoCloseable {
     }
 
     /**
-     * Allocates {@code bytes} of zeroed anonymous off-heap memory (a sealed memory file, which no
-     * one can truncate).
+     * Allocates {@code bytes} of zeroed anonymous off-heap memory (a private anonymous mapping:
+     * no file behind it, so no one can truncate it; pages are committed when first touched).
      *
      * @throws IllegalArgumentException if {@code bytes <= 0}
      * @throws NativeMemoryException    if the kernel refuses the memory
@@ -309,15 +309,15 @@ public final class Region extends GuardedMemory implements AutoCloseable {
     void revoke(String reason, UnmapCause cause) {
         List<Mapping> victims = beginRevoke(reason);
         if (victims == null) {
-            released.join();
+            awaitReleased();
             return;
         }
         try {
             for (Mapping mapping : victims) {
                 mapping.notifyListeners(cause);
             }
-            // Refuse new accesses everywhere first, then wait: the mappings drain in the background
-            // while this thread drains the region's own guard (no extra thread when there are none).
+            // Refuse new accesses everywhere, then wait once: mappings with accesses in flight drain
+            // in the background while this thread drains the region's own guard.
             List<CompletableFuture<Void>> drains = new ArrayList<>(victims.size());
             for (Mapping mapping : victims) {
                 drains.add(mapping.beginUnmap(revocation, cause));
@@ -338,6 +338,21 @@ public final class Region extends GuardedMemory implements AutoCloseable {
             throw e;
         } finally {
             revoker = null;
+        }
+    }
+
+    /** Waits for the revoke under way; its failure, if any, is rethrown as it was thrown. */
+    private void awaitReleased() {
+        try {
+            released.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            if (e.getCause() instanceof RuntimeException failure) {
+                throw failure;
+            }
+            if (e.getCause() instanceof Error failure) {
+                throw failure;
+            }
+            throw e;
         }
     }
 

@@ -73,6 +73,9 @@ class FileRegionTest {
             assertThrows(ReadOnlyMappingException.class, () -> region.map(0, 8).setWritable(true));
             assertThrows(ReadOnlyMappingException.class, () -> region.atomicBuffer(0, 8).putLong(0, 1));
             assertThrows(ReadOnlyMappingException.class, () -> region.bytes().writeLong(1));
+            assertThrows(ReadOnlyMappingException.class, () -> region.bytes().append("text"));
+            assertThrows(ReadOnlyMappingException.class, () -> region.bytes().writeUtf8("text"));
+            assertThrows(ReadOnlyMappingException.class, () -> region.atomicBuffer(0, 8).getAndAddLong(0, 1));
             assertEquals(0, region.bytes().readLong());
             region.force();
         }
