@@ -273,12 +273,14 @@ public final class Srcu implements AutoCloseable {
             if (state == CLOSED) {
                 return;
             }
-            requireNoReaders();
+            // Fail fast on a reader that would hold up the callbacks close waits for; a section on
+            // the callback thread is one of those callbacks and ends with it.
+            requireNoReaders(true);
             callbacks.awaitFinished(callbacks.refuse());
             state = CLOSING;
             VarHandle.fullFence(); // pairs with readLock's fence: it sees CLOSING or we see its count
             try {
-                requireNoReaders();
+                requireNoReaders(false);
             } catch (IllegalStateException readerGotIn) {
                 state = OPEN;
                 callbacks.accept();
@@ -342,10 +344,10 @@ public final class Srcu implements AutoCloseable {
         }
     }
 
-    private void requireNoReaders() {
+    private void requireNoReaders(boolean exceptCallbackThread) {
         List<String> inside = new ArrayList<>();
         registry.forEach(reader -> {
-            if (reader.appearsActive()) {
+            if (reader.appearsActive() && !(exceptCallbackThread && callbacks.isCallbackThread(reader.owner))) {
                 inside.add(reader.owner.getName() + (reader.owner.isAlive() ? "" : " (terminated)"));
             }
         });

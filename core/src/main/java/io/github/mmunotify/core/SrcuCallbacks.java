@@ -97,7 +97,12 @@ final class SrcuCallbacks {
 
     /** Whether the calling thread is this domain's callback thread. */
     boolean isCallbackThread() {
-        return thread == Thread.currentThread();
+        return isCallbackThread(Thread.currentThread());
+    }
+
+    /** Whether {@code candidate} is this domain's callback thread. */
+    boolean isCallbackThread(Thread candidate) {
+        return thread == candidate;
     }
 
     /** Callbacks accepted so far. */

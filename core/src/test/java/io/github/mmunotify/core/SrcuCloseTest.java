@@ -7,7 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 
@@ -29,6 +31,32 @@ class SrcuCloseTest {
     }
 
     @Test
+    void closeWaitsForACallbackThatIsInsideAReadSectionInsteadOfThrowing() throws Exception {
+        Srcu srcu = Srcu.create("callback-inside");
+        CountDownLatch inside = new CountDownLatch(1);
+        Thread closer = Thread.currentThread();
+        AtomicBoolean sawCloserWaiting = new AtomicBoolean();
+        srcu.callSrcu(() -> {
+            int token = srcu.readLock();
+            inside.countDown();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            // Hold the section until close() is parked waiting for this callback.
+            while (System.nanoTime() < deadline && !sawCloserWaiting.get()) {
+                Thread.State state = closer.getState();
+                sawCloserWaiting.set(state == Thread.State.WAITING || state == Thread.State.TIMED_WAITING);
+                Thread.onSpinWait();
+            }
+            srcu.readUnlock(token);
+        });
+        assertTrue(inside.await(10, TimeUnit.SECONDS));
+        srcu.close();
+        assertTrue(sawCloserWaiting.get(), "close() should have waited for the callback");
+        assertEquals(0, srcu.stats().callbacksFailed());
+        assertThrows(IllegalStateException.class, srcu::readLock);
+    }
+
+    // The callback thread is inside a section at an arbitrary moment of close(): repeat the race.
+    @RepeatedTest(200)
     void callbacksMayStillUseTheDomainWhileCloseWaitsForThem() {
         Srcu srcu = Srcu.create("busy-close");
         AtomicInteger sections = new AtomicInteger();
