@@ -28,7 +28,7 @@ import java.util.function.LongUnaryOperator;
 final class NotifierOverheadSample implements Sample {
 
     private static final int[] SUBSCRIBERS = {0, 1, 4, 16, 64};
-    private static final int INVALIDATIONS = Integer.getInteger("mmunotify.samples.overhead.invalidations", 20_000);
+    private static final int INVALIDATIONS = Integer.getInteger("mmunotify.samples.overhead.invalidations", 100_000);
     private static final int READ_SECTIONS = Integer.getInteger("mmunotify.samples.overhead.reads", 2_000_000);
     private static final int RUNS = 5;
     private static final long ADDRESS = 0x1000_0000L;
