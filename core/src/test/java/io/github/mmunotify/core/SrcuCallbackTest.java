@@ -46,48 +46,23 @@ class SrcuCallbackTest {
     @Test
     void callSrcuDoesNotBlockWhileAReaderHoldsTheGracePeriod() throws Exception {
         try (Srcu srcu = Srcu.create("nonblocking")) {
-            CountDownLatch inside = new CountDownLatch(1);
-            CountDownLatch release = new CountDownLatch(1);
-            Thread reader = Thread.ofPlatform().start(() -> {
-                int token = srcu.readLock();
-                inside.countDown();
-                try {
-                    release.await(SECONDS, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                } finally {
-                    srcu.readUnlock(token);
-                }
-            });
-            assertTrue(inside.await(SECONDS, TimeUnit.SECONDS));
+            HeldReader reader = new HeldReader(srcu, Thread.ofPlatform());
+            reader.awaitInside();
             CountDownLatch ran = new CountDownLatch(100);
             for (int i = 0; i < 100; i++) {
                 srcu.callSrcu(ran::countDown); // returns although no grace period can end
             }
             assertFalse(ran.await(200, TimeUnit.MILLISECONDS), "a callback ran while a prior reader was inside");
-            release.countDown();
+            reader.releaseAndJoin();
             assertTrue(ran.await(SECONDS, TimeUnit.SECONDS));
-            reader.join();
         }
     }
 
     @Test
     void callbacksQueuedTogetherShareAGracePeriodAndRunInOrder() throws Exception {
         try (Srcu srcu = Srcu.create("batch")) {
-            CountDownLatch inside = new CountDownLatch(1);
-            CountDownLatch release = new CountDownLatch(1);
-            Thread reader = Thread.ofPlatform().start(() -> {
-                int token = srcu.readLock();
-                inside.countDown();
-                try {
-                    release.await(SECONDS, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                } finally {
-                    srcu.readUnlock(token);
-                }
-            });
-            assertTrue(inside.await(SECONDS, TimeUnit.SECONDS));
+            HeldReader reader = new HeldReader(srcu, Thread.ofPlatform());
+            reader.awaitInside();
             long before = srcu.stats().gracePeriodsCompleted();
             int count = 1_000;
             List<Integer> order = new ArrayList<>();
@@ -95,8 +70,7 @@ class SrcuCallbackTest {
                 int n = i;
                 srcu.callSrcu(() -> order.add(n)); // only the callback thread touches the list
             }
-            release.countDown();
-            reader.join();
+            reader.releaseAndJoin();
             srcu.barrier();
             long used = srcu.stats().gracePeriodsCompleted() - before;
             // The first drain may catch only a prefix; everything after it waits in one more batch.

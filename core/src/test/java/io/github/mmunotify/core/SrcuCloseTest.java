@@ -104,28 +104,15 @@ class SrcuCloseTest {
     @Test
     void closingWithAReaderInsideOnAnotherThreadNamesItAndLeavesTheDomainUsable() throws Exception {
         Srcu srcu = Srcu.create("other-close");
-        CountDownLatch inside = new CountDownLatch(1);
-        CountDownLatch release = new CountDownLatch(1);
-        Thread reader = Thread.ofPlatform().name("lingering-reader").start(() -> {
-            int token = srcu.readLock();
-            inside.countDown();
-            try {
-                release.await(SECONDS, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            } finally {
-                srcu.readUnlock(token);
-            }
-        });
-        assertTrue(inside.await(SECONDS, TimeUnit.SECONDS));
+        HeldReader reader = new HeldReader(srcu, Thread.ofPlatform().name("lingering-reader"));
+        reader.awaitInside();
         AtomicInteger ran = new AtomicInteger();
         srcu.callSrcu(ran::incrementAndGet);
         IllegalStateException e = assertThrows(IllegalStateException.class, srcu::close);
         assertTrue(e.getMessage().contains("lingering-reader"), e.getMessage());
         assertTrue(e.getMessage().contains("stays open"), e.getMessage());
         srcu.callSrcu(ran::incrementAndGet); // still accepts callbacks
-        release.countDown();
-        reader.join();
+        reader.releaseAndJoin();
         srcu.barrier();
         assertEquals(2, ran.get());
         srcu.close();

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
@@ -39,25 +38,12 @@ class SrcuPollTest {
     @Test
     void aPolledGracePeriodWaitsForAReaderThatBeganBefore() throws Exception {
         try (Srcu srcu = Srcu.create("poll-reader")) {
-            CountDownLatch inside = new CountDownLatch(1);
-            CountDownLatch release = new CountDownLatch(1);
-            Thread reader = Thread.ofVirtual().start(() -> {
-                int token = srcu.readLock();
-                inside.countDown();
-                try {
-                    release.await(SECONDS, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                } finally {
-                    srcu.readUnlock(token);
-                }
-            });
-            assertTrue(inside.await(SECONDS, TimeUnit.SECONDS));
+            HeldReader reader = new HeldReader(srcu, Thread.ofVirtual());
+            reader.awaitInside();
             long cookie = srcu.startPoll();
             assertFalse(awaitPolled(srcu, cookie, 200, TimeUnit.MILLISECONDS),
                     "the polled grace period ended while a prior reader was inside");
-            release.countDown();
-            reader.join();
+            reader.releaseAndJoin();
             assertTrue(awaitPolled(srcu, cookie, SECONDS, TimeUnit.SECONDS));
         }
     }

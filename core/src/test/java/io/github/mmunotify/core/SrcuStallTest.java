@@ -17,29 +17,6 @@ class SrcuStallTest {
 
     private static final long SECONDS = 60;
 
-    /** Enters a section on a thread named {@code name} inside {@link #holdTheSection}, until released. */
-    private static final class Stalling {
-        final CountDownLatch inside = new CountDownLatch(1);
-        final CountDownLatch release = new CountDownLatch(1);
-        final Thread thread;
-
-        Stalling(Srcu srcu, Thread.Builder builder) {
-            thread = builder.start(() -> holdTheSection(srcu));
-        }
-
-        private void holdTheSection(Srcu srcu) {
-            int token = srcu.readLock();
-            inside.countDown();
-            try {
-                release.await(SECONDS, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            } finally {
-                srcu.readUnlock(token);
-            }
-        }
-    }
-
     @Test
     void aLongSectionIsReportedOnceWithItsThreadAndStack() throws Exception {
         checkReported(Thread.ofPlatform().name("slow-platform-reader"), "slow-platform-reader");
@@ -53,7 +30,7 @@ class SrcuStallTest {
     private static void checkReported(Thread.Builder builder, String threadName) throws Exception {
         LinkedBlockingQueue<Srcu.Stall> stalls = new LinkedBlockingQueue<>();
         try (Srcu srcu = Srcu.builder("stall").stallThreshold(Duration.ofMillis(50)).stallHandler(stalls::add).build()) {
-            Stalling reader = new Stalling(srcu, builder);
+            HeldReader reader = new HeldReader(srcu, builder);
             assertTrue(reader.inside.await(SECONDS, TimeUnit.SECONDS));
             Thread updater = Thread.ofPlatform().start(srcu::synchronize);
 
@@ -84,7 +61,7 @@ class SrcuStallTest {
         try (Srcu srcu = Srcu.builder("stall-twice").stallThreshold(Duration.ofMillis(30))
                 .stallHandler(stalls::add).build()) {
             for (int round = 0; round < 2; round++) {
-                Stalling reader = new Stalling(srcu, Thread.ofPlatform().name("round-" + round));
+                HeldReader reader = new HeldReader(srcu, Thread.ofPlatform().name("round-" + round));
                 assertTrue(reader.inside.await(SECONDS, TimeUnit.SECONDS));
                 Thread updater = Thread.ofPlatform().start(srcu::synchronize);
                 assertNotNull(stalls.poll(SECONDS, TimeUnit.SECONDS), "round " + round);
@@ -100,7 +77,7 @@ class SrcuStallTest {
         LinkedBlockingQueue<Srcu.Stall> stalls = new LinkedBlockingQueue<>();
         try (Srcu srcu = Srcu.builder("no-stall").stallThreshold(Duration.ofSeconds(30))
                 .stallHandler(stalls::add).build()) {
-            Stalling reader = new Stalling(srcu, Thread.ofPlatform());
+            HeldReader reader = new HeldReader(srcu, Thread.ofPlatform());
             assertTrue(reader.inside.await(SECONDS, TimeUnit.SECONDS));
             Thread updater = Thread.ofPlatform().start(srcu::synchronize);
             assertNull(stalls.poll(200, TimeUnit.MILLISECONDS));
@@ -133,7 +110,7 @@ class SrcuStallTest {
             called.countDown();
             throw new IllegalStateException("handler broke");
         }).build()) {
-            Stalling reader = new Stalling(srcu, Thread.ofPlatform());
+            HeldReader reader = new HeldReader(srcu, Thread.ofPlatform());
             assertTrue(reader.inside.await(SECONDS, TimeUnit.SECONDS));
             Thread updater = Thread.ofPlatform().start(srcu::synchronize);
             assertTrue(called.await(SECONDS, TimeUnit.SECONDS));

@@ -11,51 +11,12 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 /** Grace periods: who synchronize() waits for, sharing, and calls that would deadlock. */
 class SrcuSynchronizeTest {
 
     private static final long SECONDS = 60;
-
-    /** A thread that enters a section, reports it, and stays inside until released. */
-    private static final class HeldReader {
-        final CountDownLatch inside = new CountDownLatch(1);
-        final CountDownLatch release = new CountDownLatch(1);
-        final AtomicReference<Throwable> failure = new AtomicReference<>();
-        /** Set just before the section is left, so whoever waited for the section must see it. */
-        final AtomicBoolean leaving = new AtomicBoolean();
-        final Thread thread;
-
-        HeldReader(Srcu srcu, Thread.Builder builder) {
-            thread = builder.start(() -> {
-                try {
-                    int token = srcu.readLock();
-                    inside.countDown();
-                    try {
-                        release.await(SECONDS, TimeUnit.SECONDS);
-                    } finally {
-                        leaving.set(true);
-                        srcu.readUnlock(token);
-                    }
-                } catch (Throwable t) {
-                    failure.set(t);
-                }
-            });
-        }
-
-        void awaitInside() throws InterruptedException {
-            assertTrue(inside.await(SECONDS, TimeUnit.SECONDS), "reader never got inside");
-        }
-
-        void releaseAndJoin() throws InterruptedException {
-            release.countDown();
-            thread.join(TimeUnit.SECONDS.toMillis(SECONDS));
-            assertFalse(thread.isAlive());
-            assertEquals(null, failure.get());
-        }
-    }
 
     @Test
     void withNoReadersSynchronizeCompletesAGracePeriod() {
