@@ -138,17 +138,7 @@ class RevocableTest {
         r.open(released::incrementAndGet);
         CountDownLatch entered = new CountDownLatch(1);
         CountDownLatch leave = new CountDownLatch(1);
-        Thread user = Thread.ofPlatform().start(() -> {
-            assertTrue(r.tryEnter());
-            entered.countDown();
-            try {
-                leave.await(30, SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            } finally {
-                r.exit();
-            }
-        });
+        Thread user = holdInside(r, entered, leave);
         assertTrue(entered.await(30, SECONDS));
         CompletableFuture<Void> revoking = CompletableFuture.runAsync(r::revoke, Thread::startVirtualThread);
         awaitCondition(r::isRevoked);
@@ -294,17 +284,7 @@ class RevocableTest {
         r.open(released::incrementAndGet);
         CountDownLatch entered = new CountDownLatch(1);
         CountDownLatch leave = new CountDownLatch(1);
-        Thread user = Thread.ofPlatform().start(() -> {
-            assertTrue(r.tryEnter());
-            entered.countDown();
-            try {
-                leave.await(30, SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            } finally {
-                r.exit();
-            }
-        });
+        Thread user = holdInside(r, entered, leave);
         assertTrue(entered.await(30, SECONDS));
         List<CompletableFuture<Integer>> revokers = new ArrayList<>();
         for (int i = 0; i < 6; i++) {
@@ -370,5 +350,20 @@ class RevocableTest {
             }
             Thread.sleep(1); // polling a condition with a deadline, not standing in for ordering
         }
+    }
+
+    /** A thread inside {@code r}'s {@code tryEnter()}: counts {@code entered} down, stays until {@code leave}. */
+    private static Thread holdInside(Revocable r, CountDownLatch entered, CountDownLatch leave) {
+        return Thread.ofPlatform().start(() -> {
+            assertTrue(r.tryEnter());
+            entered.countDown();
+            try {
+                leave.await(30, SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                r.exit();
+            }
+        });
     }
 }
