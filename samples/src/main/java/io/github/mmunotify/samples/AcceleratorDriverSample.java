@@ -10,6 +10,7 @@ import io.github.mmunotify.notifier.Mmu;
 import io.github.mmunotify.notifier.MmuNotifier;
 
 import java.io.PrintStream;
+import java.util.Arrays;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -175,7 +176,7 @@ final class AcceleratorDriverSample implements Sample {
 
         private void freeDeviceState() {
             synchronized (this) {
-                java.util.Arrays.fill(pageTable, null);
+                Arrays.fill(pageTable, null);
             }
             freed = true;
         }

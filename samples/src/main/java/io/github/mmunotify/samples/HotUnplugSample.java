@@ -7,7 +7,6 @@ import io.github.mmunotify.mmap.Region;
 import io.github.mmunotify.mmap.SigBusException;
 
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -225,8 +224,7 @@ final class HotUnplugSample implements Sample {
                 throw new RevokedException(device.node.name(), "write");
             }
             try {
-                byte[] bytes = message.getBytes(StandardCharsets.UTF_8);
-                if (bytes.length == 0) {
+                if (message.isEmpty()) {
                     throw new IllegalArgumentException("empty message");
                 }
                 device.lock.lock();
