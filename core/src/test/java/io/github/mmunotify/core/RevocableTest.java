@@ -15,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import io.github.mmunotify.testing.TestThreads;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -307,9 +308,9 @@ class RevocableTest {
     @Test
     void revokeIgnoresAnEntryLeftByATerminatedThread() throws Exception {
         Revocable r = Revocable.create("dev");
-        Thread careless = Thread.ofPlatform().start(() -> assertTrue(r.tryEnter()));
-        careless.join(30_000);
-        assertFalse(careless.isAlive());
+        try (TestThreads careless = new TestThreads("careless")) {
+            careless.start(() -> assertTrue(r.tryEnter()));   // enters and dies without exit()
+        }
         CompletableFuture.runAsync(r::revoke, Thread::startVirtualThread).get(30, SECONDS);
         assertTrue(r.isRevocationComplete());
     }
