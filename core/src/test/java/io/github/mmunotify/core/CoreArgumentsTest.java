@@ -238,6 +238,61 @@ class CoreArgumentsTest {
         }
     }
 
+    /** Calls that would wait for the callback itself throw there, and the domain carries on. */
+    @Test
+    void callsThatWouldWaitForTheCallingCallbackThrowInsideIt() {
+        List<Throwable> reported = new CopyOnWriteArrayList<>();
+        List<Throwable> thrownInside = new CopyOnWriteArrayList<>();
+        try (Srcu srcu = Srcu.builder("self-wait").callbackErrorHandler(reported::add).build()) {
+            srcu.callSrcu(() -> {
+                for (Runnable selfWait : List.<Runnable>of(srcu::barrier, srcu::close)) {
+                    try {
+                        selfWait.run();
+                    } catch (IllegalStateException expected) {
+                        thrownInside.add(expected);
+                    }
+                }
+                srcu.callSrcu(() -> { }); // queueing more is legal
+            });
+            assertTimeoutPreemptively(TestTimeouts.await(), srcu::barrier);
+            assertEquals(2, thrownInside.size(), thrownInside::toString);
+            thrownInside.forEach(e -> assertTrue(e.getMessage().contains("self-wait"), e.getMessage()));
+            assertEquals(List.of(), reported);
+            assertSrcuWorks(srcu);
+        }
+    }
+
+    @Test
+    void revokeFromInsideAMethodOrItsOwnKickOrReleaseThrowsAndChangesNothing() {
+        List<Throwable> thrownInside = new CopyOnWriteArrayList<>();
+        Revocable[] self = new Revocable[1];
+        Revocable r = Revocable.create("self-revoke", () -> {
+            try {
+                self[0].revoke();
+            } catch (IllegalStateException expected) {
+                thrownInside.add(expected);
+            }
+        });
+        self[0] = r;
+        r.open(() -> {
+            try {
+                self[0].revoke();
+            } catch (IllegalStateException expected) {
+                thrownInside.add(expected);
+            }
+        });
+        assertTrue(r.tryEnter());
+        try {
+            assertThrowsNaming(IllegalStateException.class, r::revoke, "self-revoke");
+            assertFalse(r.isRevoked(), "a refused revoke from inside a method began the revocation");
+        } finally {
+            r.exit();
+        }
+        assertTimeoutPreemptively(TestTimeouts.await(), () -> r.revoke());
+        assertEquals(2, thrownInside.size(), thrownInside::toString);
+        assertTrue(r.isRevocationComplete());
+    }
+
     @Test
     void aCheckedExceptionSneakedOutOfACallbackIsReportedToo() {
         List<Throwable> reported = new CopyOnWriteArrayList<>();

@@ -326,6 +326,42 @@ class NotifierArgumentsTest {
         assertWorks();
     }
 
+    /** Calls that wait for every callback throw when made from a callback, and nothing is left open. */
+    @Test
+    void callsThatWouldWaitForTheCallingCallbackThrowInsideIt() {
+        List<Throwable> thrownInside = new CopyOnWriteArrayList<>();
+        Recorder other = new Recorder("other");
+        MmuNotifier impatient = new MmuNotifier() {
+            @Override
+            public boolean invalidateRangeStart(InvalidationRange range) {
+                for (Executable selfWait : List.<Executable>of(() -> space.register(other),
+                        () -> space.unregister(this), () -> mmu.synchronize(), () -> space.close(), () -> mmu.close())) {
+                    try {
+                        selfWait.execute();
+                    } catch (IllegalStateException expected) {
+                        thrownInside.add(expected);
+                    } catch (Throwable unexpected) {
+                        thrownInside.add(new AssertionError("expected IllegalStateException", unexpected));
+                    }
+                }
+                return true;
+            }
+        };
+        Mapping mapping = space.map(region, 0, PAGE);
+        bounded("register", () -> space.register(impatient));
+        assertEquals(1, bounded("unmap", () -> space.unmap(mapping.address(), PAGE)));
+        assertEquals(5, thrownInside.size(), thrownInside::toString);
+        for (Throwable e : thrownInside) {
+            assertTrue(e instanceof IllegalStateException, e::toString);
+        }
+        assertFalse(space.isRegistered(other));
+        assertTrue(space.isRegistered(impatient));
+        assertFalse(space.isClosed());
+        assertTrue(failures.reported.isEmpty(), failures.reported::toString);
+        bounded("unregister", () -> space.unregister(impatient));
+        assertWorks();
+    }
+
     // ------------------------------------------------------------------------------------------
     // Throwables from subscriber callbacks
 
