@@ -239,6 +239,20 @@ class NotifierArgumentsTest {
         assertWorks();
     }
 
+    @Test
+    void theWholeAddressSpaceCanBeUnmappedInOneCall() {
+        space.mapAt(AddressSpace.FIRST_ADDRESS, region, 0, PAGE);
+        space.map(region, PAGE, PAGE);
+        space.mapAt((Long.MAX_VALUE & -PAGE) - PAGE, region, 2 * PAGE, PAGE);
+        Recorder recorder = new Recorder("whole");
+        bounded("register", () -> space.register(recorder));
+        assertEquals(3, bounded("unmap everything", () -> space.unmap(0, Long.MAX_VALUE)));
+        assertTrue(space.mappings().isEmpty());
+        assertEquals(1, recorder.starts.size());
+        bounded("unregister", () -> space.unregister(recorder));
+        assertWorks();
+    }
+
     // ------------------------------------------------------------------------------------------
     // Arguments: subscribers and intervals
 
@@ -348,9 +362,23 @@ class NotifierArgumentsTest {
             }
         };
         Mapping mapping = space.map(region, 0, PAGE);
+        IntervalNotifier[] self = new IntervalNotifier[1];
+        self[0] = space.insert(mapping.address(), PAGE, (interval, range, seq) -> {
+            interval.setSequence(seq);
+            for (Executable selfWait : List.<Executable>of(interval::readBegin, interval::remove)) {
+                try {
+                    selfWait.execute();
+                } catch (IllegalStateException expected) {
+                    thrownInside.add(expected);
+                } catch (Throwable unexpected) {
+                    thrownInside.add(new AssertionError("expected IllegalStateException", unexpected));
+                }
+            }
+            return true;
+        });
         bounded("register", () -> space.register(impatient));
         assertEquals(1, bounded("unmap", () -> space.unmap(mapping.address(), PAGE)));
-        assertEquals(5, thrownInside.size(), thrownInside::toString);
+        assertEquals(7, thrownInside.size(), thrownInside::toString);
         for (Throwable e : thrownInside) {
             assertTrue(e instanceof IllegalStateException, e::toString);
         }
@@ -358,6 +386,8 @@ class NotifierArgumentsTest {
         assertTrue(space.isRegistered(impatient));
         assertFalse(space.isClosed());
         assertTrue(failures.reported.isEmpty(), failures.reported::toString);
+        assertFalse(self[0].isRemoved());
+        bounded("remove", self[0]::remove);
         bounded("unregister", () -> space.unregister(impatient));
         assertWorks();
     }
