@@ -204,7 +204,10 @@ class MmapArgumentsTest {
                 assertThrows(RuntimeException.class, refusal);
             }
         }
-        assertEquals(before, openFileDescriptors(), "refused mapFile calls leaked descriptors");
+        // Descriptors of regions revoked earlier in this JVM may still be closing on the releaser
+        // thread (the count only falls from that); a leak here would add one per refused call, 140.
+        long leaked = openFileDescriptors() - before;
+        assertTrue(leaked < 10, () -> "140 refused mapFile calls leaked " + leaked + " descriptors");
     }
 
     // ------------------------------------------------------------------------------------------
