@@ -118,6 +118,52 @@ final class StripedUseCount {
         return total;
     }
 
+    /**
+     * Who holds the entries {@link #sum()} counts, for a timeout message: every live thread with
+     * entries in its own cell (name, id, alive), then the shared overflow cell's count, which no
+     * thread can be named for. A snapshot; threads may enter and leave while it is taken.
+     */
+    String describeInside() {
+        StringBuilder threads = new StringBuilder();
+        int attributed = 0;
+        for (int i = 0; i < cells.length; i++) {
+            UseCell cell = (UseCell) CELLS.getVolatile(cells, i);
+            if (cell == null) {
+                continue;
+            }
+            long count = cell.count();
+            Thread owner = cell.ownerAcquire();
+            if (count > 0 && owner != null && owner.isAlive()) {
+                threads.append(attributed++ == 0 ? "" : ", ").append(describe(owner));
+                if (count > 1) {
+                    threads.append(" with ").append(count).append(" nested entries");
+                }
+            }
+        }
+        long shared = overflow.count();
+        StringBuilder out = new StringBuilder();
+        if (attributed > 0) {
+            out.append(attributed).append(attributed == 1 ? " method" : " methods").append(" still inside: ")
+                    .append(threads);
+        }
+        if (shared > 0) {
+            out.append(attributed > 0 ? "; " : "").append(shared)
+                    .append(shared == 1 ? " entry" : " entries")
+                    .append(" through the shared overflow cell, not attributable to a thread"
+                            + " (an entry whose thread terminated without exit() stays there)");
+        }
+        if (out.isEmpty()) {
+            out.append("no method inside any more (the last one left as the wait ended)");
+        }
+        return out.toString();
+    }
+
+    /** {@code thread 'name' (#id, alive)} or {@code (#id, terminated)}. */
+    static String describe(Thread thread) {
+        return "thread '" + thread.getName() + "' (#" + thread.threadId() + ", "
+                + (thread.isAlive() ? "alive" : "terminated") + ")";
+    }
+
     /** Entries currently counted in the shared overflow cell (for tests and monitoring). */
     long overflowCount() {
         return overflow.count();
