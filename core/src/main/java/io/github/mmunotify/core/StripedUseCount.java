@@ -193,8 +193,18 @@ final class StripedUseCount {
         if (mine.depth(this) == 0 && (tryClaimCell(thread, home) || tryClaimCell(thread, alternate(home)))) {
             return;
         }
-        mine.increment(this);
+        mine.reserve(this);
+        /* A (overflow path): the full fence of the count-in; pairs with B and C in Revocable. */
         overflow.getAndAdd(1);
+        // From here the entry is counted; the thread's record must follow it or the count must be
+        // taken back, whatever is thrown (a StackOverflowError at a call): never one without the
+        // other. The undo runs in this frame, at the depth the add just succeeded at.
+        try {
+            mine.increment(this);
+        } catch (Throwable t) {
+            overflow.getAndAdd(-1);
+            throw t;
+        }
     }
 
     /**
@@ -224,10 +234,18 @@ final class StripedUseCount {
     }
 
     private void exitSlow(Thread thread) {
-        if (!OverflowEntries.current().decrement(this)) {
+        OverflowEntries mine = OverflowEntries.current();
+        if (mine.depth(this) == 0) {
             throw new IllegalStateException("exit() without a matching successful tryEnter() on "
                     + thread);
         }
         overflow.getAndAdd(-1);
+        // As in enterSlow: the record follows the count, or the count is restored.
+        try {
+            mine.decrement(this);
+        } catch (Throwable t) {
+            overflow.getAndAdd(1);
+            throw t;
+        }
     }
 }
