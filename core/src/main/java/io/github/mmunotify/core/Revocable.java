@@ -65,7 +65,9 @@ import java.util.function.BooleanSupplier;
  *
  * <h2>Algorithm and invariants</h2>
  * The users in flight are a {@link StripedUseCount}: per-thread padded cells, so threads on
- * different cores do not write one shared word; {@code tryEnter()} is one atomic add and
+ * different cores do not write one shared word, and every entry is attributed to its thread
+ * (which names it in a timeout, and lets entries of terminated threads be ignored);
+ * {@code tryEnter()} is one atomic add and
  * {@code exit()} one release store, lock-free and allocation-free. {@code tryEnter()} counts
  * itself in, then reads the state; {@code revoke()} sets the state, then sums the counts. Both
  * first steps are full fences, so either the entering thread sees the revocation and backs out,
@@ -90,9 +92,10 @@ import java.util.function.BooleanSupplier;
  *   <li>{@code exit()} without a matching successful {@code tryEnter()} on the same thread throws
  *       {@link IllegalStateException} and changes nothing.</li>
  *   <li>A thread that terminates inside {@code tryEnter()} without exiting does not hold up
- *       {@code revoke()} when it had its own cell; an entry made through the shared overflow cell
- *       does, forever for {@code revoke()}; {@link #revoke(Duration)} times out and reports that
- *       cell's count, since it cannot be attributed to a thread.</li>
+ *       {@code revoke()}: a dead thread runs no method, and every entry is counted in a cell
+ *       owned by the thread that made it, so entries of dead threads are ignored.</li>
+ *   <li>A thread that stays inside forever (blocked where the kick does not reach) makes
+ *       {@code revoke()} wait forever; {@link #revoke(Duration)} times out naming it.</li>
  * </ul>
  *
  * <p>Thread-safety: every method may be called from any thread; {@code tryEnter()} and
@@ -246,9 +249,10 @@ public final class Revocable {
      * {@link #isRevocationComplete()} becomes true) and then this call rethrows the first failure
      * with the others suppressed. A later call neither reruns nor rethrows.
      *
-     * <p>This call waits forever for a method that never exits (a thread blocked inside that the
-     * kick does not wake, or an entry left in the shared overflow cell by a thread that terminated
-     * inside); {@link #revoke(Duration)} bounds the wait and names what it is stuck on.
+     * <p>This call waits forever for a method that never exits (a live thread blocked inside that
+     * the kick does not wake, or a close() whose release never returns); entries left by threads
+     * that terminated inside are ignored. {@link #revoke(Duration)} bounds the wait and names what
+     * it is stuck on.
      *
      * @throws IllegalStateException if the current thread is inside {@link #tryEnter()} of this
      *         object, or inside the kick or a release run by its revocation (it would wait for
@@ -279,9 +283,9 @@ public final class Revocable {
      *
      * @param timeout how long to wait; zero completes the revocation only if nothing is in flight
      * @throws TimeoutException      if the revocation did not complete in time; the message names
-     *         the object, the timeout, and what it is stuck on: each thread still inside (name, id,
-     *         alive or terminated), the number of entries in the shared overflow cell (which cannot
-     *         be attributed to a thread), or the handle whose release a close() is still running
+     *         the object, the timeout, and what it is stuck on: each live thread still inside
+     *         (name, id, "alive"), or the handle whose release a close() is still running and the
+     *         thread running it
      * @throws InterruptedException  if the thread is interrupted before or while waiting (the
      *         interrupt status is cleared); the object is then left as on timeout
      * @throws IllegalStateException as {@link #revoke()}, changing nothing
@@ -389,7 +393,7 @@ public final class Revocable {
         return users.sum();
     }
 
-    /** Entries counted in the shared overflow cell of the users (tests). */
+    /** Entries counted in overflow cells of the users, whether their threads live or not (tests). */
     long overflowEntries() {
         return users.overflowCount();
     }

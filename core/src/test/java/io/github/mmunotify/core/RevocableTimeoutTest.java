@@ -100,37 +100,70 @@ class RevocableTimeoutTest {
     }
 
     @Test
-    void timedRevokeReportsAnOverflowEntryLeftByATerminatedThreadByItsCount() throws Exception {
+    void anOverflowEntryLeftByATerminatedThreadDoesNotHoldUpRevoke() throws Exception {
         Revocable r = Revocable.create("overflowed");
+        AtomicInteger released = new AtomicInteger();
+        r.open(released::incrementAndGet);
         CountDownLatch leave = new CountDownLatch(1);
         try (TestThreads owners = new TestThreads("cell-owner")) {
-            // Live threads that own every cell, so that the next thread's entry goes to the overflow cell.
-            int owning = 1024;
-            CountDownLatch owned = new CountDownLatch(owning);
-            for (int i = 0; i < owning; i++) {
-                owners.startVirtual(() -> {
-                    assertTrue(r.tryEnter());
-                    r.exit();
-                    owned.countDown();
-                    leave.await();
-                });
-            }
-            assertTrue(owned.await(TestTimeouts.await().toSeconds(), TimeUnit.SECONDS));
+            RevocableFaultTest.ownEveryCell(r, owners, leave);
             for (int attempt = 0; attempt < 100 && r.overflowEntries() == 0; attempt++) {
                 try (TestThreads careless = new TestThreads("careless")) {
                     careless.start(() -> assertTrue(r.tryEnter())); // dies inside without exit()
                 }
             }
-            assertEquals(1, r.overflowEntries(), "no careless entry went through the overflow cell");
+            assertEquals(1, r.overflowEntries(), "no careless entry went through an overflow cell");
             leave.countDown();
         }
-        TimeoutException e = assertThrows(TimeoutException.class, () -> r.revoke(SHORT));
-        String m = e.getMessage();
-        assertTrue(m.contains("Revocable[overflowed]") && m.contains("1 entry through the shared overflow cell")
-                && m.contains("not attributable"), m);
-        assertTrue(r.isRevoked());
-        assertFalse(r.isRevocationComplete());
-        assertFalse(r.tryEnter());
+        r.revoke(TestTimeouts.await());
+        assertTrue(r.isRevocationComplete());
+        assertEquals(1, released.get());
+    }
+
+    @Test
+    void timedRevokeNamesALiveThreadInsideThroughAnOverflowCell() throws Exception {
+        Revocable r = Revocable.create("overflowed");
+        CountDownLatch leaveOwners = new CountDownLatch(1);
+        try (TestThreads owners = new TestThreads("cell-owner")) {
+            RevocableFaultTest.ownEveryCell(r, owners, leaveOwners);
+            CountDownLatch inside = new CountDownLatch(1);
+            CountDownLatch leave = new CountDownLatch(1);
+            Thread stuck = null;
+            try (TestThreads users = new TestThreads("overflow-user")) {
+                for (int attempt = 0; attempt < 100 && stuck == null; attempt++) {
+                    CountDownLatch probed = new CountDownLatch(1);
+                    boolean[] overflowed = new boolean[1];
+                    Thread t = users.start(() -> {
+                        assertTrue(r.tryEnter());
+                        overflowed[0] = r.overflowEntries() > 0;
+                        probed.countDown();
+                        if (!overflowed[0]) {
+                            r.exit();
+                            return;
+                        }
+                        try {
+                            inside.countDown();
+                            assertTrue(leave.await(TestTimeouts.join().toSeconds(), TimeUnit.SECONDS));
+                        } finally {
+                            r.exit();
+                        }
+                    });
+                    assertTrue(probed.await(TestTimeouts.await().toSeconds(), TimeUnit.SECONDS));
+                    if (overflowed[0]) {
+                        stuck = t;
+                    }
+                }
+                assertTrue(stuck != null, "no user went through an overflow cell");
+                leaveOwners.countDown();
+                TimeoutException e = assertThrows(TimeoutException.class, () -> r.revoke(SHORT));
+                String m = e.getMessage();
+                assertTrue(m.contains("1 method still inside") && m.contains("'" + stuck.getName() + "'")
+                        && m.contains("#" + stuck.threadId() + ", alive"), m);
+                leave.countDown();
+            }
+        }
+        r.revoke(TestTimeouts.await());
+        assertTrue(r.isRevocationComplete());
     }
 
     @Test

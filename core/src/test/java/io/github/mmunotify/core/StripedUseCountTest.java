@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -116,5 +117,48 @@ class StripedUseCountTest {
         assertEquals(0, count.sum());
         assertNull(failure.get());
         assertThrows(IllegalStateException.class, () -> count.exit(Thread.currentThread()));
+    }
+
+    @Test
+    void overflowCellsAreAttributedReusedAndIgnoredOnceTheirThreadDied() throws Exception {
+        StripedUseCount count = new StripedUseCount();
+        CountDownLatch leave = new CountDownLatch(1);
+        try (TestThreads owners = new TestThreads("cell-owner")) {
+            int owning = 1024;
+            CountDownLatch owned = new CountDownLatch(owning);
+            for (int i = 0; i < owning; i++) {
+                owners.startVirtual(() -> {
+                    Thread me = Thread.currentThread();
+                    count.enter(me);
+                    count.exit(me);
+                    owned.countDown();
+                    assertTrue(leave.await(60, SECONDS));
+                });
+            }
+            assertTrue(owned.await(30, SECONDS));
+            int overflowed = 0;
+            int rounds = StressSize.of("overflowReuseRounds", 200);
+            for (int i = 0; i < rounds; i++) {
+                try (TestThreads one = new TestThreads("overflow-" + i)) {
+                    one.start(() -> {
+                        Thread me = Thread.currentThread();
+                        count.enter(me);
+                        count.enter(me);
+                        assertTrue(count.isInside(me));
+                        count.exit(me);
+                        count.exit(me);
+                        assertFalse(count.isInside(me));
+                        count.enter(me); // and die inside
+                    });
+                }
+                overflowed += count.overflowCount() > 0 ? 1 : 0;
+                assertEquals(0, count.sum(), "an entry of a terminated thread was counted");
+            }
+            assertTrue(overflowed > rounds / 2, "the overflow path was exercised " + overflowed + " times");
+            // Threads one after another, each dying inside: the cells of the dead are taken over.
+            assertTrue(count.overflowCellsCreated() <= 2, count.overflowCellsCreated() + " overflow cells");
+            leave.countDown();
+        }
+        assertEquals(0, count.sum());
     }
 }
