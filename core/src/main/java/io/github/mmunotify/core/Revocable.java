@@ -103,6 +103,28 @@ import java.util.function.BooleanSupplier;
  */
 public final class Revocable {
 
+    /*
+     * Implementation notes.
+     *
+     * Ordering points (grep the letters):
+     *   A tryEnter() counts in (full fence), then re-reads the state     } Dekker: the entrant
+     *   B beginRevocation() CASes the state (full fence), then C sums    } backs out or is waited for
+     *   K exit()'s release store of the count, read by C
+     *   L exit() reads the state with no fence after K: a lost wake-up, covered by C's bounded park
+     *   J state written, then pollers woken; H in ChangeEvents.await() (pollers) and I (signal)
+     *   F/G Handle: waiter flag vs RELEASED, so the releaser only takes the monitor when needed
+     *   D/E drain hand-over: a timed-out revoke frees the drain (D), a waiting revoke claims it (E)
+     *   M REVOKED published after every release
+     *
+     * The drain. The thread that wins B owns the drain-and-release work (drain == DRAIN_HELD from
+     * the start). A revoke(Duration) that times out or is interrupted, or any unexpected throwable
+     * in that work, gives it up (D): revocationWorker = null, drain = DRAIN_FREE, progress
+     * signalled. Every other revoke waits on progress for completion or a free drain and claims
+     * it by CAS (E), so exactly one thread works at a time, and a given-up revocation is finished
+     * by the next revoke (or one already waiting). REVOKED is only published by a worker that
+     * drained and released everything: a timeout never leaves the object looking complete.
+     */
+
     private static final int OPEN = 0;
     private static final int REVOKING = 1;
     private static final int REVOKED = 2;
@@ -203,6 +225,9 @@ public final class Revocable {
      */
     public void exit() {
         users.exit(Thread.currentThread());
+        /* L: no full fence between the exit's release store (K) and this read, so a revoke that
+         * has just begun may be missed and not woken; its bounded park in awaitUsersGone()
+         * re-reads the count anyway, so the wake-up only shortens the wait. */
         if (state != OPEN) {
             wakeRevocationWorker();
         }
@@ -444,7 +469,8 @@ public final class Revocable {
         }
         // The winner holds the drain from here on: drain starts as DRAIN_HELD.
         revocationWorker = me;
-        // Pollers re-check the state when woken and report hang-up at once.
+        /* J: the state is written before the pollers are woken; pairs with H in
+         * ChangeEvents.await(): pollers re-check the state when woken and report hang-up. */
         events.wakeAll();
         return true;
     }
@@ -491,7 +517,7 @@ public final class Revocable {
         boolean interrupted = false;
         long parkNanos = DRAIN_PARK_MIN_NANOS;
         try {
-            /* C: reads every cell after B; pairs with A in tryEnter(). */
+            /* C: reads every cell after B; pairs with A in tryEnter() and K in UseCell.ownerDecrement(). */
             for (int spins = 0; users.sum() != 0; spins++) {
                 if (spins < DRAIN_SPINS) {
                     Thread.onSpinWait();
@@ -549,6 +575,8 @@ public final class Revocable {
         } finally {
             handlesLock.unlock();
         }
+        /* M: REVOKED is written after every release ran; a thread that reads it (isRevocationComplete())
+         * or joins revocationDone sees the releases' effects. */
         state = REVOKED;
         revocationWorker = null;
         revocationDone.complete(null);

@@ -46,6 +46,8 @@ final class UseCell extends UseCellFields {
      * owner did inside. Call only from the owner, with a positive count.
      */
     void ownerDecrement() {
+        /* K: release store: everything the owner did inside happens-before a volatile read that
+         * sees the lower count; pairs with C in Revocable.awaitUsersGone() (through sum()). */
         COUNT.setRelease(this, count - 1);
     }
 
