@@ -88,7 +88,10 @@ import java.util.function.BooleanSupplier;
  *       for itself: it throws {@link IllegalStateException}, changing nothing. Use
  *       {@link #revokeAsync()} there.</li>
  *   <li>{@code revoke()} from inside the kick or a release run by a revocation of this object
- *       throws {@link IllegalStateException} likewise.</li>
+ *       throws {@link IllegalStateException} likewise; so does {@code revoke()} from inside a
+ *       release run by {@link Handle#close()} while another thread's revocation is under way
+ *       (that revocation waits for the release). From a close()'s release with no revocation
+ *       under way, {@code revoke()} begins it and completes.</li>
  *   <li>{@code exit()} without a matching successful {@code tryEnter()} on the same thread throws
  *       {@link IllegalStateException} and changes nothing.</li>
  *   <li>A thread that terminates inside {@code tryEnter()} without exiting does not hold up
@@ -280,8 +283,9 @@ public final class Revocable {
      * it is stuck on.
      *
      * @throws IllegalStateException if the current thread is inside {@link #tryEnter()} of this
-     *         object, or inside the kick or a release run by its revocation (it would wait for
-     *         itself); nothing is changed then. Use {@link #revokeAsync()} from a method.
+     *         object, or inside the kick or a release run by its revocation, or inside a release
+     *         run by {@code close()} while another thread's revocation is under way (it would wait
+     *         for itself); nothing is changed then. Use {@link #revokeAsync()} there.
      */
     public void revoke() {
         Thread me = Thread.currentThread();
@@ -601,6 +605,11 @@ public final class Revocable {
             throw new IllegalStateException("revoke() of " + name
                     + " from inside its own kick or release would wait for itself");
         }
+        if (runsAReleaseOfThisObject(me)) {
+            throw new IllegalStateException("revoke() of " + name + " from inside the release of one of its"
+                    + " handles, run by close(), would wait for the revocation already under way, which"
+                    + " waits for that release; use revokeAsync()");
+        }
         boolean interrupted = false;
         try {
             while (!revocationDone.isDone()) {
@@ -632,6 +641,21 @@ public final class Revocable {
             if (interrupted) {
                 me.interrupt();
             }
+        }
+    }
+
+    /** Whether {@code me} is running the release of a handle of this object (by close()). */
+    private boolean runsAReleaseOfThisObject(Thread me) {
+        handlesLock.lock();
+        try {
+            for (Handle h : handles) {
+                if (h.releaser == me) {
+                    return true;
+                }
+            }
+            return false;
+        } finally {
+            handlesLock.unlock();
         }
     }
 

@@ -267,6 +267,36 @@ class RevocableTest {
     }
 
     @Test
+    void revokeFromACloseReleaseWhileAnotherRevokeWaitsForItThrowsInsteadOfDeadlocking() throws Exception {
+        Revocable r = Revocable.create("dev");
+        CountDownLatch releasing = new CountDownLatch(1);
+        CountDownLatch revokeUnderWay = new CountDownLatch(1);
+        AtomicReference<Throwable> fromRelease = new AtomicReference<>();
+        Revocable.Handle h = r.open(() -> {
+            releasing.countDown();
+            try {
+                assertTrue(revokeUnderWay.await(30, SECONDS));
+                r.revoke();
+            } catch (Throwable t) {
+                fromRelease.set(t);
+            }
+        });
+        AtomicInteger other = new AtomicInteger();
+        r.open(other::incrementAndGet);
+        try (TestThreads threads = new TestThreads("close-vs-revoke")) {
+            threads.start(h::close);
+            assertTrue(releasing.await(30, SECONDS));
+            threads.start(r::revoke);
+            awaitCondition(r::isRevoked);
+            revokeUnderWay.countDown();
+        }
+        assertTrue(fromRelease.get() instanceof IllegalStateException, String.valueOf(fromRelease.get()));
+        assertTrue(fromRelease.get().getMessage().contains("revokeAsync"), fromRelease.get().getMessage());
+        assertTrue(r.isRevocationComplete());
+        assertEquals(1, other.get());
+    }
+
+    @Test
     void concurrentRevokesReturnOnlyAfterTheFirstCompletes() throws Exception {
         Revocable r = Revocable.create("dev");
         AtomicInteger released = new AtomicInteger();
