@@ -473,6 +473,24 @@ class CoreArgumentsTest {
         assertTrue(events.hangUp());
     }
 
+    @Test
+    void timedRevokeRefusesNullAndNegativeTimeoutsAndChangesNothing() throws Exception {
+        Revocable r = Revocable.create("timed-args");
+        assertThrowsNaming(NullPointerException.class, () -> r.revoke(null), "timeout");
+        assertThrowsNaming(IllegalArgumentException.class, () -> r.revoke(Duration.ofNanos(-1)), "timeout");
+        assertThrowsNaming(IllegalArgumentException.class, () -> r.revoke(Duration.ofSeconds(Long.MIN_VALUE)),
+                "timeout");
+        assertFalse(r.isRevoked(), "a refused timed revoke began the revocation");
+        assertTrue(r.tryEnter());
+        r.exit();
+        // A zero timeout with nothing in flight completes; a huge one saturates instead of overflowing.
+        Revocable quick = Revocable.create("timed-zero");
+        quick.revoke(Duration.ZERO);
+        assertTrue(quick.isRevocationComplete());
+        assertTimeoutPreemptively(TestTimeouts.await(), () -> r.revoke(Duration.ofSeconds(Long.MAX_VALUE, 999_999_999)));
+        assertTrue(r.isRevocationComplete());
+    }
+
     @ParameterizedTest
     @MethodSource("throwables")
     void aThrowableFromTheKickStillCompletesTheRevocation(Supplier<Throwable> kind) {
