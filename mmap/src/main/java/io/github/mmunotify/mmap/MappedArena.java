@@ -32,7 +32,9 @@ import java.util.concurrent.CompletableFuture;
  *
  * <p>Invariants: an extent is in exactly one of: free, a live region, quarantine. Everything that
  * changes the extents, the live set or the mapping takes {@link #lock}; waiting for readers never
- * happens under it.
+ * happens under it, and neither does any call into another object: a trap evicted early by
+ * {@code TrapMappings} (possibly another arena's, whose restore takes that arena's lock) is
+ * released after the lock is let go.
  *
  * <p>Thread-safety: every method may be called from any thread.
  */
@@ -183,11 +185,13 @@ public final class MappedArena implements AutoCloseable {
                 drains.addAll(region.beginArenaRevoke(reason));
             }
             CompletableFuture.allOf(drains.toArray(CompletableFuture[]::new)).join();
+            TrapMappings.Evicted evicted;
             synchronized (lock) {
                 live.clear();
-                memory.releaseIntoTrap();
+                evicted = memory.releaseIntoTrap();
             }
             closeDone.complete(null);
+            evicted.release();
         } catch (RuntimeException | Error e) {
             closeDone.completeExceptionally(e);
             throw e;
@@ -197,6 +201,7 @@ public final class MappedArena implements AutoCloseable {
     /** Called by a region of this arena revoked on its own, once its accesses have drained. */
     void release(Region region) {
         long extent = Libc.alignUp(region.length);
+        TrapMappings.Evicted evicted;
         synchronized (lock) {
             live.remove(region);
             if (closed) {
@@ -204,9 +209,13 @@ public final class MappedArena implements AutoCloseable {
             }
             allocatedBytes -= extent;
             memory.flush(region.base - memory.address, region.length);
-            TrapMappings.install(region.base, extent, this::restore);
+            // The trap goes in under the lock, so that close() cannot trap and unmap the whole
+            // mapping in between (this trap would then land on whatever reused the range).
+            evicted = TrapMappings.install(region.base, extent, this::restore);
             quarantinedBytes += extent;
         }
+        // Outside the lock: the evicted trap may be another arena's, whose restore takes its lock.
+        evicted.release();
     }
 
     /** Ends the quarantine of an extent: maps the arena's file back and returns it to the free set. */

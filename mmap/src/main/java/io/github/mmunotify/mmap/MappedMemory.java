@@ -140,14 +140,16 @@ final class MappedMemory {
      * the range mapped throughout, so that no other thread's {@code mmap} can be given it before
      * the trap lands; the moved pages are unmapped on the releaser thread. Where the kernel does
      * not support that, the trap replaces the pages directly.
+     *
+     * @return the trap evicted to make room, to be released by the caller once it holds no lock
      */
-    void releaseIntoTrap() {
+    TrapMappings.Evicted releaseIntoTrap() {
         try {
             flush(0, length);
         } finally {
             long moved = fileBacked ? 0 : moveAsideOrZero();
             try {
-                TrapMappings.install(mapAddress, mapLength);
+                return TrapMappings.install(mapAddress, mapLength);
             } finally {
                 if (moved != 0) {
                     DeferredRelease.unmap(moved, mapLength);

@@ -328,7 +328,7 @@ public final class Region extends GuardedMemory implements AutoCloseable {
                 mapping.markUnmapped();
             }
             if (arena == null) {
-                memory.releaseIntoTrap();
+                memory.releaseIntoTrap().release();
             } else {
                 arena.release(this);
             }

@@ -1,5 +1,8 @@
 package io.github.mmunotify.mmap;
 
+import io.github.mmunotify.testing.StressSize;
+import io.github.mmunotify.testing.TestThreads;
+import io.github.mmunotify.testing.TestTimeouts;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -7,6 +10,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -158,5 +162,35 @@ class MappedArenaTest {
             assertThrows(IllegalArgumentException.class, () -> arena.allocate("none", 0));
             assertThrows(NullPointerException.class, () -> arena.allocate(null, 8));
         }
+    }
+
+    /**
+     * Issue 10, defect 4: with the default limit, the 16,385th trap alive at once (16,384 frees within
+     * one quarantine second) evicted the oldest trap and ran its release, another arena's restore,
+     * under the freeing arena's lock; two arenas doing that to each other deadlocked. The limit is
+     * lowered here so that every free evicts.
+     */
+    @Test
+    void twoArenasEvictingEachOthersTrapsDoNotDeadlock() {
+        int rounds = StressSize.of("arenaEvictRounds", 20_000);
+        int previous = TrapMappings.maxTraps;
+        TrapMappings.maxTraps = 4;
+        MappedArena left = MappedArena.anonymous("evict-left", 1 << 20);
+        MappedArena right = MappedArena.anonymous("evict-right", 1 << 20);
+        try (TestThreads threads = new TestThreads("arena-evict", TestTimeouts.scaled(Duration.ofSeconds(20)))) {
+            for (MappedArena arena : List.of(left, right)) {
+                // Daemons: on the bug they stay deadlocked, and must not keep the test JVM alive.
+                threads.startDaemon(() -> {
+                    for (int i = 0; i < rounds; i++) {
+                        arena.free(arena.allocate("r" + i, 4096));
+                    }
+                });
+            }
+        } finally {
+            TrapMappings.maxTraps = previous;
+        }
+        // Not in a finally: after a deadlock, close would block on the lock the stuck thread holds.
+        left.close();
+        right.close();
     }
 }
