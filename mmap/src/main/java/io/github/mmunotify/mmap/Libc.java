@@ -232,8 +232,22 @@ final class Libc {
         return value & -PAGE_SIZE;
     }
 
+    /** Rounds a non-negative size known to fit (an existing region's length) up to whole pages. */
     static long alignUp(long value) {
         return (value + PAGE_SIZE - 1) & -PAGE_SIZE;
+    }
+
+    /**
+     * Rounds a caller's size up to whole pages.
+     *
+     * @throws IllegalArgumentException naming {@code what} and the value if the rounding would overflow
+     */
+    static long alignUp(String what, long value) {
+        if (value < 0 || value > Long.MAX_VALUE - (PAGE_SIZE - 1)) {
+            throw new IllegalArgumentException(what + " = " + value + " cannot be rounded up to whole pages of "
+                    + PAGE_SIZE + " bytes without overflowing");
+        }
+        return alignUp(value);
     }
 
     private static void check(long rc, MemorySegment state, String call, Object... args) {

@@ -61,7 +61,7 @@ public final class MappedArena implements AutoCloseable {
     /**
      * An arena of {@code capacity} bytes (rounded up to whole pages) of anonymous memory.
      *
-     * @throws IllegalArgumentException if {@code capacity <= 0}
+     * @throws IllegalArgumentException if {@code capacity <= 0}, or too large to round up to whole pages
      */
     public static MappedArena anonymous(String name, long capacity) {
         Objects.requireNonNull(name, "name");
@@ -92,17 +92,19 @@ public final class MappedArena implements AutoCloseable {
     /**
      * Carves a zeroed region of {@code bytes} (its extent rounded up to whole pages).
      *
-     * @throws IllegalArgumentException if {@code bytes <= 0}
+     * @throws IllegalArgumentException if {@code bytes <= 0} or {@code bytes > capacity()} (it could
+     *                                  never fit)
      * @throws IllegalStateException    if the arena is closed, or no free extent is large enough
      *                                  (freed extents come back after their quarantine); nothing
      *                                  changes then
      */
     public Region allocate(String regionName, long bytes) {
         Objects.requireNonNull(regionName, "regionName");
-        if (bytes <= 0) {
-            throw new IllegalArgumentException("arena '" + name + "': region size must be > 0, was " + bytes);
+        if (bytes <= 0 || bytes > capacity()) {
+            throw new IllegalArgumentException("arena '" + name + "': size of region '" + regionName
+                    + "' must be > 0 and at most the capacity " + capacity() + ", was " + bytes);
         }
-        long extent = Libc.alignUp(bytes);
+        long extent = Libc.alignUp(bytes); // bytes <= capacity, a whole number of pages: cannot wrap
         long offset;
         boolean mustZero;
         Region region;

@@ -53,7 +53,7 @@ final class MappedMemory {
      */
     static MappedMemory anonymous(String name, long bytes) {
         requirePositive("bytes", bytes);
-        long mapLength = Libc.alignUp(bytes);
+        long mapLength = Libc.alignUp("size of '" + name + "'", bytes);
         long mapAddress = mapAnonymous(0, mapLength);
         return new MappedMemory(mapAddress, bytes, mapAddress, mapLength, NO_FD, 0, false, true, "anonymous " + name);
     }
@@ -90,6 +90,12 @@ final class MappedMemory {
         if (offset > Long.MAX_VALUE - length) {
             throw new IllegalArgumentException("offset " + offset + " + length " + length + " overflows (file " + file + ")");
         }
+        long mapFileOffset = Libc.alignDown(offset);
+        long delta = offset - mapFileOffset;
+        // delta <= offset and offset + length was checked, so delta + length cannot wrap; its
+        // rounding up to whole pages can. Checked before the file is opened or extended.
+        long mapLength = Libc.alignUp("length " + length + " from offset " + offset + ", page-rounded,",
+                delta + length);
         String path = file.toAbsolutePath().toString();
         int fd = Libc.open(path, writable);
         try {
@@ -102,9 +108,6 @@ final class MappedMemory {
                 }
                 Libc.ftruncate(fd, end);
             }
-            long mapFileOffset = Libc.alignDown(offset);
-            long delta = offset - mapFileOffset;
-            long mapLength = Libc.alignUp(delta + length);
             int prot = writable ? Libc.PROT_READ | Libc.PROT_WRITE : Libc.PROT_READ;
             long mapAddress = Libc.mmap(0, mapLength, prot, Libc.MAP_SHARED, fd, mapFileOffset);
             return new MappedMemory(mapAddress + delta, length, mapAddress, mapLength, fd, mapFileOffset,
