@@ -126,9 +126,35 @@ public final class MappedArena implements AutoCloseable {
             live.add(region);
         }
         if (mustZero) {
-            UnsafeApi.setMemory(region.base, extent, (byte) 0);
+            zero(region, extent);
         }
         return region;
+    }
+
+    /**
+     * Zeroes a new file-backed region's extent inside its guard: the region is already in the live
+     * set, so a concurrent close revokes it, and the guard makes that close wait for the zeroing
+     * instead of trapping the memory under it. The region has not been handed out yet, so nobody
+     * else can see the old contents meanwhile.
+     */
+    private void zero(Region region, long extent) {
+        if (!region.guard.tryEnter()) {
+            throw new IllegalStateException("arena '" + name + "' was closed while allocating '" + region.name()
+                    + "'; the region was revoked before it was handed out");
+        }
+        InternalError fault = null;
+        try {
+            UnsafeApi.setMemory(region.base, extent, (byte) 0);
+            region.surfaceFaults();
+        } catch (InternalError truncated) {
+            fault = truncated; // the arena's file was truncated by another process under the write
+        } finally {
+            region.guard.exit();
+        }
+        if (fault != null) {
+            region.revoke("zeroing faulted in MappedArena.allocate()", UnmapCause.REGION_REVOKED);
+            throw region.faulted(0, fault);
+        }
     }
 
     /**

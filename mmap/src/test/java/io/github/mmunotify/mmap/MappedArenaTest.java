@@ -193,4 +193,37 @@ class MappedArenaTest {
         left.close();
         right.close();
     }
+
+    /**
+     * Issue 10, defect 5: allocate zeroed a file-backed extent after publishing the region and
+     * without entering its guard, so a concurrent close trapped the memory under the write: a raw
+     * InternalError in the allocating thread (or a write into reused memory).
+     */
+    @Test
+    void closeRacingTheZeroingOfAFileBackedAllocationWaitsForIt() throws Exception {
+        int rounds = StressSize.of("arenaZeroRaceRounds", 30);
+        for (int round = 0; round < rounds; round++) {
+            MappedArena arena = MappedArena.mapFile(dir.resolve("zero-race-" + round + ".bin"), 32 << 20);
+            CountDownLatch allocating = new CountDownLatch(1);
+            int spins = round * 2000;
+            try (TestThreads threads = new TestThreads("zero-race")) {
+                threads.start(() -> {
+                    allocating.countDown();
+                    try {
+                        Region region = arena.allocate("big", 16 << 20);
+                        region.getLong(0); // a live or revoked region: either works or is SigBus
+                    } catch (IllegalStateException closed) {
+                        assertTrue(closed.getMessage().contains("closed"), closed.getMessage());
+                    } catch (SigBusException revoked) {
+                        assertTrue(revoked.reason().contains("closed"), revoked.reason());
+                    }
+                });
+                assertTrue(allocating.await(TestTimeouts.await().toSeconds(), TimeUnit.SECONDS));
+                for (int i = 0; i < spins; i++) {
+                    Thread.onSpinWait(); // jitter only: the outcome is asserted either way
+                }
+                arena.close();
+            }
+        }
+    }
 }
