@@ -100,8 +100,11 @@ public final class Region extends GuardedMemory implements AutoCloseable {
      * {@code offset + length}; a read-only one requires the file to be that long already, and
      * every write through it throws {@link ReadOnlyMappingException}.
      *
-     * @throws IllegalArgumentException on a negative offset, a non-positive length, or a read-only
-     *                                  range beyond the end of the file
+     * @throws IllegalArgumentException on a negative offset, a non-positive length, a range whose
+     *                                  page-rounded size overflows, a read-only range beyond the end of
+     *                                  the file, or a file that is not a regular file (a FIFO, a
+     *                                  directory, a device, a socket: refused without blocking, naming
+     *                                  the path and its type)
      * @throws java.io.UncheckedIOException if the file cannot be inspected
      * @throws NativeMemoryException    if {@code open}, {@code ftruncate} or {@code mmap} fail
      */
