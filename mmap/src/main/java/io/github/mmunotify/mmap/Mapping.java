@@ -19,8 +19,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@code LIVE -> UNMAPPING -> UNMAPPED}, the first step by CAS: whoever wins it (an
  * {@code unmap()}, the region's revoke, the arena's close) calls every {@link MappingListener}
  * once, while the memory is still accessible through this mapping, then revokes the mapping's own
- * guard, which refuses new accesses and waits for the ones in flight. After {@code unmap()} returns
- * every access through this mapping throws {@link SigBusException}, whoever won.
+ * guard, which refuses new accesses and waits for the ones in flight. A caller that loses the CAS
+ * waits until the winner has called every listener before it touches the guard or the memory, so
+ * whichever call returns first, every listener has completed on mapped memory (a region revoke
+ * that lost to an {@code unmap()} does not release the memory under that unmap's listeners).
+ * After {@code unmap()} returns every access through this mapping throws {@link SigBusException},
+ * whoever won.
  *
  * <p>Read-only is enforced in software, before the memory is touched: the region's memory is one
  * kernel mapping shared by all windows.
@@ -44,6 +48,8 @@ public final class Mapping extends GuardedMemory implements AutoCloseable {
     private volatile Thread notifier;
     /** Completed once the mapping is UNMAPPED. */
     private final CompletableFuture<Void> done = new CompletableFuture<>();
+    /** Completed once the winner of LIVE -> UNMAPPING has called every listener. */
+    private final CompletableFuture<Void> told = new CompletableFuture<>();
 
     Mapping(Region region, long address, long offset, long length) {
         super(region.base + offset, length, Revocable.create("mapping of region " + region.name()),
@@ -123,6 +129,9 @@ public final class Mapping extends GuardedMemory implements AutoCloseable {
      *
      * A call from one of this mapping's own listeners returns at once (the unmap it is part of
      * completes after the listener returns).
+     *
+     * <p>Memory consistency: everything the listeners did happens-before this call returns, whoever
+     * called them.
      */
     public void unmap() {
         if (notifyListeners(UnmapCause.UNMAPPED)) {
@@ -130,7 +139,11 @@ public final class Mapping extends GuardedMemory implements AutoCloseable {
             markUnmapped();
             region.forget(this);
         } else if (notifier != Thread.currentThread()) {
-            done.join();
+            // Lost to another unmap, the region's revoke or the arena's close: wait for its
+            // listeners, then drain the guard here rather than wait for the winner's whole
+            // teardown, which may be waiting for a listener that called this.
+            awaitListeners();
+            Region.drain(guard).join();
         }
     }
 
@@ -164,8 +177,27 @@ public final class Mapping extends GuardedMemory implements AutoCloseable {
             }
         } finally {
             notifier = null;
+            /* T: pairs with T in awaitListeners(): the listeners' effects happen-before the loser goes on. */
+            told.complete(null);
         }
         return true;
+    }
+
+    /**
+     * Waits until the winner of LIVE -> UNMAPPING has called every listener (for a caller that lost
+     * the CAS); returns at once on the notifying thread itself (a listener's own call).
+     */
+    void awaitListeners() {
+        if (notifier == Thread.currentThread()) {
+            return;
+        }
+        /* T: pairs with T in notifyListeners(). */
+        told.join();
+    }
+
+    /** Whether the calling thread is running this mapping's listeners right now. */
+    boolean isNotifyingOnCurrentThread() {
+        return notifier == Thread.currentThread();
     }
 
     /** Records why, refuses new accesses and returns a future of the drain of accesses in flight. */

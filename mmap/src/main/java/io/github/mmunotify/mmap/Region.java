@@ -316,9 +316,7 @@ public final class Region extends GuardedMemory implements AutoCloseable {
             return;
         }
         try {
-            for (Mapping mapping : victims) {
-                mapping.notifyListeners(cause);
-            }
+            tellListeners(victims, cause);
             // Refuse new accesses everywhere, then wait once: mappings with accesses in flight drain
             // in the background while this thread drains the region's own guard.
             List<CompletableFuture<Void>> drains = new ArrayList<>(victims.size());
@@ -341,6 +339,19 @@ public final class Region extends GuardedMemory implements AutoCloseable {
             throw e;
         } finally {
             revoker = null;
+        }
+    }
+
+    /**
+     * Calls the listeners of every mapping this revoke won; for a mapping whose {@code unmap()} won,
+     * waits until that unmap has called its listeners. Only then may any guard be revoked or the
+     * memory released: a listener reads through its mapping while it runs.
+     */
+    private static void tellListeners(List<Mapping> victims, UnmapCause cause) {
+        for (Mapping mapping : victims) {
+            if (!mapping.notifyListeners(cause)) {
+                mapping.awaitListeners();
+            }
         }
     }
 
@@ -377,6 +388,12 @@ public final class Region extends GuardedMemory implements AutoCloseable {
                 }
                 return null;
             }
+            for (Mapping mapping : mappings) {
+                if (mapping.isNotifyingOnCurrentThread()) {
+                    throw new IllegalStateException("revoke of " + describe() + " from a MappingListener of "
+                            + mapping + " would wait for that listener to return; nothing was changed");
+                }
+            }
             revocation = Revocation.now(reason);
             revoker = me;
             List<Mapping> victims = new ArrayList<>(mappings);
@@ -393,9 +410,7 @@ public final class Region extends GuardedMemory implements AutoCloseable {
         }
         List<CompletableFuture<Void>> drains = new ArrayList<>(victims.size() + 1);
         try {
-            for (Mapping mapping : victims) {
-                mapping.notifyListeners(UnmapCause.ARENA_CLOSED);
-            }
+            tellListeners(victims, UnmapCause.ARENA_CLOSED);
             drains.add(drain(guard));
             for (Mapping mapping : victims) {
                 drains.add(mapping.beginUnmap(revocation, UnmapCause.ARENA_CLOSED));
