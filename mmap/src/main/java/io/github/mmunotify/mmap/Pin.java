@@ -157,14 +157,17 @@ public final class Pin implements AutoCloseable {
         if (owner != me) {
             throw notOwner("close");
         }
+        // Only what must precede the exit comes before it, inside its try: once the pin reads as
+        // closed, no Throwable may skip the exit. Leaving the set comes after (a pin left there by
+        // a StackOverflowError only makes the kick unpark this thread for nothing).
         owner = null;
-        region.unpinned(this);
         try {
             region.surfaceFaults();
         } catch (InternalError fault) {
             throw region.faulted(-1, fault);
         } finally {
             region.guard.exit();
+            region.unpinned(this);
         }
     }
 

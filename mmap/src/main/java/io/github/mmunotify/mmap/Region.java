@@ -188,9 +188,16 @@ public final class Region extends GuardedMemory implements AutoCloseable {
      * @throws SigBusException once the region is revoked
      */
     public Pin pin() {
-        enter(0);
+        // Everything that allocates or may fail comes before the entry, so that no Throwable (a
+        // StackOverflowError, an OutOfMemoryError) can come between the entry and the caller's
+        // pin: after tryEnter() succeeds, only the return remains. A pin in the set but not yet
+        // entered is harmless (the kick unparks its holder for nothing).
         Pin pin = new Pin(this);
         pins.add(pin);
+        if (!guard.tryEnter()) {
+            pins.remove(pin);
+            throw revoked(0);
+        }
         return pin;
     }
 
