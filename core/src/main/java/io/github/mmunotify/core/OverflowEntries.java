@@ -28,16 +28,29 @@ final class OverflowEntries {
         return i < 0 ? 0 : depths[i];
     }
 
+    /**
+     * Makes room for an entry into {@code count}, so that the following {@link #increment} cannot
+     * fail for want of memory. Changes nothing visible; an OutOfMemoryError here leaves the
+     * arrays as they were (both replaced together, or neither).
+     */
+    void reserve(StripedUseCount count) {
+        if (size == counts.length && indexOf(count) < 0) {
+            StripedUseCount[] biggerCounts = Arrays.copyOf(counts, size * 2);
+            int[] biggerDepths = Arrays.copyOf(depths, size * 2);
+            counts = biggerCounts;
+            depths = biggerDepths;
+        }
+    }
+
+    /** Records one more entry into {@code count}; call {@link #reserve} first. Allocation-free then. */
     void increment(StripedUseCount count) {
         int i = indexOf(count);
         if (i < 0) {
-            if (size == counts.length) {
-                counts = Arrays.copyOf(counts, size * 2);
-                depths = Arrays.copyOf(depths, size * 2);
-            }
-            i = size++;
+            i = size;
             counts[i] = count;
-            depths[i] = 0;
+            depths[i] = 1;
+            size = i + 1;
+            return;
         }
         depths[i]++;
     }

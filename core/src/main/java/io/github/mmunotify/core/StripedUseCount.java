@@ -118,6 +118,52 @@ final class StripedUseCount {
         return total;
     }
 
+    /**
+     * Who holds the entries {@link #sum()} counts, for a timeout message: every live thread with
+     * entries in its own cell (name, id, alive), then the shared overflow cell's count, which no
+     * thread can be named for. A snapshot; threads may enter and leave while it is taken.
+     */
+    String describeInside() {
+        StringBuilder threads = new StringBuilder();
+        int attributed = 0;
+        for (int i = 0; i < cells.length; i++) {
+            UseCell cell = (UseCell) CELLS.getVolatile(cells, i);
+            if (cell == null) {
+                continue;
+            }
+            long count = cell.count();
+            Thread owner = cell.ownerAcquire();
+            if (count > 0 && owner != null && owner.isAlive()) {
+                threads.append(attributed++ == 0 ? "" : ", ").append(describe(owner));
+                if (count > 1) {
+                    threads.append(" with ").append(count).append(" nested entries");
+                }
+            }
+        }
+        long shared = overflow.count();
+        StringBuilder out = new StringBuilder();
+        if (attributed > 0) {
+            out.append(attributed).append(attributed == 1 ? " method" : " methods").append(" still inside: ")
+                    .append(threads);
+        }
+        if (shared > 0) {
+            out.append(attributed > 0 ? "; " : "").append(shared)
+                    .append(shared == 1 ? " entry" : " entries")
+                    .append(" through the shared overflow cell, not attributable to a thread"
+                            + " (an entry whose thread terminated without exit() stays there)");
+        }
+        if (out.isEmpty()) {
+            out.append("no method inside any more (the last one left as the wait ended)");
+        }
+        return out.toString();
+    }
+
+    /** {@code thread 'name' (#id, alive)} or {@code (#id, terminated)}. */
+    static String describe(Thread thread) {
+        return "thread '" + thread.getName() + "' (#" + thread.threadId() + ", "
+                + (thread.isAlive() ? "alive" : "terminated") + ")";
+    }
+
     /** Entries currently counted in the shared overflow cell (for tests and monitoring). */
     long overflowCount() {
         return overflow.count();
@@ -147,8 +193,18 @@ final class StripedUseCount {
         if (mine.depth(this) == 0 && (tryClaimCell(thread, home) || tryClaimCell(thread, alternate(home)))) {
             return;
         }
-        mine.increment(this);
+        mine.reserve(this);
+        /* A (overflow path): the full fence of the count-in; pairs with B and C in Revocable. */
         overflow.getAndAdd(1);
+        // From here the entry is counted; the thread's record must follow it or the count must be
+        // taken back, whatever is thrown (a StackOverflowError at a call): never one without the
+        // other. The undo runs in this frame, at the depth the add just succeeded at.
+        try {
+            mine.increment(this);
+        } catch (Throwable t) {
+            overflow.getAndAdd(-1);
+            throw t;
+        }
     }
 
     /**
@@ -178,10 +234,18 @@ final class StripedUseCount {
     }
 
     private void exitSlow(Thread thread) {
-        if (!OverflowEntries.current().decrement(this)) {
+        OverflowEntries mine = OverflowEntries.current();
+        if (mine.depth(this) == 0) {
             throw new IllegalStateException("exit() without a matching successful tryEnter() on "
                     + thread);
         }
         overflow.getAndAdd(-1);
+        // As in enterSlow: the record follows the count, or the count is restored.
+        try {
+            mine.decrement(this);
+        } catch (Throwable t) {
+            overflow.getAndAdd(1);
+            throw t;
+        }
     }
 }
