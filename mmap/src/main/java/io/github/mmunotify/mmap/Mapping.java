@@ -188,11 +188,24 @@ public final class Mapping extends GuardedMemory implements AutoCloseable {
      * the CAS); returns at once on the notifying thread itself (a listener's own call).
      */
     void awaitListeners() {
+        try {
+            awaitListeners(Deadline.FOREVER);
+        } catch (InterruptedException | java.util.concurrent.TimeoutException e) {
+            throw new AssertionError("an unbounded wait neither times out nor is interrupted", e);
+        }
+    }
+
+    /** {@link #awaitListeners()} until {@code deadline}. */
+    void awaitListeners(Deadline deadline) throws InterruptedException, java.util.concurrent.TimeoutException {
         if (notifier == Thread.currentThread()) {
             return;
         }
         /* T: pairs with T in notifyListeners(). */
-        told.join();
+        deadline.await(told, () -> {
+            Thread running = notifier;
+            return "a MappingListener of " + describe() + " is still running"
+                    + (running == null ? "" : " on " + Region.describe(running));
+        });
     }
 
     /** Whether the calling thread is running this mapping's listeners right now. */
@@ -200,11 +213,25 @@ public final class Mapping extends GuardedMemory implements AutoCloseable {
         return notifier == Thread.currentThread();
     }
 
+    /** Records why, refuses new accesses and waits for the accesses in flight until {@code deadline}. */
+    void beginUnmap(Revocation why, UnmapCause unmapCause, Deadline deadline)
+            throws InterruptedException, java.util.concurrent.TimeoutException {
+        recordWhy(why, unmapCause);
+        deadline.revoke(guard);
+    }
+
     /** Records why, refuses new accesses and returns a future of the drain of accesses in flight. */
     CompletableFuture<Void> beginUnmap(Revocation why, UnmapCause unmapCause) {
+        recordWhy(why, unmapCause);
+        return Region.drain(guard);
+    }
+
+    private void recordWhy(Revocation why, UnmapCause unmapCause) {
+        if (revocation != null && unmapCause != UnmapCause.UNMAPPED) {
+            return; // a later finisher of the same region revoke: keep the first record
+        }
         revocation = unmapCause == UnmapCause.UNMAPPED ? why
                 : new Revocation("region '" + region.name() + "' " + why.reason() + " (" + unmapCause + ")", why.at());
-        return Region.drain(guard);
     }
 
     void markUnmapped() {

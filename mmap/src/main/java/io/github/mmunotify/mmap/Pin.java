@@ -46,6 +46,11 @@ public final class Pin implements AutoCloseable {
         this.holder = owner;
     }
 
+    /** The thread that took the pin (for a timed-out revoke's message). */
+    Thread holder() {
+        return holder;
+    }
+
     /** Unparks the holder (the revoke's kick); harmless if it is not parked. */
     void wakeHolder() {
         LockSupport.unpark(holder);
