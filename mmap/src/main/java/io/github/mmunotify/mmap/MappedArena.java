@@ -138,6 +138,8 @@ public final class MappedArena implements AutoCloseable {
      * else can see the old contents meanwhile.
      */
     private void zero(Region region, long extent) {
+        /* Z: pairs with the guard revoke in Region.beginArenaRevoke(), which close() runs on every
+         * live region: either close waits for this zeroing, or this entry fails and nothing is written. */
         if (!region.guard.tryEnter()) {
             throw new IllegalStateException("arena '" + name + "' was closed while allocating '" + region.name()
                     + "'; the region was revoked before it was handed out");

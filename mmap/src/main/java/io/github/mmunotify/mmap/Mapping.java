@@ -108,6 +108,7 @@ public final class Mapping extends GuardedMemory implements AutoCloseable {
         Objects.requireNonNull(listener, "listener");
         // Under the lock that also guards leaving LIVE: a listener is either added before the
         // unmap's snapshot of the list (and called) or refused.
+        /* L: pairs with L in notifyListeners(): an add either precedes leaving LIVE or is refused. */
         synchronized (listeners) {
             if (state.get() != LIVE) {
                 throw new IllegalStateException(describe() + " is already unmapped; listener not added");
@@ -159,6 +160,7 @@ public final class Mapping extends GuardedMemory implements AutoCloseable {
      * @return whether this caller won and must finish the unmap
      */
     boolean notifyListeners(UnmapCause unmapCause) {
+        /* L: pairs with L in addListener(): the list is snapshotted only after every add that saw LIVE. */
         synchronized (listeners) {
             if (!state.compareAndSet(LIVE, UNMAPPING)) {
                 return false;

@@ -216,6 +216,8 @@ public final class Region extends GuardedMemory implements AutoCloseable {
         // entered is harmless (the kick unparks its holder for nothing).
         Pin pin = new Pin(this);
         pins.add(pin);
+        /* K: the add precedes the entry's full fence; pairs with K in kick(): a revoke whose state
+         * change this entry did not see iterates the set after it, so it finds and wakes this pin. */
         if (!guard.tryEnter()) {
             pins.remove(pin);
             throw revoked(0);
@@ -233,6 +235,7 @@ public final class Region extends GuardedMemory implements AutoCloseable {
      * {@link Pin#revokeRequested()} and closes its pin.
      */
     private static void kick(Set<Pin> pins) {
+        /* K: runs after the guard's state change; pairs with K in pin(). */
         for (Pin pin : pins) {
             pin.wakeHolder();
         }
@@ -299,6 +302,8 @@ public final class Region extends GuardedMemory implements AutoCloseable {
             throw new IllegalArgumentException(describe() + ": mapping address 0x" + Long.toHexString(address)
                     + " with length " + length + " is outside the address space");
         }
+        /* M: pairs with M in beginRevoke(): a mapping is added before the revocation is recorded
+         * (and torn down by it) or refused. */
         synchronized (lock) {
             Revocation gone = revocation;
             if (gone != null) {
@@ -463,6 +468,7 @@ public final class Region extends GuardedMemory implements AutoCloseable {
             throw new IllegalStateException("revoke of " + describe()
                     + " from a thread holding a pin of it would wait for itself; close the pin first");
         }
+        /* M: pairs with M in mapAt(). */
         synchronized (lock) {
             List<Mapping> all = revocation == null ? mappings : victims;
             for (Mapping mapping : all) {
@@ -536,6 +542,7 @@ public final class Region extends GuardedMemory implements AutoCloseable {
         } catch (InterruptedException | TimeoutException e) {
             throw new AssertionError("an unbounded wait neither times out nor is interrupted", e);
         }
+        /* Z: pairs with Z in MappedArena.zero(). */
         drains.add(drain(guard));
         for (Mapping mapping : all) {
             drains.add(mapping.beginUnmap(revocation, UnmapCause.ARENA_CLOSED));

@@ -280,4 +280,19 @@ class MappingTest {
             assertEquals(mappings.size(), sawMemory.get(), "round " + round + ": a listener could not read its memory");
         }
     }
+
+    /** A listener of an unmap that revokes the region would wait for itself: refused, nothing changed. */
+    @Test
+    void aRevokeFromAnUnmapListenerIsRefusedAndChangesNothing() {
+        Region region = Region.allocate("listener-revoke", 4096);
+        Mapping mapping = region.map(0, 4096);
+        AtomicReference<Throwable> thrown = new AtomicReference<>();
+        mapping.addListener((m, cause) -> thrown.set(assertThrows(IllegalStateException.class, region::revoke)));
+        mapping.unmap();
+        assertTrue(thrown.get().getMessage().contains("MappingListener"), thrown.get().getMessage());
+        assertFalse(region.isRevoked());
+        region.putLong(0, 1);
+        region.revoke();
+        assertTrue(region.isRevoked());
+    }
 }
