@@ -118,24 +118,18 @@ class MappedArenaTest {
             pin.putLong(0, 1);
         }
         CountDownLatch pinned = new CountDownLatch(1);
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        Thread reader = new Thread(() -> {
-            try (Pin pin = region.pin()) {
-                pinned.countDown();
-                while (!pin.revokeRequested()) {
-                    Thread.onSpinWait();
+        try (TestThreads threads = new TestThreads("arena-reader")) {
+            threads.start(() -> {
+                try (Pin pin = region.pin()) {
+                    pinned.countDown();
+                    while (!pin.revokeRequested()) {
+                        Thread.onSpinWait();
+                    }
+                    assertEquals(1, pin.getLong(0));
                 }
-                assertEquals(1, pin.getLong(0));
-            } catch (Throwable t) {
-                failure.set(t);
-            }
-        });
-        reader.start();
-        assertTrue(pinned.await(30, TimeUnit.SECONDS));
-        arena.close();
-        reader.join(TimeUnit.SECONDS.toMillis(30));
-        if (failure.get() != null) {
-            throw new AssertionError(failure.get());
+            });
+            assertTrue(pinned.await(TestTimeouts.await().toMillis(), TimeUnit.MILLISECONDS));
+            arena.close();
         }
         assertThrows(SigBusException.class, () -> region.getLong(0));
     }

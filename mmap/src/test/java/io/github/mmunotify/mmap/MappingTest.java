@@ -160,35 +160,22 @@ class MappingTest {
             Region region = Region.allocate("race-" + round, 4096);
             Mapping mapping = region.map(0, 4096);
             CyclicBarrier start = new CyclicBarrier(2);
-            AtomicReference<Throwable> failure = new AtomicReference<>();
-            CountDownLatch done = new CountDownLatch(1);
-            Thread reader = new Thread(() -> {
-                try {
-                    start.await(30, TimeUnit.SECONDS);
+            try (TestThreads threads = new TestThreads("mapping-reader-" + round)) {
+                threads.start(() -> {
+                    start.await(TestTimeouts.await().toMillis(), TimeUnit.MILLISECONDS);
                     long expected = 0;
-                    while (true) {
-                        mapping.putLong(0, ++expected);
-                        assertEquals(expected, mapping.getLong(0));
-                    }
-                } catch (SigBusException expectedEnd) {
-                    // The revoke won: every later access must fail too.
                     try {
+                        while (true) {
+                            mapping.putLong(0, ++expected);
+                            assertEquals(expected, mapping.getLong(0));
+                        }
+                    } catch (SigBusException expectedEnd) {
+                        // The revoke won: every later access must fail too.
                         assertThrows(SigBusException.class, () -> mapping.getLong(0));
-                    } catch (Throwable t) {
-                        failure.set(t);
                     }
-                } catch (Throwable t) {
-                    failure.set(t);
-                } finally {
-                    done.countDown();
-                }
-            });
-            reader.start();
-            start.await(30, TimeUnit.SECONDS);
-            region.revoke();
-            assertTrue(done.await(30, TimeUnit.SECONDS));
-            if (failure.get() != null) {
-                throw new AssertionError("round " + round, failure.get());
+                });
+                start.await(TestTimeouts.await().toMillis(), TimeUnit.MILLISECONDS);
+                region.revoke();
             }
         }
     }
