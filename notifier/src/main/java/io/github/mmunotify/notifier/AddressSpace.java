@@ -764,6 +764,7 @@ public final class AddressSpace implements AutoCloseable {
         Objects.requireNonNull(subscriber, "subscriber");
         requireOutsideCallbacks("register");
         subscribers.add(subscriber, name);
+        /* S3: waits out every walk that read the array before S1 in SubscriberList.add() */
         srcu.synchronize();
     }
 
@@ -830,6 +831,7 @@ public final class AddressSpace implements AutoCloseable {
             return;
         }
         try {
+            /* S3: waits out every walk that read the array before S1 in SubscriberList.remove() */
             srcu.synchronize();
         } catch (IllegalStateException closedMeanwhile) {
             if (!mmu.isDomainClosed()) {

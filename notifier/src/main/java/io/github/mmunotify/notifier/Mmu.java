@@ -40,8 +40,8 @@ public final class Mmu implements AutoCloseable {
     private final Set<AddressSpace> addressSpaces = ConcurrentHashMap.newKeySet();
     private final LongAdder callbackFailures = new LongAdder();
     private volatile boolean closed;
-    /** Serializes close(), so that a second caller returns only once the first has finished. */
-    private final Object closeLock = new Object();
+    // Guarded by this: a close() is running (concurrent callers return at once, as before).
+    private boolean closing;
     /** Set once close() has closed the SRCU domain; a close() that failed before may be retried. */
     private volatile boolean domainClosed;
     /** Set once the address spaces are closed and the queue drained: callSrcu is refused after it. */
@@ -203,10 +203,10 @@ public final class Mmu implements AutoCloseable {
 
     /**
      * Closes every address space (see {@link AddressSpace#close}), waits for every queued callback
-     * to run, and closes the SRCU domain. Idempotent: a concurrent second call returns once the
-     * first has finished. If the domain cannot be closed (a thread is still inside a read section
-     * of it, for example blocked in a callback), throws and may be called again later; no new
-     * address space can be created meanwhile.
+     * to run, and closes the SRCU domain. Idempotent: a call while another is running returns at
+     * once. If the domain cannot be closed (a thread is still inside a read section of it, for
+     * example blocked in a callback), throws and may be called again later; no new address space
+     * can be created meanwhile. No lock is held while release callbacks and frees run.
      *
      * @throws IllegalStateException if called inside a notifier callback of this Mmu, or if a
      *                               thread is inside a read section of the domain (see
@@ -220,16 +220,21 @@ public final class Mmu implements AutoCloseable {
         }
         synchronized (this) {
             closed = true;
-        }
-        synchronized (closeLock) {
-            if (domainClosed) {
+            if (closing || domainClosed) {
                 return;
             }
+            closing = true;
+        }
+        try {
             closeAddressSpaces();
             srcu.barrier();
             queueClosed = true;
             srcu.close();
             domainClosed = true;
+        } finally {
+            synchronized (this) {
+                closing = false;
+            }
         }
     }
 
