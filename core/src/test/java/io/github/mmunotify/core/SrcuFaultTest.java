@@ -1,0 +1,163 @@
+package io.github.mmunotify.core;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.mmunotify.testing.StressSize;
+import io.github.mmunotify.testing.TestThreads;
+import io.github.mmunotify.testing.TestTimeouts;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Throwables thrown through the domain (allocation failures, stack overflows, errors thrown by
+ * callbacks and by the error handler): none may leave a read section open or a callback counted
+ * but never run, so grace periods, barrier() and close() still complete.
+ */
+class SrcuFaultTest {
+
+    @Test
+    void anOutOfMemoryErrorWhileQueueingACallbackLeavesNothingCounted() {
+        Srcu srcu = Srcu.create("oom-queue");
+        OutOfMemoryError injected = new OutOfMemoryError("injected: queue entry");
+        srcu.faults.queueAllocation = SrcuFaults.once(injected);
+        AtomicBoolean refusedRan = new AtomicBoolean();
+        OutOfMemoryError thrown = assertThrows(OutOfMemoryError.class, () -> srcu.callSrcu(() -> refusedRan.set(true)));
+        assertSame(injected, thrown);
+        assertEquals(0, srcu.stats().callbacksQueued(), "a callback that was not queued is not counted");
+        AtomicInteger ran = new AtomicInteger();
+        srcu.callSrcu(ran::incrementAndGet);
+        completesPromptly("barrier() after a failed callSrcu", srcu::barrier);
+        assertEquals(1, ran.get());
+        completesPromptly("close() after a failed callSrcu", srcu::close);
+        assertFalse(refusedRan.get(), "the callback whose callSrcu threw must never run");
+        assertEquals(0, srcu.stats().callbacksPending());
+    }
+
+    @Test
+    void anOutOfMemoryErrorWhileAThreadFirstReadsLeavesNoSectionOpen() {
+        for (boolean atLookup : new boolean[] {false, true}) {
+            try (Srcu srcu = Srcu.create("oom-reader-" + atLookup)) {
+                OutOfMemoryError injected = new OutOfMemoryError("injected: reader");
+                if (atLookup) {
+                    srcu.faults.lookupAllocation = SrcuFaults.once(injected);
+                } else {
+                    srcu.faults.readerAllocation = SrcuFaults.once(injected);
+                }
+                assertSame(injected, assertThrows(OutOfMemoryError.class, srcu::readLock));
+                assertFalse(srcu.isReaderOnCurrentThread());
+                assertEquals(0, srcu.stats().readersActive());
+                completesPromptly("synchronize() after a failed first readLock", srcu::synchronize);
+                int token = srcu.readLock(); // the thread can read after all
+                assertTrue(srcu.isReaderOnCurrentThread());
+                srcu.readUnlock(token);
+                completesPromptly("synchronize() after the retried section", srcu::synchronize);
+            }
+        }
+    }
+
+    @Test
+    void aStackOverflowThroughNestedReadSectionsLeavesNoneOpen() {
+        int rounds = StressSize.of("srcuOverflowRounds", 20);
+        try (Srcu srcu = Srcu.create("overflow")) {
+            for (int round = 0; round < rounds; round++) {
+                // Each round overflows at a different depth relative to readLock/readUnlock.
+                assertThrows(StackOverflowError.class, () -> readRecursively(srcu, 0));
+                assertFalse(srcu.isReaderOnCurrentThread(), "round " + round);
+                assertEquals(0, srcu.stats().readersActive(), "round " + round);
+            }
+            completesPromptly("synchronize() after stack overflows inside sections", srcu::synchronize);
+        }
+    }
+
+    private static int readRecursively(Srcu srcu, int depth) {
+        int token = srcu.readLock();
+        try {
+            return readRecursively(srcu, depth + 1) + 1;
+        } finally {
+            srcu.readUnlock(token);
+        }
+    }
+
+    @Test
+    void callbacksThrowingErrorsAreReportedAndTheRestStillRun() {
+        ConcurrentLinkedQueue<Throwable> reported = new ConcurrentLinkedQueue<>();
+        Srcu srcu = Srcu.builder("callback-errors").callbackErrorHandler(reported::add).build();
+        AtomicInteger ran = new AtomicInteger();
+        srcu.callSrcu(ran::incrementAndGet);
+        srcu.callSrcu(SrcuFaultTest::overflow);
+        srcu.callSrcu(ran::incrementAndGet);
+        srcu.callSrcu(() -> {
+            throw new OutOfMemoryError("injected: callback");
+        });
+        srcu.callSrcu(ran::incrementAndGet);
+        completesPromptly("barrier() after callbacks threw errors", srcu::barrier);
+        assertEquals(3, ran.get());
+        assertEquals(2, reported.size());
+        assertTrue(reported.stream().anyMatch(StackOverflowError.class::isInstance), reported.toString());
+        assertTrue(reported.stream().anyMatch(OutOfMemoryError.class::isInstance), reported.toString());
+        assertEquals(2, srcu.stats().callbacksFailed());
+        completesPromptly("close() after callbacks threw errors", srcu::close);
+    }
+
+    @Test
+    void anErrorHandlerRethrowingWhatItWasGivenDoesNotStopTheCallbacks() {
+        Srcu srcu = Srcu.builder("rethrowing-handler").callbackErrorHandler(failure -> {
+            if (failure instanceof RuntimeException e) {
+                throw e; // hands the callback's own exception back
+            }
+            throw new OutOfMemoryError("injected: handler");
+        }).build();
+        AtomicInteger ran = new AtomicInteger();
+        srcu.callSrcu(() -> {
+            throw new IllegalStateException("callback broke");
+        });
+        srcu.callSrcu(ran::incrementAndGet);
+        srcu.callSrcu(() -> {
+            throw new AssertionError("callback broke with an Error");
+        });
+        srcu.callSrcu(ran::incrementAndGet);
+        completesPromptly("barrier() after the error handler threw", srcu::barrier);
+        assertEquals(2, ran.get());
+        assertEquals(2, srcu.stats().callbacksFailed());
+        srcu.callSrcu(ran::incrementAndGet);
+        completesPromptly("close() after the error handler threw", srcu::close);
+        assertEquals(3, ran.get());
+    }
+
+    @Test
+    void aStallHandlerThrowingAnErrorDoesNotStopTheGracePeriod() throws Exception {
+        AtomicInteger stalls = new AtomicInteger();
+        try (Srcu srcu = Srcu.builder("stall-handler-error").stallThreshold(java.time.Duration.ofMillis(1))
+                .stallHandler(stall -> {
+                    stalls.incrementAndGet();
+                    throw new OutOfMemoryError("injected: stall handler");
+                }).build()) {
+            HeldReader reader = new HeldReader(srcu, Thread.ofPlatform().name("stalling-reader"));
+            reader.awaitInside();
+            try (TestThreads threads = new TestThreads("stall-handler-error")) {
+                threads.start(srcu::synchronize);
+                while (stalls.get() == 0) {
+                    Thread.onSpinWait(); // bounded by the test timeout: the stall is reported within 1 ms
+                }
+                reader.releaseAndJoin();
+            }
+        }
+    }
+
+    private static void overflow() {
+        overflow();
+    }
+
+    /** Runs {@code action} on a daemon thread and fails if it does not finish within the await bound. */
+    private static void completesPromptly(String what, TestThreads.Body action) {
+        try (TestThreads threads = new TestThreads(what, TestTimeouts.await())) {
+            threads.startDaemon(action);
+        }
+    }
+}
