@@ -92,6 +92,25 @@ final class SrcuReader extends SrcuReaderRightPadding {
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
+        linkTheOwnersPath();
+    }
+
+    /**
+     * Runs every VarHandle call site of the owner's operations once, on a throwaway reader. A
+     * call site is linked the first time it runs, and linking is deep (method types are interned,
+     * invokers spun); left for later, it could first happen in a {@code readUnlock} at the bottom
+     * of a deep recursion and throw StackOverflowError before the section is left. Linked here,
+     * that failure needs only a few frames' worth of stack, not the linker's.
+     */
+    private static void linkTheOwnersPath() {
+        SrcuReader probe = new SrcuReader(Thread.currentThread(), 0);
+        for (int index = 0; index <= 1; index++) {
+            probe.lock(index);
+            probe.holds(index);
+            probe.unlock(index);
+            probe.appearsActiveOn(index);
+        }
+        probe.setNext(probe.next());
     }
 
     /** The thread whose sections these are. */
@@ -112,7 +131,7 @@ final class SrcuReader extends SrcuReaderRightPadding {
     /**
      * Owner only: enters a section on {@code index}. The caller fences (B in Srcu.readLock())
      * before the section reads. Both stores are the same call at the same depth, so a
-     * StackOverflowError cannot fall between a counted and an uncounted store.
+     * StackOverflowError cannot fall between them: if the first found stack, so does the second.
      */
     void lock(int index) {
         // Both counters are stored, one of them unchanged: see the class comment for why no branch.
@@ -120,7 +139,11 @@ final class SrcuReader extends SrcuReaderRightPadding {
         LOCKS_1.setOpaque(this, locks1 + index);
     }
 
-    /** Owner only: leaves a section on {@code index}, ordered after everything the section did. */
+    /**
+     * Owner only: leaves a section on {@code index}, ordered after everything the section did. If
+     * it throws (StackOverflowError on entry), nothing changed; once the first store ran, the
+     * second, the same call at the same depth, finds the same stack.
+     */
     void unlock(int index) {
         /* C: release stores, pairing with A in SrcuReaderRegistry.readersGone() (its acquire loads
          * of the unlock counts) and E/F in SrcuGracePeriods.advance(): every access of the section
