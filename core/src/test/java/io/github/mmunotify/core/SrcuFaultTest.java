@@ -150,19 +150,17 @@ class SrcuFaultTest {
 
     @Test
     void aStallHandlerThrowingAnErrorDoesNotStopTheGracePeriod() throws Exception {
-        AtomicInteger stalls = new AtomicInteger();
+        java.util.concurrent.CountDownLatch reported = new java.util.concurrent.CountDownLatch(1);
         try (Srcu srcu = Srcu.builder("stall-handler-error").stallThreshold(java.time.Duration.ofMillis(1))
                 .stallHandler(stall -> {
-                    stalls.incrementAndGet();
+                    reported.countDown();
                     throw new OutOfMemoryError("injected: stall handler");
                 }).build()) {
             HeldReader reader = new HeldReader(srcu, Thread.ofPlatform().name("stalling-reader"));
             reader.awaitInside();
             try (TestThreads threads = new TestThreads("stall-handler-error")) {
-                threads.start(srcu::synchronize);
-                while (stalls.get() == 0) {
-                    Thread.onSpinWait(); // bounded by the test timeout: the stall is reported within 1 ms
-                }
+                threads.start(srcu::synchronize); // fails the test if the handler's error escapes
+                assertTrue(reported.await(TestTimeouts.await().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS));
                 reader.releaseAndJoin();
             }
         }
