@@ -48,9 +48,12 @@ import java.util.function.Consumer;
  * A read section must be left on the thread that entered it, with the token that entering it
  * returned; leaving with a token that is not outstanding on the calling thread (already left,
  * returned to another thread, or by another domain) throws {@link IllegalArgumentException} and
- * changes nothing. No {@link Throwable} thrown through {@code readLock} (an
- * {@link OutOfMemoryError} on a thread's first section, a {@link StackOverflowError}) leaves a
- * section counted. {@code synchronize()}, {@code barrier()}
+ * changes nothing. {@code readLock} and {@code readUnlock} are all-or-nothing: if either throws
+ * (an {@link OutOfMemoryError} on a thread's first section, a {@link StackOverflowError}), no
+ * section was entered, or the section is still held and its token still valid. (A {@code finally}
+ * block at the bottom of an overflowed stack may have no stack left to call {@code readUnlock} at
+ * all; that section is then held until the thread leaves it, and stall reports and the timed waits
+ * name the thread.) {@code synchronize()}, {@code barrier()}
  * and {@code close()} from inside a read section of the same domain, and {@code barrier()} and
  * {@code close()} from one of its callbacks, would wait for themselves, so they throw
  * {@link IllegalStateException} instead. A read section that holds up a grace period for longer
@@ -167,8 +170,11 @@ public final class Srcu implements AutoCloseable {
             open = state == OPEN;
         } catch (Throwable stackOverflow) {
             // Only a StackOverflowError can land here (the fence is a call when interpreted). The
-            // undo runs at the depth lock() just ran at, so it cannot overflow in turn.
-            reader.unlock(index);
+            // undo is written inline, with no call that could overflow in turn: plain stores of the
+            // owner's own counters, which HotSpot does not tear on 64-bit platforms; the section
+            // never began, so nothing needs ordering before them.
+            reader.unlocks0 += index ^ 1;
+            reader.unlocks1 += index;
             throw stackOverflow;
         }
         if (!open) {
