@@ -217,13 +217,13 @@ class CoreArgumentsTest {
             AtomicInteger after = new AtomicInteger();
             srcu.callSrcu(() -> sneakyThrow(thrown));
             srcu.callSrcu(after::incrementAndGet);
-            assertTimeoutPreemptively(TestTimeouts.await(), srcu::barrier);
+            assertTimeoutPreemptively(TestTimeouts.await(), () -> srcu.barrier());
             assertEquals(1, after.get(), "the callback after the failing one did not run");
             assertEquals(List.of(thrown), reported);
             assertEquals(1, srcu.stats().callbacksFailed());
             assertEquals(0, srcu.stats().callbacksPending());
             assertSrcuWorks(srcu);
-            assertTimeoutPreemptively(TestTimeouts.await(), srcu::close);
+            assertTimeoutPreemptively(TestTimeouts.await(), () -> srcu.close());
         }
     }
 
@@ -239,11 +239,11 @@ class CoreArgumentsTest {
                 throw new IllegalStateException("first failure");
             });
             srcu.callSrcu(after::incrementAndGet);
-            assertTimeoutPreemptively(TestTimeouts.await(), srcu::barrier);
+            assertTimeoutPreemptively(TestTimeouts.await(), () -> srcu.barrier());
             assertEquals(1, after.get());
             assertEquals(1, srcu.stats().callbacksFailed());
             assertSrcuWorks(srcu);
-            assertTimeoutPreemptively(TestTimeouts.await(), srcu::close);
+            assertTimeoutPreemptively(TestTimeouts.await(), () -> srcu.close());
         }
     }
 
@@ -264,7 +264,7 @@ class CoreArgumentsTest {
                 }
                 srcu.callSrcu(() -> { }); // queueing more is legal
             });
-            assertTimeoutPreemptively(TestTimeouts.await(), srcu::barrier);
+            assertTimeoutPreemptively(TestTimeouts.await(), () -> srcu.barrier());
             assertEquals(2, thrownInside.size(), thrownInside::toString);
             thrownInside.forEach(e -> assertTrue(e.getMessage().contains("self-wait"), e.getMessage()));
             assertEquals(List.of(), reported);
@@ -310,7 +310,7 @@ class CoreArgumentsTest {
         Srcu srcu = Srcu.builder("cb-checked").callbackErrorHandler(reported::add).build();
         try (BoundedClose closingSrcu = () -> closeWithin(srcu)) {
             srcu.callSrcu(() -> sneakyThrow(checked));
-            assertTimeoutPreemptively(TestTimeouts.await(), srcu::barrier);
+            assertTimeoutPreemptively(TestTimeouts.await(), () -> srcu.barrier());
             assertEquals(List.of(checked), reported);
             assertSrcuWorks(srcu);
         }
@@ -371,7 +371,7 @@ class CoreArgumentsTest {
             }
             assertTrue(ran.await(wait, TimeUnit.MILLISECONDS), "the callback never ran: " + srcu);
             assertSrcuWorks(srcu);
-            assertTimeoutPreemptively(TestTimeouts.await(), srcu::close);
+            assertTimeoutPreemptively(TestTimeouts.await(), () -> srcu.close());
         }
     }
 
