@@ -561,8 +561,12 @@ class MmapArgumentsTest {
                 assertThrowsNaming(IllegalArgumentException.class, () -> arena.allocate("bad", bytes),
                         String.valueOf(bytes));
             }
-            for (long bytes : new long[] {3L * PAGE + 1, 4L * PAGE, 1L << 40, 1L << 62}) {
+            for (long bytes : new long[] {3L * PAGE + 1, 4L * PAGE}) {     // fits the arena, not what is free
                 assertThrowsNaming(IllegalStateException.class, () -> arena.allocate("too-big", bytes), "full");
+            }
+            for (long bytes : new long[] {4L * PAGE + 1, 1L << 40, 1L << 62}) {  // larger than the arena itself
+                assertThrowsNaming(IllegalArgumentException.class, () -> arena.allocate("too-big", bytes),
+                        String.valueOf(bytes));
             }
             assertEquals(before, arena.stats(), "a refused allocate changed the arena");
             Region rest = arena.allocate("rest", 3L * PAGE);

@@ -265,8 +265,8 @@ class NotifierArgumentsTest {
         bounded("register", () -> space.register(once));
         assertThrowsNaming(IllegalArgumentException.class, () -> space.register(once), "already registered");
         Recorder never = new Recorder("never");
-        assertThrowsNaming(IllegalArgumentException.class, () -> space.unregister(never), "not registered");
-        assertThrowsNaming(IllegalArgumentException.class, () -> space.unregisterNoRelease(never), "not registered");
+        assertThrowsNaming(IllegalArgumentException.class, () -> space.unregister(never), "never registered");
+        assertThrowsNaming(IllegalArgumentException.class, () -> space.unregisterNoRelease(never), "never registered");
         assertTrue(space.isRegistered(once));
         assertEquals(1, space.stats().subscribers());
         bounded("unregister", () -> space.unregister(once));
@@ -482,7 +482,7 @@ class NotifierArgumentsTest {
         Region doomed = Region.allocate("doomed", PAGE);
         Mapping mapping = space.map(doomed, 0, PAGE);
         bounded("register", () -> space.register(faulty));
-        bounded("Region.revoke", doomed::revoke);
+        bounded("Region.revoke", () -> doomed.revoke());
         assertTrue(mapping.isUnmapped());
         assertEquals(List.of("faulty:start:REGION_REVOKED", "faulty:end:REGION_REVOKED"), log);
         assertReported(thrown, "invalidateRangeStart", "faulty");
@@ -601,7 +601,7 @@ class NotifierArgumentsTest {
         Region doomed = Region.allocate("doomed", PAGE);
         Mapping mapping = space.map(doomed, 0, PAGE);
         mapping.addListener((m, cause) -> sneakyThrow(thrown));
-        bounded("Region.revoke", doomed::revoke);
+        bounded("Region.revoke", () -> doomed.revoke());
         assertTrue(doomed.isRevoked());
         assertTrue(mapping.isUnmapped());
         assertEquals(1, subscriber.ends.size());
@@ -639,10 +639,10 @@ class NotifierArgumentsTest {
         Region doomed = Region.allocate("doomed", PAGE);
         Mapping mapping = space.map(doomed, 0, PAGE);
         mapping.addListener((m, cause) -> sneakyThrow(new Exception("injected checked exception")));
-        bounded("Region.revoke", doomed::revoke);
+        bounded("Region.revoke", () -> doomed.revoke());
         assertTrue(mapping.isUnmapped());
         assertThrows(SigBusException.class, () -> doomed.getLong(0));
-        bounded("Region.revoke again", doomed::revoke);
+        bounded("Region.revoke again", () -> doomed.revoke());
         assertTrue(space.mappings().isEmpty());
         assertWorks();
     }
