@@ -27,9 +27,10 @@ import static io.github.mmunotify.mmap.ViewMethod.writes;
  * <p>Absolute accessors are checked against the region (Chronicle checks none of them). Relative
  * accessors are checked against the view's positions, which every position-moving method listed
  * here keeps inside {@code [0, capacity]}, capacity being the region's length: fixed-width ones
- * before they run; variable-width ones (strings, stop-bit numbers, text) are bounded by
- * Chronicle's own read-limit and write-limit checks, which cannot be switched off through the view
- * ({@code unchecked(boolean)} and {@code lenient(boolean)} are refused).
+ * before they run. Variable-width writes (strings, stop-bit numbers, text) are staged: written to
+ * a heap buffer first and copied in only if they fit, so one that does not fit writes nothing.
+ * Variable-width reads are bounded by Chronicle's own read-limit check, which cannot be switched
+ * off through the view ({@code unchecked(boolean)} and {@code lenient(boolean)} are refused).
  *
  * <p>Nothing that returns an object over the region's memory (a store, a second {@code Bytes},
  * a stream, a {@code ByteBuffer}, an address) is listed: such objects would reach the memory
@@ -99,7 +100,9 @@ final class BytesViewMethods {
         // Relative writes of a fixed width: checked here against the write position and limit.
         relativeWrite(t, 1, "writeByte(byte)", "writeUnsignedByte(int)", "writeBoolean(boolean)");
         relativeWrite(t, 2, "writeShort(short)", "writeUnsignedShort(int)");
-        relativeWrite(t, 3, "writeInt24(int)", "writeUnsignedInt24(int)");
+        // Chronicle writes these in two parts and range-checks the value between them: staged.
+        add(t, ViewMethod.stagedWrites("writeInt24(int)"));
+        add(t, ViewMethod.stagedWrites("writeUnsignedInt24(int)"));
         relativeWrite(t, 4, "writeInt(int)", "writeUnsignedInt(long)", "writeFloat(float)");
         relativeWrite(t, 8, "writeLong(long)", "writeDouble(double)");
         add(t, writes("writeOrderedInt(int)", writable(4, true)));
@@ -109,16 +112,26 @@ final class BytesViewMethods {
             slice(0, 1, 2).check(p, a, w, m);
             writable((Integer) a[2], false).check(p, a, w, m);
         }));
-        // Relative writes of a variable width: bounded by Chronicle's write-limit check.
+        // Relative writes of a variable width: staged on the heap, copied in only if they fit.
         for (String s : new String[]{"writeUtf8(CharSequence)", "writeUtf8(String)", "write8bit(CharSequence)",
                 "write8bit(String)", "writeStopBit(long)", "writeStopBit(char)", "writeStopBit(double)",
                 "writeStopBitDecimal(double)", "writeChar(char)", "append(CharSequence)", "append(char)",
                 "append(boolean)", "append(int)", "append(long)", "append(float)", "append(double)",
                 "append(double,int)", "append8bit(CharSequence)", "append8bit(String)", "appendUtf8(CharSequence)",
-                "appendUtf8(int)", "appendBase16(long)", "appendDecimal(long,int)", "writeBigDecimal(BigDecimal)",
+                "appendUtf8(int)", "appendBase16(long)", "writeBigDecimal(BigDecimal)",
                 "writeBigInteger(BigInteger)", "append(BigDecimal)"}) {
-            add(t, writes(s, writable(0, false)));
+            add(t, ViewMethod.stagedWrites(s));
         }
+
+        // The one staged write whose output is not bounded by its input's size: 2^31 decimal
+        // places would be staged as 2 GiB of zeros.
+        add(t, ViewMethod.stagedWrites("appendDecimal(long,int)", (p, a, w, m) -> {
+            int decimals = (Integer) a[1];
+            if (decimals < 0 || decimals > 18) {
+                throw new IllegalArgumentException(where(w, m) + ": argument 1 (decimal places) = " + decimals
+                        + " is outside [0, 18]");
+            }
+        }));
 
         // Absolute reads: checked here against the region (Chronicle does not check them).
         absoluteRead(t, 1, "readByte(long)", "readUnsignedByte(long)", "readBoolean(long)", "readVolatileByte(long)");
@@ -256,7 +269,7 @@ final class BytesViewMethods {
     }
 
     /** {@code width} bytes from the write position, and the positions inside the window. */
-    private static ViewMethod.Check writable(long width, boolean aligned) {
+    static ViewMethod.Check writable(long width, boolean aligned) {
         return (p, a, w, m) -> {
             Bytes<?> b = bytes(p);
             long position = b.writePosition();

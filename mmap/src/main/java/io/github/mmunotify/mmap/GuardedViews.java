@@ -117,16 +117,27 @@ final class GuardedViews {
                 throw new UnsupportedOperationException(window.description() + ": " + how.signature() + " is refused: "
                         + how.refusal());
             }
-            if (how.kind() == ViewMethod.Kind.WRITES && !region.isWritable()) {
+            if (how.mayWrite() && !region.isWritable()) {
                 throw new ReadOnlyMappingException(window.description() + " is read-only: " + how.signature() + " refused");
             }
             Object[] arguments = args == null ? NO_ARGS : args;
+            byte[] staged = null;
+            if (how.kind() == ViewMethod.Kind.STAGED_WRITES) {
+                how.check().check(plain, arguments, window, how.signature());
+                staged = stage(method, args);
+            }
             long offset = firstIndex(arguments);
             if (!region.guard.tryEnter()) {
                 throw SigBusException.revoked(region.name(), window.description() + " in " + method.getName(), offset,
                         region.revocation());
             }
             try {
+                if (staged != null) {
+                    BytesViewMethods.writable(staged.length, false).check(plain, arguments, window, how.signature());
+                    ((Bytes<?>) plain).write(staged);
+                    region.surfaceFaults();
+                    return self;
+                }
                 how.check().check(plain, arguments, window, how.signature());
                 Object result = method.invoke(plain, args);
                 region.surfaceFaults();
@@ -143,6 +154,23 @@ final class GuardedViews {
                         fault);
             } finally {
                 region.guard.exit();
+            }
+        }
+
+        /**
+         * Runs a variable-width write on a heap scratch {@code Bytes} and returns the bytes it
+         * wrote, outside the guard (it touches no region memory). Staged methods are fluent: they
+         * return the {@code Bytes} they wrote to, for which the caller returns the view.
+         */
+        private static byte[] stage(Method method, Object[] args) throws Throwable {
+            Bytes<byte[]> scratch = Bytes.allocateElasticOnHeap(64);
+            try {
+                method.invoke(scratch, args);
+                return scratch.toByteArray();
+            } catch (InvocationTargetException e) {
+                throw e.getCause();
+            } finally {
+                scratch.releaseLast();
             }
         }
 

@@ -23,6 +23,12 @@ record ViewMethod(String signature, Kind kind, Check check, String refusal) {
         READS,
         /** May write the view's memory; refused on read-only regions before it runs. */
         WRITES,
+        /**
+         * Writes a variable number of bytes at the write position (text, UTF-8, stop-bit
+         * numbers): run on a heap scratch buffer first, then copied in only if it fits, so that a
+         * write that does not fit writes nothing.
+         */
+        STAGED_WRITES,
         /** Not allowed through a guarded view; {@link #refusal} says what to use instead. */
         REFUSED
     }
@@ -49,6 +55,20 @@ record ViewMethod(String signature, Kind kind, Check check, String refusal) {
 
     static ViewMethod writes(String signature, Check check) {
         return new ViewMethod(signature, Kind.WRITES, check, null);
+    }
+
+    static ViewMethod stagedWrites(String signature) {
+        return stagedWrites(signature, NONE);
+    }
+
+    /** A staged write whose arguments are checked first (the check must not touch memory: it runs outside the guard). */
+    static ViewMethod stagedWrites(String signature, Check argumentCheck) {
+        return new ViewMethod(signature, Kind.STAGED_WRITES, argumentCheck, null);
+    }
+
+    /** Whether the method may write (and so is refused on a read-only region). */
+    boolean mayWrite() {
+        return kind == Kind.WRITES || kind == Kind.STAGED_WRITES;
     }
 
     static ViewMethod refused(String signature, String instead) {

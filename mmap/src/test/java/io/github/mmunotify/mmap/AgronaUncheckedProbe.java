@@ -27,6 +27,7 @@ final class AgronaUncheckedProbe {
                         "putStringAscii", "4090");
                 GuardedViewsBoundsTest.expectOutOfBounds(n, () -> buffer.compareAndSetLong(4096, 0, -1),
                         "compareAndSetLong", "4096");
+                GuardedViewsMethodsTest.agronaOutOfBoundsEverywhere(n);
             }
             System.out.println("PROBE OK");
             System.exit(0);
