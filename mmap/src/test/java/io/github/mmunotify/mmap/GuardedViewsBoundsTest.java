@@ -5,6 +5,8 @@ import org.agrona.concurrent.AtomicBuffer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -40,6 +42,52 @@ class GuardedViewsBoundsTest {
                     String.valueOf(Integer.MAX_VALUE));
             AtomicBuffer window = n.victim.atomicBuffer(4032, 64);
             expectOutOfBounds(n, () -> window.putLong(60, -1L), "putLong", "60");
+        }
+    }
+
+    @Test
+    void streamingReadsStopAtTheRegionsEndNotInTheNeighbour() {
+        try (NeighbourRegions n = new NeighbourRegions("bytes-read-end")) {
+            int end = NeighbourRegions.PAGE;
+            n.victim.putBytes(end - 3, "123".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            n.after.putBytes(0, "456 ".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            Bytes<Void> bytes = n.victim.bytes();
+            bytes.readLimit(end);
+            bytes.readPosition(end - 3);
+            assertEquals(123, bytes.parseLong(), "parseLong stops at the region's end");
+            bytes.readPosition(end - 3);
+            // '1' read as a stop-bit length: 49 bytes, which would run into the neighbour
+            assertThrows(java.nio.BufferUnderflowException.class, bytes::read8bit);
+            n.victim.putByte(end - 2, (byte) 100); // a stop-bit length of 100 bytes, 1 byte before the end
+            bytes.readPosition(end - 2);
+            Throwable thrown = assertThrows(RuntimeException.class, bytes::readUtf8);
+            assertTrue(thrown instanceof java.nio.BufferUnderflowException || thrown instanceof IllegalStateException
+                    || thrown instanceof IndexOutOfBoundsException, thrown.toString());
+            bytes.readPosition(end - 4);
+            assertThrows(java.nio.BufferUnderflowException.class, bytes::readLong);
+        }
+    }
+
+    @Test
+    void aStreamingWriteThatDoesNotFitWritesNothing() {
+        try (NeighbourRegions n = new NeighbourRegions("bytes-write-end")) {
+            Bytes<Void> bytes = n.victim.bytes();
+            bytes.writePosition(NeighbourRegions.PAGE - 6);
+            assertThrows(java.nio.BufferOverflowException.class, () -> bytes.writeUtf8("hello, neighbour"));
+            assertThrows(java.nio.BufferOverflowException.class, () -> bytes.append("hello, neighbour"));
+            assertThrows(java.nio.BufferOverflowException.class, () -> bytes.writeLong(1));
+            assertThrows(java.nio.BufferOverflowException.class, () -> bytes.write(new byte[7]));
+            assertThrows(java.nio.BufferOverflowException.class, () -> bytes.appendDecimal(1, 18));
+            n.assertUnchanged("writes that do not fit");
+            assertEquals(NeighbourRegions.PAGE - 6, bytes.writePosition(), "a refused write does not move the position");
+            bytes.writeUtf8("hello");
+            assertEquals(NeighbourRegions.PAGE, bytes.writePosition());
+            bytes.readPosition(NeighbourRegions.PAGE - 6);
+            assertEquals("hello", bytes.readUtf8());
+            assertThrows(IndexOutOfBoundsException.class, () -> bytes.writeLimit(NeighbourRegions.PAGE + 1));
+            assertThrows(IndexOutOfBoundsException.class, () -> bytes.writePosition(-1));
+            assertThrows(IndexOutOfBoundsException.class, () -> bytes.readSkip(Long.MAX_VALUE));
+            assertThrows(IndexOutOfBoundsException.class, () -> bytes.writeSkip(Long.MIN_VALUE));
         }
     }
 

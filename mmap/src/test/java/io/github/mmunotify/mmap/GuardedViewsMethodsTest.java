@@ -58,6 +58,53 @@ class GuardedViewsMethodsTest {
     }
 
     @Test
+    void afterRevokeEveryMethodOfBothViewsThrowsSigBusOrIsRefused() {
+        Region region = Region.allocate("every-after-revoke", 4096);
+        Bytes<Void> bytes = region.bytes();
+        AtomicBuffer buffer = region.atomicBuffer(0, 4096);
+        region.revoke();
+        for (Object[] view : new Object[][]{{Bytes.class, BytesViewMethods.TABLE, bytes},
+                {AtomicBuffer.class, BufferViewMethods.TABLE, buffer}}) {
+            @SuppressWarnings("unchecked")
+            Map<String, ViewMethod> table = (Map<String, ViewMethod>) view[1];
+            for (Method m : publicMethods((Class<?>) view[0])) {
+                Throwable thrown = invoke(view[2], m, defaultArgs(m, -1, 0));
+                boolean refused = GuardedViews.classify(m, table).kind() == ViewMethod.Kind.REFUSED;
+                assertTrue(refused ? thrown instanceof UnsupportedOperationException : thrown instanceof SigBusException,
+                        ViewMethod.signatureOf(m) + " after revoke threw " + thrown);
+            }
+        }
+    }
+
+    @Test
+    void onAReadOnlyRegionEveryWritingMethodIsRefusedBeforeItRuns(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path file = dir.resolve("read-only.bin");
+        java.nio.file.Files.write(file, new byte[4096]);
+        try (Region region = Region.mapFile(file, 0, 4096, false)) {
+            for (Object[] view : new Object[][]{{Bytes.class, BytesViewMethods.TABLE},
+                    {AtomicBuffer.class, BufferViewMethods.TABLE}}) {
+                @SuppressWarnings("unchecked")
+                Map<String, ViewMethod> table = (Map<String, ViewMethod>) view[1];
+                for (Method m : publicMethods((Class<?>) view[0])) {
+                    ViewMethod how = GuardedViews.classify(m, table);
+                    if (how.kind() == ViewMethod.Kind.REFUSED) {
+                        continue;
+                    }
+                    Object target = view[0] == Bytes.class ? region.bytes() : region.atomicBuffer(0, 4096);
+                    Throwable thrown = invoke(target, m, defaultArgs(m, -1, 0));
+                    if (how.mayWrite()) {
+                        assertTrue(thrown instanceof ReadOnlyMappingException, how.signature() + " threw " + thrown);
+                    } else {
+                        assertTrue(!(thrown instanceof ReadOnlyMappingException) && !(thrown instanceof Error),
+                                how.signature() + " threw " + thrown);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
     void aMethodMissingFromTheAllowListIsRefused() throws Exception {
         Method unknown = Bytes.class.getMethod("readMarshallableLength16", Class.class,
                 net.openhft.chronicle.bytes.ReadBytesMarshallable.class);
