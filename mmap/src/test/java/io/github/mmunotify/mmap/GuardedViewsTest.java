@@ -1,12 +1,13 @@
 package io.github.mmunotify.mmap;
 
+import io.github.mmunotify.testing.TestThreads;
+import io.github.mmunotify.testing.TestTimeouts;
 import net.openhft.chronicle.bytes.Bytes;
 import org.agrona.concurrent.AtomicBuffer;
 import org.junit.jupiter.api.Test;
 
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -76,26 +77,20 @@ class GuardedViewsTest {
         Region region = Region.allocate("view-in-flight", 1 << 20);
         AtomicBuffer buffer = region.atomicBuffer(0, 1 << 20);
         CountDownLatch started = new CountDownLatch(1);
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        Thread writer = new Thread(() -> {
-            try {
+        try (TestThreads threads = new TestThreads("view-writer")) {
+            threads.start(() -> {
                 started.countDown();
-                for (long i = 0; ; i++) {
-                    buffer.putLong((int) ((i * 8) & ((1 << 20) - 8)), i);
+                try {
+                    for (long i = 0; ; i++) {
+                        buffer.putLong((int) ((i * 8) & ((1 << 20) - 8)), i);
+                    }
+                } catch (SigBusException expected) {
+                    // the end of the loop: the revoke refused the next call
                 }
-            } catch (SigBusException expected) {
-                // the end of the loop
-            } catch (Throwable t) {
-                failure.set(t);
-            }
-        });
-        writer.start();
-        assertTrue(started.await(30, TimeUnit.SECONDS));
-        region.revoke();
-        writer.join(TimeUnit.SECONDS.toMillis(30));
-        assertTrue(!writer.isAlive());
-        if (failure.get() != null) {
-            throw new AssertionError(failure.get());
+            });
+            assertTrue(started.await(TestTimeouts.await().toMillis(), TimeUnit.MILLISECONDS));
+            region.revoke();
+            threads.join();
         }
     }
 }
