@@ -33,8 +33,9 @@ import static io.github.mmunotify.mmap.ViewMethod.writes;
  * off through the view ({@code unchecked(boolean)} and {@code lenient(boolean)} are refused).
  *
  * <p>Nothing that returns an object over the region's memory (a store, a second {@code Bytes},
- * a stream, a {@code ByteBuffer}, an address) is listed: such objects would reach the memory
- * without entering the guard.
+ * a reader, a {@code ByteBuffer}, an address) is allowed: such objects would reach the memory
+ * without entering the guard. {@code inputStream()} and {@code outputStream()} return adapters
+ * ({@link ViewStreams}) whose every call goes back through the guarded view.
  */
 final class BytesViewMethods {
     static final Map<String, ViewMethod> TABLE = build();
@@ -174,13 +175,17 @@ final class BytesViewMethods {
 
         // Refused, with what to use instead.
         String copy = "copy the bytes out instead: toByteArray(), read(byte[]) or Region.getBytes";
-        for (String s : new String[]{"inputStream()", "reader()", "toTemporaryDirectByteBuffer()", "copyTo(OutputStream)",
+        add(t, ViewMethod.adapted("inputStream()", ViewMethod.Kind.READS,
+                view -> new ViewStreams.In((Bytes<?>) view)));
+        add(t, ViewMethod.adapted("outputStream()", ViewMethod.Kind.WRITES,
+                view -> new ViewStreams.Out((Bytes<?>) view)));
+        for (String s : new String[]{"reader()", "toTemporaryDirectByteBuffer()", "copyTo(OutputStream)",
                 "copyTo(ByteBuffer)", "copyTo(BytesStore)", "copyTo(byte[])", "copy()", "subSequence(int,int)",
                 "chars()", "codePoints()"}) {
             add(t, refused(s, "it would hand out or reach the region's memory outside the view's guard; " + copy));
         }
         String put = "write through the view instead: write(byte[], int, int), writeUtf8 or append";
-        for (String s : new String[]{"outputStream()", "writer()", "write(InputStream)", "copyFrom(InputStream)"}) {
+        for (String s : new String[]{"writer()", "write(InputStream)", "copyFrom(InputStream)"}) {
             add(t, refused(s, "it would hand out or reach the region's memory outside the view's guard; " + put));
         }
         String store = "call Region.bytes() again instead, for a second view with positions of its own";

@@ -132,6 +132,9 @@ final class GuardedViews {
                         region.revocation());
             }
             try {
+                if (how.adapter() != null) {
+                    return how.adapter().apply(self);
+                }
                 if (staged != null) {
                     BytesViewMethods.writable(staged.length, false).check(plain, arguments, window, how.signature());
                     ((Bytes<?>) plain).write(staged);

@@ -16,7 +16,8 @@ import java.util.Objects;
  * none), with arithmetic that cannot overflow: {@code offset > capacity - width} with both sides
  * non-negative.
  */
-record ViewMethod(String signature, Kind kind, Check check, String refusal) {
+record ViewMethod(String signature, Kind kind, Check check, String refusal,
+                  java.util.function.UnaryOperator<Object> adapter) {
 
     enum Kind {
         /** Reads the view's memory or positions only; allowed on read-only regions. */
@@ -50,11 +51,11 @@ record ViewMethod(String signature, Kind kind, Check check, String refusal) {
     };
 
     static ViewMethod reads(String signature, Check check) {
-        return new ViewMethod(signature, Kind.READS, check, null);
+        return new ViewMethod(signature, Kind.READS, check, null, null);
     }
 
     static ViewMethod writes(String signature, Check check) {
-        return new ViewMethod(signature, Kind.WRITES, check, null);
+        return new ViewMethod(signature, Kind.WRITES, check, null, null);
     }
 
     static ViewMethod stagedWrites(String signature) {
@@ -63,7 +64,15 @@ record ViewMethod(String signature, Kind kind, Check check, String refusal) {
 
     /** A staged write whose arguments are checked first (the check must not touch memory: it runs outside the guard). */
     static ViewMethod stagedWrites(String signature, Check argumentCheck) {
-        return new ViewMethod(signature, Kind.STAGED_WRITES, argumentCheck, null);
+        return new ViewMethod(signature, Kind.STAGED_WRITES, argumentCheck, null, null);
+    }
+
+    /**
+     * A method answered by an adapter over the view itself (a stream whose every call goes back
+     * through the view, so through its guard and checks) instead of by the plain view.
+     */
+    static ViewMethod adapted(String signature, Kind kind, java.util.function.UnaryOperator<Object> adapter) {
+        return new ViewMethod(signature, kind, NONE, null, adapter);
     }
 
     /** Whether the method may write (and so is refused on a read-only region). */
@@ -72,7 +81,7 @@ record ViewMethod(String signature, Kind kind, Check check, String refusal) {
     }
 
     static ViewMethod refused(String signature, String instead) {
-        return new ViewMethod(signature, Kind.REFUSED, NONE, instead);
+        return new ViewMethod(signature, Kind.REFUSED, NONE, instead, null);
     }
 
     /** {@code name(SimpleType,SimpleType)}: the key of the classification tables. */
