@@ -106,20 +106,10 @@ final class GuardedViews {
         @Override
         public Object invoke(Object self, Method method, Object[] args) throws Throwable {
             if (method.getDeclaringClass() == Object.class) {
-                return switch (method.getName()) {
-                    case "equals" -> self == args[0];
-                    case "hashCode" -> System.identityHashCode(self);
-                    default -> "Guarded" + window.description() + " " + region;
-                };
+                return objectMethod(self, method, args);
             }
             ViewMethod how = cache.computeIfAbsent(method, m -> classify(m, table));
-            if (how.kind() == ViewMethod.Kind.REFUSED) {
-                throw new UnsupportedOperationException(window.description() + ": " + how.signature() + " is refused: "
-                        + how.refusal());
-            }
-            if (how.mayWrite() && !region.isWritable()) {
-                throw new ReadOnlyMappingException(window.description() + " is read-only: " + how.signature() + " refused");
-            }
+            refuseIfNotAllowed(how);
             Object[] arguments = args == null ? NO_ARGS : args;
             byte[] staged = null;
             if (how.kind() == ViewMethod.Kind.STAGED_WRITES) {
@@ -132,19 +122,9 @@ final class GuardedViews {
                         region.revocation());
             }
             try {
-                if (how.adapter() != null) {
-                    return how.adapter().apply(self);
-                }
-                if (staged != null) {
-                    BytesViewMethods.writable(staged.length, false).check(plain, arguments, window, how.signature());
-                    ((Bytes<?>) plain).write(staged);
-                    region.surfaceFaults();
-                    return self;
-                }
-                how.check().check(plain, arguments, window, how.signature());
-                Object result = method.invoke(plain, args);
+                Object result = callInside(self, method, how, arguments, staged);
                 region.surfaceFaults();
-                return result == plain ? self : value(how, result);
+                return result;
             } catch (InvocationTargetException e) {
                 Throwable cause = e.getCause();
                 if (cause instanceof InternalError fault) {
@@ -158,6 +138,40 @@ final class GuardedViews {
             } finally {
                 region.guard.exit();
             }
+        }
+
+        private Object objectMethod(Object self, Method method, Object[] args) {
+            return switch (method.getName()) {
+                case "equals" -> self == args[0];
+                case "hashCode" -> System.identityHashCode(self);
+                default -> "Guarded" + window.description() + " " + region;
+            };
+        }
+
+        private void refuseIfNotAllowed(ViewMethod how) {
+            if (how.kind() == ViewMethod.Kind.REFUSED) {
+                throw new UnsupportedOperationException(window.description() + ": " + how.signature() + " is refused: "
+                        + how.refusal());
+            }
+            if (how.mayWrite() && !region.isWritable()) {
+                throw new ReadOnlyMappingException(window.description() + " is read-only: " + how.signature() + " refused");
+            }
+        }
+
+        /** The call itself, inside the guard: check, then run on the plain view (or copy a staged write in). */
+        private Object callInside(Object self, Method method, ViewMethod how, Object[] arguments, byte[] staged)
+                throws InvocationTargetException, IllegalAccessException {
+            if (how.adapter() != null) {
+                return how.adapter().apply(self);
+            }
+            if (staged != null) {
+                BytesViewMethods.writable(staged.length, false).check(plain, arguments, window, how.signature());
+                ((Bytes<?>) plain).write(staged);
+                return self;
+            }
+            how.check().check(plain, arguments, window, how.signature());
+            Object result = method.invoke(plain, arguments);
+            return result == plain ? self : value(how, result);
         }
 
         /**
