@@ -45,6 +45,8 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class GuardedViews {
     private static final Object[] NO_ARGS = {};
+    /** The largest staging buffer a view keeps between writes. */
+    private static final long SCRATCH_KEPT = 64 * 1024;
     private static final Map<Method, ViewMethod> BYTES_METHODS = new ConcurrentHashMap<>();
     private static final Map<Method, ViewMethod> BUFFER_METHODS = new ConcurrentHashMap<>();
 
@@ -93,6 +95,9 @@ final class GuardedViews {
         private final ViewMethod.Window window;
         private final Map<Method, ViewMethod> cache;
         private final Map<String, ViewMethod> table;
+        /** The staging buffer of variable-width writes, when not in use; see {@link #stage}. */
+        private final java.util.concurrent.atomic.AtomicReference<Bytes<byte[]>> scratch =
+                new java.util.concurrent.atomic.AtomicReference<>();
 
         Handler(Object plain, Region region, ViewMethod.Window window, Map<Method, ViewMethod> cache,
                 Map<String, ViewMethod> table) {
@@ -178,16 +183,30 @@ final class GuardedViews {
          * Runs a variable-width write on a heap scratch {@code Bytes} and returns the bytes it
          * wrote, outside the guard (it touches no region memory). Staged methods are fluent: they
          * return the {@code Bytes} they wrote to, for which the caller returns the view.
+         *
+         * <p>The scratch is taken out of the view's one-slot cache while in use, so a nested
+         * staged write (a CharSequence argument writing to this view) or a racing thread gets a
+         * scratch of its own; one grown past {@link #SCRATCH_KEPT} bytes is dropped, not kept.
          */
-        private static byte[] stage(Method method, Object[] args) throws Throwable {
-            Bytes<byte[]> scratch = Bytes.allocateElasticOnHeap(64);
+        private byte[] stage(Method method, Object[] args) throws Throwable {
+            Bytes<byte[]> mine = scratch.getAndSet(null);
+            if (mine == null) {
+                mine = Bytes.allocateElasticOnHeap(64);
+            }
+            boolean keep = false;
             try {
-                method.invoke(scratch, args);
-                return scratch.toByteArray();
+                mine.clear();
+                method.invoke(mine, args);
+                keep = mine.realCapacity() <= SCRATCH_KEPT;
+                return mine.toByteArray();
             } catch (InvocationTargetException e) {
                 throw e.getCause();
             } finally {
-                scratch.releaseLast();
+                if (keep) {
+                    scratch.set(mine);
+                } else {
+                    mine.releaseLast();
+                }
             }
         }
 
