@@ -92,6 +92,13 @@ class GuardedViewsBoundsTest {
     }
 
     @Test
+    void bytesViewAccessesFarOutsideAStandaloneRegionAreRefusedNotACrash() throws Exception {
+        ForkedJvm.Result result = ForkedJvm.run(StandaloneRegionProbe.class);
+        assertTrue(!result.crashed() && result.exitCode() == 0 && result.output().contains("REFUSED 12 of 12"),
+                "standalone-region probe: " + result);
+    }
+
+    @Test
     void atomicBufferViewStaysInsideItsWindowWithAgronasOwnChecksOff() throws Exception {
         ForkedJvm.Result result = ForkedJvm.run(AgronaUncheckedProbe.class, "-Dagrona.disable.bounds.checks=true");
         assertTrue(result.exitCode() == 0 && result.output().contains("PROBE OK")
