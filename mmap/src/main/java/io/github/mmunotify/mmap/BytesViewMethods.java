@@ -29,8 +29,11 @@ import static io.github.mmunotify.mmap.ViewMethod.writes;
  * here keeps inside {@code [0, capacity]}, capacity being the region's length: fixed-width ones
  * before they run. Variable-width writes (strings, stop-bit numbers, text) are staged: written to
  * a heap buffer first and copied in only if they fit, so one that does not fit writes nothing.
- * Variable-width reads are bounded by Chronicle's own read-limit check, which cannot be switched
- * off through the view ({@code unchecked(boolean)} and {@code lenient(boolean)} are refused).
+ * Length-prefixed reads (strings, big numbers) have their stop-bit length decoded and checked here:
+ * Chronicle's {@code readBigInteger} reads as many bytes as its prefix says, past the read limit.
+ * Text parsers and copies read byte by byte through Chronicle's checked relative reads, bounded by
+ * the read limit, which cannot be switched off through the view ({@code unchecked(boolean)} and
+ * {@code lenient(boolean)} are refused).
  *
  * <p>Nothing that returns an object over the region's memory (a store, a second {@code Bytes},
  * a reader, a {@code ByteBuffer}, an address) is allowed: such objects would reach the memory
@@ -78,11 +81,20 @@ final class BytesViewMethods {
         relativeRead(t, 8, "readLong()", "readDouble()");
         add(t, reads("readVolatileInt()", readable(4, true)));
         add(t, reads("readVolatileLong()", readable(8, true)));
-        // Relative reads of a variable width: bounded by Chronicle's read-limit check.
+        // Relative reads of a length-prefixed value: the stop-bit length is decoded here and the value
+        // must fit before the read limit (Chronicle's readBigInteger, for one, reads past it).
         for (String s : new String[]{"readUtf8()", "readUtf8(StringBuilder)", "read8bit()", "read8bit(StringBuilder)",
-                "readStopBit()", "readStopBitChar()", "readStopBitDouble()", "readStopBitDecimal()", "readChar()",
-                "parseLong()", "parseInt()", "parseDouble()", "parseFloat()", "parseBoolean()", "parseLongDecimal()",
-                "parseFlexibleLong()", "parseHexLong()", "readBigDecimal()", "readBigInteger()", "toByteArray()",
+                "readBigInteger()", "readBigDecimal()"}) {
+            add(t, reads(s, lengthPrefixed()));
+        }
+        for (String s : new String[]{"readStopBit()", "readStopBitChar()", "readStopBitDouble()", "readStopBitDecimal()",
+                "readChar()"}) {
+            add(t, reads(s, stopBitFramed()));
+        }
+        // Text parsers and copies of [readPosition, readLimit): they read byte by byte through
+        // Chronicle's checked relative reads, so up to the read limit, which the view keeps in the region.
+        for (String s : new String[]{"parseLong()", "parseInt()", "parseDouble()", "parseFloat()", "parseBoolean()", "parseLongDecimal()",
+                "parseFlexibleLong()", "parseHexLong()", "toByteArray()",
                 "to8bitString()", "toUtf8String()", "toHexString()", "toDebugString()"}) {
             add(t, reads(s, readable(0, false)));
         }
@@ -285,6 +297,60 @@ final class BytesViewMethods {
             }
             alignedPosition(w, m, position, (int) width, aligned);
         };
+    }
+
+    /** A stop-bit number at the read position that ends before the read limit. */
+    private static ViewMethod.Check stopBitFramed() {
+        return (p, a, w, m) -> {
+            Bytes<?> b = bytes(p);
+            readable(0, false).check(p, a, w, m);
+            stopBitEnd(b, b.readPosition(), b.readLimit(), w, m);
+        };
+    }
+
+    /**
+     * A stop-bit length {@code n} at the read position followed by {@code n} bytes (none for a
+     * negative length, Chronicle's null), all before the read limit.
+     */
+    private static ViewMethod.Check lengthPrefixed() {
+        return (p, a, w, m) -> {
+            Bytes<?> b = bytes(p);
+            readable(0, false).check(p, a, w, m);
+            long start = b.readPosition();
+            long limit = b.readLimit();
+            long end = stopBitEnd(b, start, limit, w, m);
+            long length = stopBitValue(b, start, end);
+            if (length > limit - end) {
+                throw new DecoratedBufferUnderflowException(where(w, m) + ": the length prefix at " + start + " says "
+                        + length + " bytes, but only " + (limit - end) + " are readable before the read limit " + limit);
+            }
+        };
+    }
+
+    /**
+     * Where the stop-bit number at {@code at} ends (exclusive): 7 bits a byte, high bit set on
+     * every byte but the last, at most 10 bytes for a long.
+     */
+    static long stopBitEnd(Bytes<?> b, long at, long limit, ViewMethod.Window w, String m) {
+        for (long i = at; i < limit && i - at < 10; i++) {
+            if (b.readByte(i) >= 0) {
+                return i + 1;
+            }
+        }
+        throw new DecoratedBufferUnderflowException(where(w, m) + ": the stop-bit number at " + at
+                + " does not end before the read limit " + limit);
+    }
+
+    /** The value of the stop-bit number in {@code [at, end)}; a trailing zero byte after others marks a negative one (~value). */
+    static long stopBitValue(Bytes<?> b, long at, long end) {
+        long value = 0;
+        int shift = 0;
+        for (long i = at; i < end - 1; i++) {
+            value |= (b.readByte(i) & 0x7FL) << shift;
+            shift += 7;
+        }
+        byte last = b.readByte(end - 1);
+        return last == 0 && shift > 0 ? ~value : value | ((long) last << shift);
     }
 
     private static void alignedPosition(ViewMethod.Window w, String m, long position, int width, boolean aligned) {

@@ -5,6 +5,9 @@ import org.agrona.concurrent.AtomicBuffer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 
+import java.util.Map;
+import java.util.function.Function;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -65,6 +68,32 @@ class GuardedViewsBoundsTest {
                     || thrown instanceof IndexOutOfBoundsException, thrown.toString());
             bytes.readPosition(end - 4);
             assertThrows(java.nio.BufferUnderflowException.class, bytes::readLong);
+            // Length prefixes past the read limit (by a little, into the neighbour, or by 2 GiB):
+            // refused before anything is allocated or read. Chronicle's own readBigInteger read
+            // the neighbour's bytes for the first and faulted for the second.
+            Map<String, Function<Bytes<Void>, Object>> reads = Map.of("readUtf8", Bytes::readUtf8,
+                    "read8bit", Bytes::read8bit, "readBigInteger", Bytes::readBigInteger,
+                    "readBigDecimal", Bytes::readBigDecimal, "readUtf8(StringBuilder)", v -> v.readUtf8(new StringBuilder()),
+                    "read8bit(StringBuilder)", v -> v.read8bit(new StringBuilder()));
+            for (long[] prefix : new long[][]{{end - 6, 100}, {0, Integer.MAX_VALUE - 8}, {end - 3, 1L << 20}}) {
+                for (Map.Entry<String, Function<Bytes<Void>, Object>> read : reads.entrySet()) {
+                    Bytes<Void> prefixed = n.victim.bytes();
+                    prefixed.writePosition(prefix[0]);
+                    prefixed.writeStopBit(prefix[1]);
+                    prefixed.readLimit(end);
+                    prefixed.readPosition(prefix[0]);
+                    String what = read.getKey() + " with a length prefix of " + prefix[1] + " at " + prefix[0];
+                    Throwable refused = assertThrows(java.nio.BufferUnderflowException.class,
+                            () -> read.getValue().apply(prefixed), what);
+                    assertTrue(refused.getMessage().contains("length prefix"), what + ": " + refused);
+                }
+            }
+            Bytes<Void> tail = n.victim.bytes();
+            tail.readLimit(end);
+            tail.readPosition(end - 4);
+            byte[] into = new byte[16];
+            assertEquals(4, tail.read(into), "read(byte[]) stops at the read limit");
+            assertEquals(0, into[4] | into[5] | into[15], "and reads nothing past it");
         }
     }
 

@@ -38,6 +38,31 @@ class GuardedViewsTest {
     }
 
     @Test
+    void lengthPrefixedAndStopBitValuesRoundTripThroughTheChecks() {
+        try (Region region = Region.allocate("round-trip", 4096)) {
+            Bytes<Void> bytes = region.bytes();
+            bytes.writeUtf8("h\u00e9llo \u20ac").writeUtf8((String) null).write8bit("abc");
+            bytes.writeBigInteger(new java.math.BigInteger("-123456789012345678901234567890"));
+            bytes.writeBigDecimal(new java.math.BigDecimal("-10.5"));
+            for (long v : new long[]{0, 127, 128, -1, -2, Long.MAX_VALUE, Long.MIN_VALUE}) {
+                bytes.writeStopBit(v);
+            }
+            bytes.writeStopBit(1.5).writeStopBit('\u20ac');
+            assertEquals("h\u00e9llo \u20ac", bytes.readUtf8());
+            assertEquals(null, bytes.readUtf8());
+            assertEquals("abc", bytes.read8bit());
+            assertEquals(new java.math.BigInteger("-123456789012345678901234567890"), bytes.readBigInteger());
+            assertEquals(new java.math.BigDecimal("-10.5"), bytes.readBigDecimal());
+            for (long v : new long[]{0, 127, 128, -1, -2, Long.MAX_VALUE, Long.MIN_VALUE}) {
+                assertEquals(v, bytes.readStopBit());
+            }
+            assertEquals(1.5, bytes.readStopBitDouble());
+            assertEquals('\u20ac', bytes.readStopBitChar());
+            assertEquals(0, bytes.readRemaining());
+        }
+    }
+
+    @Test
     void atomicBufferViewIsAWindowOfTheRegion() {
         try (Region region = Region.allocate("agrona", 8192)) {
             AtomicBuffer buffer = region.atomicBuffer(4096, 64);
