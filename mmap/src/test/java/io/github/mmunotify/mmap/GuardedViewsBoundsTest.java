@@ -98,6 +98,38 @@ class GuardedViewsBoundsTest {
     }
 
     @Test
+    void parsersAndCopiesReadNothingPastTheReadLimit() {
+        try (Region region = Region.allocate("parse-limit", 4096)) {
+            region.putBytes(100, "1234567".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            Map<String, Function<Bytes<Void>, Object>> reads = new java.util.LinkedHashMap<>();
+            reads.put("parseLong", Bytes::parseLong);
+            reads.put("parseInt", Bytes::parseInt);
+            reads.put("parseDouble", Bytes::parseDouble);
+            reads.put("parseFloat", Bytes::parseFloat);
+            reads.put("parseLongDecimal", Bytes::parseLongDecimal);
+            reads.put("parseFlexibleLong", Bytes::parseFlexibleLong);
+            reads.put("parseHexLong", Bytes::parseHexLong);
+            reads.put("toByteArray", v -> new String(v.toByteArray(), java.nio.charset.StandardCharsets.US_ASCII));
+            reads.put("to8bitString", Bytes::to8bitString);
+            reads.put("toUtf8String", Bytes::toUtf8String);
+            reads.put("toDebugString", Bytes::toDebugString);
+            for (Map.Entry<String, Function<Bytes<Void>, Object>> read : reads.entrySet()) {
+                Bytes<Void> bytes = region.bytes();
+                bytes.readLimit(104); // "1234" readable, "567" just past the limit
+                bytes.readPosition(100);
+                String result = String.valueOf(read.getValue().apply(bytes));
+                if (read.getKey().startsWith("parse")) {
+                    double expected = read.getKey().equals("parseHexLong") ? 0x1234 : 1234;
+                    assertEquals(expected, Double.parseDouble(result), read.getKey() + " read past the limit");
+                } else {
+                    assertTrue(result.contains("1234") && !result.contains("12345"), read.getKey() + " read past the limit: "
+                            + result);
+                }
+            }
+        }
+    }
+
+    @Test
     void aStreamingWriteThatDoesNotFitWritesNothing() {
         try (NeighbourRegions n = new NeighbourRegions("bytes-write-end")) {
             Bytes<Void> bytes = n.victim.bytes();
