@@ -63,6 +63,45 @@ class GuardedViewsTest {
     }
 
     @Test
+    void aStagedWriteNestedInsideAnotherOnTheSameViewGetsAScratchOfItsOwn() {
+        try (Region region = Region.allocate("nested-stage", 4096)) {
+            Bytes<Void> bytes = region.bytes();
+            boolean[] nested = {false};
+            CharSequence writesWhileRead = new CharSequence() {
+                @Override
+                public int length() {
+                    return 3;
+                }
+
+                @Override
+                public char charAt(int index) {
+                    if (!nested[0]) {
+                        nested[0] = true;
+                        bytes.writeUtf8("in");
+                    }
+                    return 'x';
+                }
+
+                @Override
+                public CharSequence subSequence(int start, int end) {
+                    return "xxx".subSequence(start, end);
+                }
+
+                @Override
+                public String toString() {
+                    return "xxx";
+                }
+            };
+            bytes.writeUtf8(writesWhileRead);
+            assertTrue(nested[0], "the nested write ran");
+            assertEquals("in", bytes.readUtf8());
+            assertEquals("xxx", bytes.readUtf8());
+            bytes.writeUtf8("after");
+            assertEquals("after", bytes.readUtf8(), "the scratch is still usable");
+        }
+    }
+
+    @Test
     void atomicBufferViewIsAWindowOfTheRegion() {
         try (Region region = Region.allocate("agrona", 8192)) {
             AtomicBuffer buffer = region.atomicBuffer(4096, 64);
