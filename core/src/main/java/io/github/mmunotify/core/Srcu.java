@@ -600,7 +600,9 @@ public final class Srcu implements AutoCloseable {
         }
 
         /**
-         * How long a read section may hold up a grace period before it is reported as a stall.
+         * How long a read section may hold up a grace period before it is reported as a stall. A
+         * threshold too long to count in nanoseconds (beyond about 292 years) is accepted and
+         * means that no stall is ever reported.
          *
          * @throws IllegalArgumentException if not positive
          */
