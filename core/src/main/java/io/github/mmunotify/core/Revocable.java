@@ -112,7 +112,8 @@ public final class Revocable {
      * Ordering points (grep the letters):
      *   A tryEnter() counts in (full fence), then re-reads the state     } Dekker: the entrant
      *   B beginRevocation() CASes the state (full fence), then C sums    } backs out or is waited for
-     *   K exit()'s release store of the count, read by C
+     *   K exit()'s release store of the count, read by C; K' the volatile store that replaces K
+     *     when a StackOverflowError strikes inside K's call chain (StripedUseCount.exit())
      *   L exit() reads the state with no fence after K: a lost wake-up, covered by C's bounded park
      *   J state written, then pollers woken; H in ChangeEvents.await() (pollers) and I (signal)
      *   F/G Handle: waiter flag vs RELEASED, so the releaser only takes the monitor when needed
@@ -224,6 +225,20 @@ public final class Revocable {
     /**
      * Leaves a method entered with a successful {@link #tryEnter()} on this thread (stop_using).
      *
+     * <p>Stack overflow: {@code exit()} is usually called from a {@code finally} block, possibly
+     * at the bottom of an overflowing stack. Once it has found the caller's entry, a
+     * {@link StackOverflowError} thrown by the calls that store the lower count is caught and the
+     * store completed without a call, and one thrown by the call that wakes a waiting revoker is
+     * caught too (the revoker re-checks the count on its own within a bounded park): in both
+     * cases the exit is complete and the error is <em>not</em> rethrown, so a {@code finally}
+     * that calls {@code exit()} does not replace the exception it is running for. An overflow
+     * before the entry is found is thrown and changes nothing (the entry stays counted, and a
+     * later {@code exit()} on this thread leaves it): on entry to {@code exit()} itself, to the
+     * count's {@code exit}, to {@link Thread#threadId()}, or, for a thread counted in a shared
+     * overflow cell, anywhere in the lookup of its thread-local record. The caller's frame
+     * cannot be protected from inside: no library code runs when {@code exit()} itself finds no
+     * stack.
+     *
      * @throws IllegalStateException if the thread has no matching entry; nothing is changed then
      */
     public void exit() {
@@ -232,7 +247,11 @@ public final class Revocable {
          * has just begun may be missed and not woken; its bounded park in awaitUsersGone()
          * re-reads the count anyway, so the wake-up only shortens the wait. */
         if (state != OPEN) {
-            wakeRevocationWorker();
+            try {
+                wakeRevocationWorker();
+            } catch (StackOverflowError noStackForTheWakeUp) {
+                // The exit is complete; the revoker's bounded park (C) finds it without the wake-up.
+            }
         }
     }
 
@@ -521,7 +540,8 @@ public final class Revocable {
         boolean interrupted = false;
         long parkNanos = DRAIN_PARK_MIN_NANOS;
         try {
-            /* C: reads every cell after B; pairs with A in tryEnter() and K in UseCell.ownerDecrement(). */
+            /* C: reads every cell after B; pairs with A in tryEnter(), K in UseCell.ownerPublish() and K'
+             * in StripedUseCount. */
             for (int spins = 0; users.sum() != 0; spins++) {
                 if (spins < DRAIN_SPINS) {
                     Thread.onSpinWait();

@@ -50,10 +50,12 @@ import java.util.function.Consumer;
  * returned to another thread, or by another domain) throws {@link IllegalArgumentException} and
  * changes nothing. {@code readLock} and {@code readUnlock} are all-or-nothing: if either throws
  * (an {@link OutOfMemoryError} on a thread's first section, a {@link StackOverflowError}), no
- * section was entered, or the section is still held and its token still valid. (A {@code finally}
- * block at the bottom of an overflowed stack may have no stack left to call {@code readUnlock} at
- * all; that section is then held until the thread leaves it, and stall reports and the timed waits
- * name the thread.) {@code synchronize()}, {@code barrier()}
+ * section was entered, or the section is still held and its token still valid. A
+ * {@code StackOverflowError} that strikes once {@code readUnlock} has found the section does not
+ * stop it: the section is left and the error swallowed (see {@link #readUnlock(int)}). (A
+ * {@code finally} block at the bottom of an overflowed stack may have no stack left to call
+ * {@code readUnlock} at all, or to look up the thread's reader; that section is then held until
+ * the thread leaves it, and stall reports and the timed waits name the thread.) {@code synchronize()}, {@code barrier()}
  * and {@code close()} from inside a read section of the same domain, and {@code barrier()} and
  * {@code close()} from one of its callbacks, would wait for themselves, so they throw
  * {@link IllegalStateException} instead. A read section that holds up a grace period for longer
@@ -79,7 +81,7 @@ import java.util.function.Consumer;
  * grace period and become unreachable.
  *
  * <p>Ordering points, kernel style (the other ends are in the classes named): B in
- * {@link #readLock()}, C in {@code SrcuReader.unlock}, A in {@code SrcuReaderRegistry.readersGone},
+ * {@link #readLock()}, C in {@code SrcuReader.unlockTo} (C' in {@code readUnlock}), A in {@code SrcuReaderRegistry.readersGone},
  * D/E/F/G/H in {@code SrcuGracePeriods}, I in {@link #close()}, J and K in {@code SrcuCallbacks}.
  *
  * <p>Thread-safe. Close the domain when done: it owns a daemon thread once callbacks or polled
@@ -170,15 +172,18 @@ public final class Srcu implements AutoCloseable {
             open = state == OPEN;
         } catch (Throwable stackOverflow) {
             // Only a StackOverflowError can land here (the fence is a call when interpreted). The
-            // undo is written inline, with no call that could overflow in turn: plain stores of the
-            // owner's own counters, which HotSpot does not tear on 64-bit platforms; the section
-            // never began, so nothing needs ordering before them.
+            // undo is written inline, with no call that could overflow in turn: volatile stores
+            // of the owner's own counters (no other thread writes them); the section never
+            // began, so nothing needs ordering before them.
             reader.unlocks0 += index ^ 1;
             reader.unlocks1 += index;
             throw stackOverflow;
         }
         if (!open) {
-            reader.unlock(index);
+            // Undone inline like the overflow case above: no call stands between counting in
+            // and counting out, so no overflow can leave this refused section counted.
+            reader.unlocks0 += index ^ 1;
+            reader.unlocks1 += index;
             throw closed("readLock()");
         }
         return reader.tag | index;
@@ -187,6 +192,17 @@ public final class Srcu implements AutoCloseable {
     /**
      * Leaves the read section entered with {@code token}.
      *
+     * <p>Stack overflow: {@code readUnlock} is usually called from a {@code finally} block,
+     * possibly at the bottom of an overflowing stack. Once it has found the calling thread's
+     * reader and checked the token, a {@link StackOverflowError} thrown by the calls that
+     * publish the section's end is caught and the store completed without a call; the section
+     * is then left and the error is <em>not</em> rethrown (the operation completed, and a
+     * {@code finally} that calls {@code readUnlock} keeps the exception it is running for). An
+     * overflow before that, on entry to {@code readUnlock} itself or in the lookup of the
+     * thread's reader (its table by thread id, {@link Thread#threadId()}, or on a miss the
+     * domain's {@link ThreadLocal}), is thrown and changes nothing: the section is still held
+     * and the token still valid.
+     *
      * @throws IllegalArgumentException if {@code token} was not returned by {@link #readLock()} of
      *         this domain on the calling thread, or no section entered with it is outstanding;
      *         nothing changes then
@@ -194,10 +210,24 @@ public final class Srcu implements AutoCloseable {
     public void readUnlock(int token) {
         int index = token & 1;
         SrcuReader reader = currentReader();
-        if (reader == null || (token & ~1) != reader.tag || !reader.holds(index)) {
+        // Checked and computed inline: no call between finding the reader and the store.
+        // Both differences are non-negative, so the sum is zero exactly when the selected one is.
+        if (reader == null || (token & ~1) != reader.tag
+                || (reader.locks0 - reader.unlocks0) * (index ^ 1) + (reader.locks1 - reader.unlocks1) * index == 0) {
             throw notOutstanding(token, reader);
         }
-        reader.unlock(index);
+        long newUnlocks0 = reader.unlocks0 + (index ^ 1);
+        long newUnlocks1 = reader.unlocks1 + index;
+        try {
+            reader.unlockTo(newUnlocks0, newUnlocks1);
+        } catch (StackOverflowError noStackForTheStore) {
+            // This handler calls nothing. Only the owner writes these counters, so writing the
+            // absolute values is idempotent, whichever of C's stores already happened.
+            /* C': volatile stores in place of C's release stores, at least as strong; pair with A
+             * in SrcuReaderRegistry.readersGone() and E/F in SrcuGracePeriods.advance(). */
+            reader.unlocks0 = newUnlocks0;
+            reader.unlocks1 = newUnlocks1;
+        }
     }
 
     /** Whether the calling thread is inside a read section of this domain. */

@@ -86,7 +86,8 @@ final class SrcuReaderRegistry {
         for (SrcuReader r = head(); r != null; r = r.next()) {
             unlocks += r.unlocksOn(index);
         }
-        /* A: pairs with B in Srcu.readLock() and C in SrcuReader.unlock() (kernel: smp_mb() A in
+        /* A: pairs with B in Srcu.readLock() and C in SrcuReader.unlockTo() (C' in
+         * Srcu.readUnlock()) (kernel: smp_mb() A in
          * srcu_readers_active_idx_check). The unlock sum is read before the lock sum, so per
          * reader the lock count read is at least the one its counted unlocks matched. */
         VarHandle.fullFence();

@@ -94,20 +94,36 @@ final class StripedUseCount {
     }
 
     /**
-     * Counts {@code thread} (the current thread) out.
+     * Counts {@code thread} (the current thread) out. Completes even if a StackOverflowError
+     * strikes at the store (see {@link Revocable#exit()}); the error is then not thrown.
      *
      * @throws IllegalStateException if the thread is not counted in, and then changes nothing
      */
     void exit(Thread thread) {
-        int home = index(thread);
+        // The lookup is written inline (no index()/alternate()/count() calls), so that the only
+        // call before the count is known is threadId(): fewer places where an overflow can strike
+        // before the exit can be completed without a call.
+        UseCell[] cells = this.cells;
+        int home = (int) ((thread.threadId() * GOLDEN_GAMMA) >>> shift);
         UseCell cell = cells[home];
         if (cell == null || cell.owner != thread) {
-            cell = cells[alternate(home)];
+            cell = cells[home ^ (cells.length >>> 1)];
         }
-        if (cell != null && cell.owner == thread && cell.count() > 0) {
-            cell.ownerDecrement();
-        } else {
+        long count;
+        if (cell == null || cell.owner != thread || (count = cell.count) <= 0) {
             exitSlow(thread);
+            return;
+        }
+        long left = count - 1;
+        try {
+            cell.ownerPublish(left);
+        } catch (StackOverflowError noStackForTheStore) {
+            // The store's call chain found no stack; this handler calls nothing. Only the owner
+            // writes the count, so writing the absolute value is idempotent (the release store may
+            // or may not have happened) and races with no other writer.
+            /* K': a volatile store in place of K's release store, at least as strong; pairs with
+             * C in Revocable.awaitUsersGone() (through sum()). */
+            cell.count = left;
         }
     }
 
@@ -242,7 +258,10 @@ final class StripedUseCount {
         try {
             mine.put(this, cell);
         } catch (Throwable t) {
-            cell.ownerDecrement();
+            /* K': no call before the count is undone: a volatile store in place of K (the entry
+             * never became visible as a method run, so nothing else needs ordering); pairs with C
+             * in Revocable.awaitUsersGone() (through sum()). */
+            cell.count = cell.count - 1;
             cell.free();
             throw t;
         }
@@ -308,8 +327,15 @@ final class StripedUseCount {
             throw new IllegalStateException("exit() without a matching successful tryEnter() on "
                     + thread);
         }
-        own.ownerDecrement();
-        if (own.count() == 0) {
+        long left = own.count - 1;
+        try {
+            own.ownerPublish(left);
+        } catch (StackOverflowError noStackForTheStore) {
+            /* K': as in exit(): a volatile store in place of K; pairs with C in
+             * Revocable.awaitUsersGone() (through sum()). */
+            own.count = left;
+        }
+        if (left == 0) {
             // The last overflow entry: forget the cell, then free it for any thread. A throwable
             // between the two leaves a zero-count cell still owned, which the next entry of this
             // thread finds again (in its record, or on the list as its own).

@@ -34,6 +34,25 @@ class RevocableFaultTest {
         long entered;
         long exited;
         long thrown;
+        /** The first overflows thrown, kept without allocating (the stack is exhausted where they are caught). */
+        final StackOverflowError[] errors = new StackOverflowError[1024];
+    }
+
+    /**
+     * An exit() may throw StackOverflowError only before it has found the entry (then it changed
+     * nothing); once it stores the lower count, an overflow in the store's calls is caught and the
+     * store completed, so no overflow thrown out of exit() may come from inside the store.
+     */
+    private static void assertNoneThrownFromTheStore(Tally exits) {
+        for (int i = 0; i < Math.min(exits.thrown, exits.errors.length); i++) {
+            for (StackTraceElement frame : exits.errors[i].getStackTrace()) {
+                if (frame.getClassName().equals(Revocable.class.getName())) {
+                    break; // below the store: exit() itself and its callers
+                }
+                assertFalse(frame.getClassName().endsWith(".UseCell") || frame.getClassName().startsWith("java.lang.invoke."),
+                        () -> "exit() threw a StackOverflowError from inside the store of the count: " + frame);
+            }
+        }
     }
 
     @Test
@@ -97,6 +116,7 @@ class RevocableFaultTest {
             exitAtEveryDepth(r, exits, enters.entered);
             assertEquals(enters.entered - exits.exited, r.usersInFlight(), "entries left vs exit() calls that returned ("
                     + exits.thrown + " threw)");
+            assertNoneThrownFromTheStore(exits);
             for (long i = exits.exited; i < enters.entered; i++) {
                 r.exit();
             }
@@ -136,6 +156,9 @@ class RevocableFaultTest {
                 r.exit();
                 tally.exited++;
             } catch (StackOverflowError e) {
+                if (tally.thrown < tally.errors.length) {
+                    tally.errors[(int) tally.thrown] = e;
+                }
                 tally.thrown++;
             }
         }
