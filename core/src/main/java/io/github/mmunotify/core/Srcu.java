@@ -484,7 +484,13 @@ public final class Srcu implements AutoCloseable {
     /** The threads holding up the running grace period, for a timeout message. */
     private String stuckReaders() {
         List<SrcuReader> inside = new ArrayList<>();
-        registry.forEachActiveOn(gracePeriods.waitedIndex(), inside::add);
+        int waited = gracePeriods.waitedIndex();
+        // A plain loop, no lambda: see SrcuReaderRegistry.head().
+        for (SrcuReader reader = registry.head(); reader != null; reader = reader.next()) {
+            if (reader.appearsActiveOn(waited)) {
+                inside.add(reader);
+            }
+        }
         if (inside.isEmpty()) {
             return "no reader any more (it is completing, or another thread is driving it)";
         }
@@ -533,11 +539,12 @@ public final class Srcu implements AutoCloseable {
 
     private void requireNoReaders(boolean exceptCallbackThread) {
         List<String> inside = new ArrayList<>();
-        registry.forEach(reader -> {
+        // A plain loop, no lambda: see SrcuReaderRegistry.head().
+        for (SrcuReader reader = registry.head(); reader != null; reader = reader.next()) {
             if (reader.appearsActive() && !(exceptCallbackThread && callbacks.isCallbackThread(reader.owner))) {
                 inside.add(reader.owner.getName() + (reader.owner.isAlive() ? "" : " (terminated)"));
             }
-        });
+        }
         if (!inside.isEmpty()) {
             throw new IllegalStateException("cannot close srcu '" + name + "': thread(s) " + inside
                     + " still inside a read section; the domain stays open");
@@ -616,7 +623,7 @@ public final class Srcu implements AutoCloseable {
     public static final class Builder {
         private final String name;
         private Duration stallThreshold = DEFAULT_STALL_THRESHOLD;
-        private Consumer<? super Stall> stallHandler = stall -> LOG.log(System.Logger.Level.WARNING, stall::toString);
+        private Consumer<? super Stall> stallHandler = stall -> LOG.log(System.Logger.Level.WARNING, stall.toString());
         private Consumer<? super Throwable> callbackErrorHandler;
 
         private Builder(String name) {

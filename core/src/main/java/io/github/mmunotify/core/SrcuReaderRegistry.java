@@ -3,7 +3,6 @@ package io.github.mmunotify.core;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Consumer;
 
 /**
  * Every {@link SrcuReader} of one domain, in a singly linked list that only grows at its head.
@@ -145,22 +144,6 @@ final class SrcuReaderRegistry {
         return null;
     }
 
-    /** Calls {@code action} for every reader that appears to hold a section on {@code index}. */
-    void forEachActiveOn(int index, Consumer<SrcuReader> action) {
-        for (SrcuReader r = head(); r != null; r = r.next()) {
-            if (r.appearsActiveOn(index)) {
-                action.accept(r);
-            }
-        }
-    }
-
-    /** Calls {@code action} for every registered reader. */
-    void forEach(Consumer<SrcuReader> action) {
-        for (SrcuReader r = head(); r != null; r = r.next()) {
-            action.accept(r);
-        }
-    }
-
     /** How many threads appear to be inside a read section right now (a racy snapshot). */
     int activeReaders() {
         int active = 0;
@@ -181,7 +164,12 @@ final class SrcuReaderRegistry {
         return count;
     }
 
-    private SrcuReader head() {
+    /**
+     * The first reader; walk on with {@link SrcuReader#next()}. Callers on failure and report
+     * paths (stall reports, timeout and close messages) loop over it plainly rather than pass a
+     * lambda: a lambda's call site links on first use, which may happen with little stack left.
+     */
+    SrcuReader head() {
         return (SrcuReader) HEAD.getVolatile(this);
     }
 }

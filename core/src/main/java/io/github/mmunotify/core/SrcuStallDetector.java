@@ -47,13 +47,14 @@ final class SrcuStallDetector {
         if (waited < thresholdNanos) {
             return;
         }
-        registry.forEachActiveOn(index, reader -> {
-            if (reader.stallReportedIndex != index) {
+        // Plain loops here and in clear(), no lambda: see SrcuReaderRegistry.head().
+        for (SrcuReader reader = registry.head(); reader != null; reader = reader.next()) {
+            if (reader.appearsActiveOn(index) && reader.stallReportedIndex != index) {
                 reader.stallReportedIndex = index;
                 anyMarked = true;
                 report(reader, waited);
             }
-        });
+        }
     }
 
     /** Forgets the reports made on {@code index}: a scan has just found it clear. */
@@ -61,15 +62,15 @@ final class SrcuStallDetector {
         if (!anyMarked) {
             return;
         }
-        boolean[] stillMarked = {false};
-        registry.forEach(reader -> {
+        boolean stillMarked = false;
+        for (SrcuReader reader = registry.head(); reader != null; reader = reader.next()) {
             if (reader.stallReportedIndex == index) {
                 reader.stallReportedIndex = -1;
             } else if (reader.stallReportedIndex >= 0) {
-                stillMarked[0] = true;
+                stillMarked = true;
             }
-        });
-        anyMarked = stillMarked[0];
+        }
+        anyMarked = stillMarked;
     }
 
     long reported() {
