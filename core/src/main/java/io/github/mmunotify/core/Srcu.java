@@ -51,11 +51,11 @@ import java.util.function.Consumer;
  * changes nothing. {@code readLock} and {@code readUnlock} are all-or-nothing: if either throws
  * (an {@link OutOfMemoryError} on a thread's first section, a {@link StackOverflowError}), no
  * section was entered, or the section is still held and its token still valid. A
- * {@code StackOverflowError} that strikes once {@code readUnlock} has found the section does not
- * stop it: the section is left and the error swallowed (see {@link #readUnlock(int)}). (A
- * {@code finally} block at the bottom of an overflowed stack may have no stack left to call
- * {@code readUnlock} at all, or to look up the thread's reader; that section is then held until
- * the thread leaves it, and stall reports and the timed waits name the thread.) {@code synchronize()}, {@code barrier()}
+ * {@code StackOverflowError} that strikes inside {@code readUnlock} does not stop it: the
+ * section is left and the error swallowed (see {@link #readUnlock(int)}). (A {@code finally}
+ * block at the bottom of an overflowed stack may have no stack left to call {@code readUnlock}
+ * at all, or {@code Thread.currentThread()} in it; that section is then held until the thread leaves it, and stall reports and the timed
+ * waits name the thread.) {@code synchronize()}, {@code barrier()}
  * and {@code close()} from inside a read section of the same domain, and {@code barrier()} and
  * {@code close()} from one of its callbacks, would wait for themselves, so they throw
  * {@link IllegalStateException} instead. A read section that holds up a grace period for longer
@@ -198,10 +198,13 @@ public final class Srcu implements AutoCloseable {
      * publish the section's end is caught and the store completed without a call; the section
      * is then left and the error is <em>not</em> rethrown (the operation completed, and a
      * {@code finally} that calls {@code readUnlock} keeps the exception it is running for). An
-     * overflow before that, on entry to {@code readUnlock} itself or in the lookup of the
-     * thread's reader (its table by thread id, {@link Thread#threadId()}, or on a miss the
-     * domain's {@link ThreadLocal}), is thrown and changes nothing: the section is still held
-     * and the token still valid.
+     * overflow in the lookup of the thread's reader is caught too, and the reader found again
+     * without a call. What remains: an overflow on entry to {@code readUnlock} itself (the
+     * caller's frame had no stack left for the call), or in its first call,
+     * {@link Thread#currentThread()} (a native call when {@code readUnlock} runs interpreted;
+     * without the thread no reader can be found), is thrown having changed nothing; the section
+     * is then still held and the token still valid, so a shallower frame can leave it. An overflow while building the exception for a token that is not outstanding is
+     * thrown instead of that exception, and changes nothing either.
      *
      * @throws IllegalArgumentException if {@code token} was not returned by {@link #readLock()} of
      *         this domain on the calling thread, or no section entered with it is outstanding;
@@ -209,7 +212,24 @@ public final class Srcu implements AutoCloseable {
      */
     public void readUnlock(int token) {
         int index = token & 1;
-        SrcuReader reader = currentReader();
+        // The one call that cannot be made up for: without the thread, no reader can be found.
+        // Compiled, it is an intrinsic; interpreted, a native call that can overflow (residual).
+        Thread me = Thread.currentThread();
+        SrcuReader reader;
+        try {
+            reader = currentReader();
+        } catch (StackOverflowError noStackForTheLookup) {
+            // The lookup changed nothing. Find the reader again without a call: walk the
+            // registry's list by its fields (a live thread's reader is never pruned; the tag
+            // picks the token's reader even if an earlier registration of this thread failed).
+            reader = registry.head;
+            while (reader != null && (reader.owner != me || reader.tag != (token & ~1))) {
+                reader = reader.next;
+            }
+            if (reader == null) {
+                throw noStackForTheLookup; // not this thread's token: the misuse case, nothing changed
+            }
+        }
         // Checked and computed inline: no call between finding the reader and the store.
         // Both differences are non-negative, so the sum is zero exactly when the selected one is.
         if (reader == null || (token & ~1) != reader.tag

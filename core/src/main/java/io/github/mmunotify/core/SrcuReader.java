@@ -124,8 +124,8 @@ final class SrcuReader extends SrcuReaderRightPadding {
     final Thread owner;
 
     /** The next reader in the registry's list; changed only when the registry prunes. */
-    @SuppressWarnings("unused") // accessed through NEXT
-    private volatile SrcuReader next;
+    /** Package-private only for the call-free fallback in {@link Srcu#readUnlock(int)}. */
+    volatile SrcuReader next;
 
     /** The index on which this reader's current stall was already reported, or -1 (driver-owned). */
     int stallReportedIndex = -1;

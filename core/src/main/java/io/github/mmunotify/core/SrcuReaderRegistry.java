@@ -45,7 +45,8 @@ final class SrcuReaderRegistry {
     private volatile int sizeAfterPrune;
 
     @SuppressWarnings("unused") // accessed through HEAD
-    private volatile SrcuReader head;
+    /** Package-private only for the call-free fallback in {@link Srcu#readUnlock(int)}. */
+    volatile SrcuReader head;
 
     SrcuReaderRegistry(SrcuReaderLookup lookup) {
         this.lookup = lookup;

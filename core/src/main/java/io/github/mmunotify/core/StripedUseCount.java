@@ -63,10 +63,11 @@ final class StripedUseCount {
         }
     }
 
-    private final UseCell[] cells;
+    /** Package-private only for the call-free fallback in {@link Revocable#exit()}. */
+    final UseCell[] cells;
     private final int shift;
     /** Head of the push-only list of overflow cells, linked by {@link UseCell#nextOverflow}. */
-    private volatile UseCell overflowCells;
+    volatile UseCell overflowCells;
 
     StripedUseCount() {
         // Cells are created lazily, so a wide array costs one reference per slot; it keeps the
@@ -95,7 +96,8 @@ final class StripedUseCount {
 
     /**
      * Counts {@code thread} (the current thread) out. Completes even if a StackOverflowError
-     * strikes at the store (see {@link Revocable#exit()}); the error is then not thrown.
+     * strikes at the store (see {@link Revocable#exit()}); the error is then not thrown. If it
+     * throws StackOverflowError, nothing changed.
      *
      * @throws IllegalStateException if the thread is not counted in, and then changes nothing
      */
@@ -338,9 +340,15 @@ final class StripedUseCount {
         if (left == 0) {
             // The last overflow entry: forget the cell, then free it for any thread. A throwable
             // between the two leaves a zero-count cell still owned, which the next entry of this
-            // thread finds again (in its record, or on the list as its own).
-            mine.remove(this);
-            own.free();
+            // thread finds again (in its record, or on the list as its own). The exit itself is
+            // complete, so a StackOverflowError here is not thrown: an exit that throws one has
+            // changed nothing (Revocable.exit() relies on that).
+            try {
+                mine.remove(this);
+                own.free();
+            } catch (StackOverflowError noStackToTidyUp) {
+                // the zero-count cell stays owned (and perhaps recorded), as described above
+            }
         }
     }
 }
