@@ -63,11 +63,10 @@ final class StripedUseCount {
         }
     }
 
-    /** Package-private only for the call-free fallback in {@link Revocable#exit()}. */
-    final UseCell[] cells;
+    private final UseCell[] cells;
     private final int shift;
     /** Head of the push-only list of overflow cells, linked by {@link UseCell#nextOverflow}. */
-    volatile UseCell overflowCells;
+    private volatile UseCell overflowCells;
 
     StripedUseCount() {
         // Cells are created lazily, so a wide array costs one reference per slot; it keeps the
@@ -102,18 +101,47 @@ final class StripedUseCount {
      * @throws IllegalStateException if the thread is not counted in, and then changes nothing
      */
     void exit(Thread thread) {
-        // The lookup is written inline (no index()/alternate()/count() calls), so that the only
-        // call before the count is known is threadId(): fewer places where an overflow can strike
-        // before the exit can be completed without a call.
-        UseCell[] cells = this.cells;
-        int home = (int) ((thread.threadId() * GOLDEN_GAMMA) >>> shift);
-        UseCell cell = cells[home];
-        if (cell == null || cell.owner != thread) {
-            cell = cells[home ^ (cells.length >>> 1)];
-        }
+        UseCell cell;
         long count;
-        if (cell == null || cell.owner != thread || (count = cell.count) <= 0) {
-            exitSlow(thread);
+        try {
+            // The lookup is written inline (no index()/alternate()/count() calls): fewer calls
+            // before the count is known.
+            UseCell[] cells = this.cells;
+            int home = (int) ((thread.threadId() * GOLDEN_GAMMA) >>> shift);
+            cell = cells[home];
+            if (cell == null || cell.owner != thread) {
+                cell = cells[home ^ (cells.length >>> 1)];
+            }
+            if (cell == null || cell.owner != thread || (count = cell.count) <= 0) {
+                exitSlow(thread); // an overflow out of it changed nothing
+                return;
+            }
+        } catch (StackOverflowError noStackForTheLookup) {
+            // Nothing changed yet. Find the thread's cell again without a call, by a scan of the
+            // fields: by the invariants its entries sit in one cell it owns, an array cell if it
+            // owns one, else an overflow cell; only it sets a cell's owner to itself, so reading
+            // itself is exact.
+            cell = null;
+            UseCell[] cells = this.cells;
+            for (int i = 0; i < cells.length && cell == null; i++) {
+                UseCell candidate = cells[i];
+                if (candidate != null && candidate.owner == thread) {
+                    cell = candidate;
+                }
+            }
+            for (UseCell candidate = overflowCells; cell == null && candidate != null;
+                    candidate = candidate.nextOverflow) {
+                if (candidate.owner == thread && candidate.count > 0) {
+                    cell = candidate;
+                }
+            }
+            if (cell == null || cell.count <= 0) {
+                throw noStackForTheLookup; // no entry: the misuse case, nothing changed
+            }
+            /* K': a volatile store in place of K's release store; pairs with C in
+             * Revocable.awaitUsersGone() (through sum()). A last overflow entry leaves its
+             * zero-count cell owned and recorded, a state exitSlow() and enterSlow() handle. */
+            cell.count = cell.count - 1;
             return;
         }
         long left = count - 1;
