@@ -112,7 +112,9 @@ public final class Revocable {
      * Ordering points (grep the letters):
      *   A tryEnter() counts in (full fence), then re-reads the state     } Dekker: the entrant
      *   B beginRevocation() CASes the state (full fence), then C sums    } backs out or is waited for
-     *   K exit()'s release store of the count, read by C
+     *   K exit()'s release store of the count, read by C; K' the volatile store that replaces K
+     *     when a StackOverflowError strikes inside K's call chain or in the lookup of the cell
+     *     (StripedUseCount.exit())
      *   L exit() reads the state with no fence after K: a lost wake-up, covered by C's bounded park
      *   J state written, then pollers woken; H in ChangeEvents.await() (pollers) and I (signal)
      *   F/G Handle: waiter flag vs RELEASED, so the releaser only takes the monitor when needed
@@ -224,15 +226,43 @@ public final class Revocable {
     /**
      * Leaves a method entered with a successful {@link #tryEnter()} on this thread (stop_using).
      *
+     * <p>Stack overflow: {@code exit()} is usually called from a {@code finally} block, possibly
+     * at the bottom of an overflowing stack. A {@link StackOverflowError} thrown inside the
+     * count's exit is caught and the exit completed without a call: thrown while the caller's
+     * entry is looked up, the entry is found again by a scan of the count's fields; thrown by the
+     * calls that store the lower count, the store is made directly. One thrown by the call that
+     * wakes a waiting revoker needs nothing (the revoker re-checks the count on its own within a
+     * bounded park). In every case the exit is complete and the error is <em>not</em> rethrown,
+     * so a {@code finally} that calls {@code exit()} does not replace the exception it is running
+     * for. What remains, thrown having changed nothing (the entry stays counted; a later
+     * {@code exit()} on this thread, from a shallower frame, leaves it): an overflow on entry to
+     * {@code exit()} itself when it is not inlined into the caller (the caller's frame had no
+     * stack left for the call), in {@link Thread#currentThread()} (a native call when
+     * {@code exit()} runs interpreted), or on entry to the count's exit, which holds the
+     * fallback: without the thread, or without a frame to run the fallback in, no entry can be
+     * found. An overflow while building the exception of an unmatched {@code exit()} is thrown
+     * instead of that exception, and changes nothing either.
+     *
      * @throws IllegalStateException if the thread has no matching entry; nothing is changed then
      */
     public void exit() {
+        // Kept small (a few bytecodes), so that JITs inline it into the caller's finally: an
+        // inlined exit() has no entry of its own where a stack overflow could strike.
         users.exit(Thread.currentThread());
         /* L: no full fence between the exit's release store (K) and this read, so a revoke that
          * has just begun may be missed and not woken; its bounded park in awaitUsersGone()
          * re-reads the count anyway, so the wake-up only shortens the wait. */
         if (state != OPEN) {
+            wakeRevocationWorkerAfterExit();
+        }
+    }
+
+    /** The wake-up after an exit, which is complete: an overflow here is not thrown. */
+    private void wakeRevocationWorkerAfterExit() {
+        try {
             wakeRevocationWorker();
+        } catch (StackOverflowError noStackForTheWakeUp) {
+            // The revoker's bounded park (C) finds the exit without the wake-up.
         }
     }
 
@@ -521,7 +551,8 @@ public final class Revocable {
         boolean interrupted = false;
         long parkNanos = DRAIN_PARK_MIN_NANOS;
         try {
-            /* C: reads every cell after B; pairs with A in tryEnter() and K in UseCell.ownerDecrement(). */
+            /* C: reads every cell after B; pairs with A in tryEnter(), K in UseCell.ownerPublish() and K'
+             * in StripedUseCount. */
             for (int spins = 0; users.sum() != 0; spins++) {
                 if (spins < DRAIN_SPINS) {
                     Thread.onSpinWait();

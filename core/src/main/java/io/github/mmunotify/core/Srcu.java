@@ -50,10 +50,12 @@ import java.util.function.Consumer;
  * returned to another thread, or by another domain) throws {@link IllegalArgumentException} and
  * changes nothing. {@code readLock} and {@code readUnlock} are all-or-nothing: if either throws
  * (an {@link OutOfMemoryError} on a thread's first section, a {@link StackOverflowError}), no
- * section was entered, or the section is still held and its token still valid. (A {@code finally}
- * block at the bottom of an overflowed stack may have no stack left to call {@code readUnlock} at
- * all; that section is then held until the thread leaves it, and stall reports and the timed waits
- * name the thread.) {@code synchronize()}, {@code barrier()}
+ * section was entered, or the section is still held and its token still valid. A
+ * {@code StackOverflowError} that strikes inside {@code readUnlock} does not stop it: the
+ * section is left and the error swallowed (see {@link #readUnlock(int)}). (A {@code finally}
+ * block at the bottom of an overflowed stack may have no stack left to call {@code readUnlock}
+ * at all, or {@code Thread.currentThread()} in it; that section is then held until the thread leaves it, and stall reports and the timed
+ * waits name the thread.) {@code synchronize()}, {@code barrier()}
  * and {@code close()} from inside a read section of the same domain, and {@code barrier()} and
  * {@code close()} from one of its callbacks, would wait for themselves, so they throw
  * {@link IllegalStateException} instead. A read section that holds up a grace period for longer
@@ -79,7 +81,7 @@ import java.util.function.Consumer;
  * grace period and become unreachable.
  *
  * <p>Ordering points, kernel style (the other ends are in the classes named): B in
- * {@link #readLock()}, C in {@code SrcuReader.unlock}, A in {@code SrcuReaderRegistry.readersGone},
+ * {@link #readLock()}, C in {@code SrcuReader.unlockTo} (C' in {@code readUnlock}), A in {@code SrcuReaderRegistry.readersGone},
  * D/E/F/G/H in {@code SrcuGracePeriods}, I in {@link #close()}, J and K in {@code SrcuCallbacks}.
  *
  * <p>Thread-safe. Close the domain when done: it owns a daemon thread once callbacks or polled
@@ -170,15 +172,18 @@ public final class Srcu implements AutoCloseable {
             open = state == OPEN;
         } catch (Throwable stackOverflow) {
             // Only a StackOverflowError can land here (the fence is a call when interpreted). The
-            // undo is written inline, with no call that could overflow in turn: plain stores of the
-            // owner's own counters, which HotSpot does not tear on 64-bit platforms; the section
-            // never began, so nothing needs ordering before them.
+            // undo is written inline, with no call that could overflow in turn: volatile stores
+            // of the owner's own counters (no other thread writes them); the section never
+            // began, so nothing needs ordering before them.
             reader.unlocks0 += index ^ 1;
             reader.unlocks1 += index;
             throw stackOverflow;
         }
         if (!open) {
-            reader.unlock(index);
+            // Undone inline like the overflow case above: no call stands between counting in
+            // and counting out, so no overflow can leave this refused section counted.
+            reader.unlocks0 += index ^ 1;
+            reader.unlocks1 += index;
             throw closed("readLock()");
         }
         return reader.tag | index;
@@ -187,17 +192,62 @@ public final class Srcu implements AutoCloseable {
     /**
      * Leaves the read section entered with {@code token}.
      *
+     * <p>Stack overflow: {@code readUnlock} is usually called from a {@code finally} block,
+     * possibly at the bottom of an overflowing stack. Once it has found the calling thread's
+     * reader and checked the token, a {@link StackOverflowError} thrown by the calls that
+     * publish the section's end is caught and the store completed without a call; the section
+     * is then left and the error is <em>not</em> rethrown (the operation completed, and a
+     * {@code finally} that calls {@code readUnlock} keeps the exception it is running for). An
+     * overflow in the lookup of the thread's reader is caught too, and the reader found again
+     * without a call. What remains: an overflow on entry to {@code readUnlock} itself (the
+     * caller's frame had no stack left for the call), or in its first call,
+     * {@link Thread#currentThread()} (a native call when {@code readUnlock} runs interpreted;
+     * without the thread no reader can be found), is thrown having changed nothing; the section
+     * is then still held and the token still valid, so a shallower frame can leave it. An overflow while building the exception for a token that is not outstanding is
+     * thrown instead of that exception, and changes nothing either.
+     *
      * @throws IllegalArgumentException if {@code token} was not returned by {@link #readLock()} of
      *         this domain on the calling thread, or no section entered with it is outstanding;
      *         nothing changes then
      */
     public void readUnlock(int token) {
         int index = token & 1;
-        SrcuReader reader = currentReader();
-        if (reader == null || (token & ~1) != reader.tag || !reader.holds(index)) {
+        // The one call that cannot be made up for: without the thread, no reader can be found.
+        // Compiled, it is an intrinsic; interpreted, a native call that can overflow (residual).
+        Thread me = Thread.currentThread();
+        SrcuReader reader;
+        try {
+            reader = currentReader();
+        } catch (StackOverflowError noStackForTheLookup) {
+            // The lookup changed nothing. Find the reader again without a call: walk the
+            // registry's list by its fields (a live thread's reader is never pruned; the tag
+            // picks the token's reader even if an earlier registration of this thread failed).
+            reader = registry.head;
+            while (reader != null && (reader.owner != me || reader.tag != (token & ~1))) {
+                reader = reader.next;
+            }
+            if (reader == null) {
+                throw noStackForTheLookup; // not this thread's token: the misuse case, nothing changed
+            }
+        }
+        // Checked and computed inline: no call between finding the reader and the store.
+        // Both differences are non-negative, so the sum is zero exactly when the selected one is.
+        if (reader == null || (token & ~1) != reader.tag
+                || (reader.locks0 - reader.unlocks0) * (index ^ 1) + (reader.locks1 - reader.unlocks1) * index == 0) {
             throw notOutstanding(token, reader);
         }
-        reader.unlock(index);
+        long newUnlocks0 = reader.unlocks0 + (index ^ 1);
+        long newUnlocks1 = reader.unlocks1 + index;
+        try {
+            reader.unlockTo(newUnlocks0, newUnlocks1);
+        } catch (StackOverflowError noStackForTheStore) {
+            // This handler calls nothing. Only the owner writes these counters, so writing the
+            // absolute values is idempotent, whichever of C's stores already happened.
+            /* C': volatile stores in place of C's release stores, at least as strong; pair with A
+             * in SrcuReaderRegistry.readersGone() and E/F in SrcuGracePeriods.advance(). */
+            reader.unlocks0 = newUnlocks0;
+            reader.unlocks1 = newUnlocks1;
+        }
     }
 
     /** Whether the calling thread is inside a read section of this domain. */
@@ -454,7 +504,13 @@ public final class Srcu implements AutoCloseable {
     /** The threads holding up the running grace period, for a timeout message. */
     private String stuckReaders() {
         List<SrcuReader> inside = new ArrayList<>();
-        registry.forEachActiveOn(gracePeriods.waitedIndex(), inside::add);
+        int waited = gracePeriods.waitedIndex();
+        // A plain loop, no lambda: see SrcuReaderRegistry.head().
+        for (SrcuReader reader = registry.head(); reader != null; reader = reader.next()) {
+            if (reader.appearsActiveOn(waited)) {
+                inside.add(reader);
+            }
+        }
         if (inside.isEmpty()) {
             return "no reader any more (it is completing, or another thread is driving it)";
         }
@@ -503,11 +559,12 @@ public final class Srcu implements AutoCloseable {
 
     private void requireNoReaders(boolean exceptCallbackThread) {
         List<String> inside = new ArrayList<>();
-        registry.forEach(reader -> {
+        // A plain loop, no lambda: see SrcuReaderRegistry.head().
+        for (SrcuReader reader = registry.head(); reader != null; reader = reader.next()) {
             if (reader.appearsActive() && !(exceptCallbackThread && callbacks.isCallbackThread(reader.owner))) {
                 inside.add(reader.owner.getName() + (reader.owner.isAlive() ? "" : " (terminated)"));
             }
-        });
+        }
         if (!inside.isEmpty()) {
             throw new IllegalStateException("cannot close srcu '" + name + "': thread(s) " + inside
                     + " still inside a read section; the domain stays open");
@@ -586,7 +643,7 @@ public final class Srcu implements AutoCloseable {
     public static final class Builder {
         private final String name;
         private Duration stallThreshold = DEFAULT_STALL_THRESHOLD;
-        private Consumer<? super Stall> stallHandler = stall -> LOG.log(System.Logger.Level.WARNING, stall::toString);
+        private Consumer<? super Stall> stallHandler = stall -> LOG.log(System.Logger.Level.WARNING, stall.toString());
         private Consumer<? super Throwable> callbackErrorHandler;
 
         private Builder(String name) {
@@ -600,7 +657,9 @@ public final class Srcu implements AutoCloseable {
         }
 
         /**
-         * How long a read section may hold up a grace period before it is reported as a stall.
+         * How long a read section may hold up a grace period before it is reported as a stall. A
+         * threshold too long to count in nanoseconds (beyond about 292 years) is accepted and
+         * means that no stall is ever reported.
          *
          * @throws IllegalArgumentException if not positive
          */

@@ -34,7 +34,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * condition that can only have become easier; nothing is undone and no reader is missed.
  *
  * <h2>Ordering points</h2>
- * Labels pair with the other ends: B in {@code Srcu.readLock()}, C in {@code SrcuReader.unlock()},
+ * Labels pair with the other ends: B in {@code Srcu.readLock()}, C in
+ * {@code SrcuReader.unlockTo()} (C' in {@code Srcu.readUnlock()}),
  * A in {@code SrcuReaderRegistry.readersGone()}.
  *
  * <p>Thread-safe. The driver lock is only held while grace periods run; nothing the domain calls
@@ -215,7 +216,8 @@ final class SrcuGracePeriods {
              * previous flip and counts on it only now is seen by the scan after this flip. */
             VarHandle.fullFence();
             index ^= 1;
-            /* E: pairs with B in Srcu.readLock() and C in SrcuReader.unlock(). The flip is ordered
+            /* E: pairs with B in Srcu.readLock() and C in SrcuReader.unlockTo() (C' in
+             * Srcu.readUnlock()). The flip is ordered
              * before the scans of the old index: a reader that counts itself after those scans
              * began fetched the new index, or sees everything published before this grace period. */
             VarHandle.fullFence();
@@ -224,7 +226,8 @@ final class SrcuGracePeriods {
         if (!awaitReadersGone(waitedIndex(), deadline, timed)) {
             return false;
         }
-        /* F: pairs with C in SrcuReader.unlock() (through A's acquire loads) and with G in
+        /* F: pairs with C in SrcuReader.unlockTo() (C' in Srcu.readUnlock()) (through A's
+         * acquire loads) and with G in
          * isDone() and H in cookie(). Everything the drained readers did happens-before the end
          * of the grace period that an updater observes. */
         VarHandle.fullFence();

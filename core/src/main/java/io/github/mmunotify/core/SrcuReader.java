@@ -35,9 +35,16 @@ abstract class SrcuReaderCounts extends SrcuReaderLeftPadding {
     }
 
     long locks0;
-    long unlocks0;
+    /**
+     * Volatile only for the stack-overflow path (C' in Srcu.readUnlock()): a plain assignment is
+     * then a store at least as strong as C's release store and needs no call. The fast path still
+     * writes it through C (a release store, no trailing fence); its reads by the owner become
+     * volatile loads, which on x86 are plain loads.
+     */
+    volatile long unlocks0;
     long locks1;
-    long unlocks1;
+    /** Volatile for the same reason as {@link #unlocks0}. */
+    volatile long unlocks1;
     /**
      * Even; what this reader's tokens carry above the index bit. Final and on the owner's own
      * line, so that checking a token reads nothing another thread writes.
@@ -107,7 +114,7 @@ final class SrcuReader extends SrcuReaderRightPadding {
         for (int index = 0; index <= 1; index++) {
             probe.lock(index);
             probe.holds(index);
-            probe.unlock(index);
+            probe.unlockTo(probe.unlocks0 + (index ^ 1), probe.unlocks1 + index);
             probe.appearsActiveOn(index);
         }
         probe.setNext(probe.next());
@@ -117,8 +124,8 @@ final class SrcuReader extends SrcuReaderRightPadding {
     final Thread owner;
 
     /** The next reader in the registry's list; changed only when the registry prunes. */
-    @SuppressWarnings("unused") // accessed through NEXT
-    private volatile SrcuReader next;
+    /** Package-private only for the call-free fallback in {@link Srcu#readUnlock(int)}. */
+    volatile SrcuReader next;
 
     /** The index on which this reader's current stall was already reported, or -1 (driver-owned). */
     int stallReportedIndex = -1;
@@ -140,16 +147,18 @@ final class SrcuReader extends SrcuReaderRightPadding {
     }
 
     /**
-     * Owner only: leaves a section on {@code index}, ordered after everything the section did. If
-     * it throws (StackOverflowError on entry), nothing changed; once the first store ran, the
-     * second, the same call at the same depth, finds the same stack.
+     * Owner only: leaves a section, publishing the unlock counts the caller computed (one more on
+     * the section's index, the other unchanged), ordered after everything the section did. The
+     * caller completes it with plain volatile writes of the same absolute values (C' in
+     * Srcu.readUnlock()) should it throw StackOverflowError: each VarHandle store is a chain of
+     * calls when interpreted.
      */
-    void unlock(int index) {
+    void unlockTo(long newUnlocks0, long newUnlocks1) {
         /* C: release stores, pairing with A in SrcuReaderRegistry.readersGone() (its acquire loads
          * of the unlock counts) and E/F in SrcuGracePeriods.advance(): every access of the section
          * happens-before a grace period that sees it left. */
-        UNLOCKS_0.setRelease(this, unlocks0 + (index ^ 1));
-        UNLOCKS_1.setRelease(this, unlocks1 + index);
+        UNLOCKS_0.setRelease(this, newUnlocks0);
+        UNLOCKS_1.setRelease(this, newUnlocks1);
     }
 
     /** Owner only: whether this thread holds at least one section on {@code index}. */

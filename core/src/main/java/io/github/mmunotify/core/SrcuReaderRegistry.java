@@ -3,7 +3,6 @@ package io.github.mmunotify.core;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Consumer;
 
 /**
  * Every {@link SrcuReader} of one domain, in a singly linked list that only grows at its head.
@@ -46,7 +45,8 @@ final class SrcuReaderRegistry {
     private volatile int sizeAfterPrune;
 
     @SuppressWarnings("unused") // accessed through HEAD
-    private volatile SrcuReader head;
+    /** Package-private only for the call-free fallback in {@link Srcu#readUnlock(int)}. */
+    volatile SrcuReader head;
 
     SrcuReaderRegistry(SrcuReaderLookup lookup) {
         this.lookup = lookup;
@@ -86,7 +86,8 @@ final class SrcuReaderRegistry {
         for (SrcuReader r = head(); r != null; r = r.next()) {
             unlocks += r.unlocksOn(index);
         }
-        /* A: pairs with B in Srcu.readLock() and C in SrcuReader.unlock() (kernel: smp_mb() A in
+        /* A: pairs with B in Srcu.readLock() and C in SrcuReader.unlockTo() (C' in
+         * Srcu.readUnlock()) (kernel: smp_mb() A in
          * srcu_readers_active_idx_check). The unlock sum is read before the lock sum, so per
          * reader the lock count read is at least the one its counted unlocks matched. */
         VarHandle.fullFence();
@@ -144,22 +145,6 @@ final class SrcuReaderRegistry {
         return null;
     }
 
-    /** Calls {@code action} for every reader that appears to hold a section on {@code index}. */
-    void forEachActiveOn(int index, Consumer<SrcuReader> action) {
-        for (SrcuReader r = head(); r != null; r = r.next()) {
-            if (r.appearsActiveOn(index)) {
-                action.accept(r);
-            }
-        }
-    }
-
-    /** Calls {@code action} for every registered reader. */
-    void forEach(Consumer<SrcuReader> action) {
-        for (SrcuReader r = head(); r != null; r = r.next()) {
-            action.accept(r);
-        }
-    }
-
     /** How many threads appear to be inside a read section right now (a racy snapshot). */
     int activeReaders() {
         int active = 0;
@@ -180,7 +165,12 @@ final class SrcuReaderRegistry {
         return count;
     }
 
-    private SrcuReader head() {
+    /**
+     * The first reader; walk on with {@link SrcuReader#next()}. Callers on failure and report
+     * paths (stall reports, timeout and close messages) loop over it plainly rather than pass a
+     * lambda: a lambda's call site links on first use, which may happen with little stack left.
+     */
+    SrcuReader head() {
         return (SrcuReader) HEAD.getVolatile(this);
     }
 }

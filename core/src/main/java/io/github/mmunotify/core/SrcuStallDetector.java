@@ -21,6 +21,8 @@ import java.util.function.Consumer;
  */
 final class SrcuStallDetector {
     private final String domain;
+    private final Duration threshold;
+    /** The threshold in nanoseconds, saturated at Long.MAX_VALUE (~292 years: never). */
     private final long thresholdNanos;
     private final Consumer<? super Srcu.Stall> handler;
     private final SrcuReaderRegistry registry;
@@ -30,7 +32,11 @@ final class SrcuStallDetector {
     SrcuStallDetector(String domain, Duration threshold, Consumer<? super Srcu.Stall> handler,
                       SrcuReaderRegistry registry) {
         this.domain = domain;
-        this.thresholdNanos = threshold.toNanos();
+        this.threshold = threshold;
+        // Beyond ~292 years the nanosecond count does not fit a long; no wait lasts that long, so
+        // the saturated value means "never report", which is what such a threshold asks for.
+        this.thresholdNanos = threshold.compareTo(Duration.ofNanos(Long.MAX_VALUE)) >= 0 ? Long.MAX_VALUE
+                : threshold.toNanos();
         this.handler = handler;
         this.registry = registry;
     }
@@ -41,13 +47,14 @@ final class SrcuStallDetector {
         if (waited < thresholdNanos) {
             return;
         }
-        registry.forEachActiveOn(index, reader -> {
-            if (reader.stallReportedIndex != index) {
+        // Plain loops here and in clear(), no lambda: see SrcuReaderRegistry.head().
+        for (SrcuReader reader = registry.head(); reader != null; reader = reader.next()) {
+            if (reader.appearsActiveOn(index) && reader.stallReportedIndex != index) {
                 reader.stallReportedIndex = index;
                 anyMarked = true;
                 report(reader, waited);
             }
-        });
+        }
     }
 
     /** Forgets the reports made on {@code index}: a scan has just found it clear. */
@@ -55,15 +62,15 @@ final class SrcuStallDetector {
         if (!anyMarked) {
             return;
         }
-        boolean[] stillMarked = {false};
-        registry.forEach(reader -> {
+        boolean stillMarked = false;
+        for (SrcuReader reader = registry.head(); reader != null; reader = reader.next()) {
             if (reader.stallReportedIndex == index) {
                 reader.stallReportedIndex = -1;
             } else if (reader.stallReportedIndex >= 0) {
-                stillMarked[0] = true;
+                stillMarked = true;
             }
-        });
-        anyMarked = stillMarked[0];
+        }
+        anyMarked = stillMarked;
     }
 
     long reported() {
@@ -90,6 +97,6 @@ final class SrcuStallDetector {
     }
 
     Duration threshold() {
-        return Duration.ofNanos(thresholdNanos);
+        return threshold;
     }
 }

@@ -94,20 +94,66 @@ final class StripedUseCount {
     }
 
     /**
-     * Counts {@code thread} (the current thread) out.
+     * Counts {@code thread} (the current thread) out. Completes even if a StackOverflowError
+     * strikes at the store (see {@link Revocable#exit()}); the error is then not thrown. If it
+     * throws StackOverflowError, nothing changed.
      *
      * @throws IllegalStateException if the thread is not counted in, and then changes nothing
      */
     void exit(Thread thread) {
-        int home = index(thread);
-        UseCell cell = cells[home];
-        if (cell == null || cell.owner != thread) {
-            cell = cells[alternate(home)];
+        UseCell cell;
+        long count;
+        try {
+            // The lookup is written inline (no index()/alternate()/count() calls): fewer calls
+            // before the count is known.
+            UseCell[] cells = this.cells;
+            int home = (int) ((thread.threadId() * GOLDEN_GAMMA) >>> shift);
+            cell = cells[home];
+            if (cell == null || cell.owner != thread) {
+                cell = cells[home ^ (cells.length >>> 1)];
+            }
+            if (cell == null || cell.owner != thread || (count = cell.count) <= 0) {
+                exitSlow(thread); // an overflow out of it changed nothing
+                return;
+            }
+        } catch (StackOverflowError noStackForTheLookup) {
+            // Nothing changed yet. Find the thread's cell again without a call, by a scan of the
+            // fields: by the invariants its entries sit in one cell it owns, an array cell if it
+            // owns one, else an overflow cell; only it sets a cell's owner to itself, so reading
+            // itself is exact.
+            cell = null;
+            UseCell[] cells = this.cells;
+            for (int i = 0; i < cells.length && cell == null; i++) {
+                UseCell candidate = cells[i];
+                if (candidate != null && candidate.owner == thread) {
+                    cell = candidate;
+                }
+            }
+            for (UseCell candidate = overflowCells; cell == null && candidate != null;
+                    candidate = candidate.nextOverflow) {
+                if (candidate.owner == thread && candidate.count > 0) {
+                    cell = candidate;
+                }
+            }
+            if (cell == null || cell.count <= 0) {
+                throw noStackForTheLookup; // no entry: the misuse case, nothing changed
+            }
+            /* K': a volatile store in place of K's release store; pairs with C in
+             * Revocable.awaitUsersGone() (through sum()). A last overflow entry leaves its
+             * zero-count cell owned and recorded, a state exitSlow() and enterSlow() handle. */
+            cell.count = cell.count - 1;
+            return;
         }
-        if (cell != null && cell.owner == thread && cell.count() > 0) {
-            cell.ownerDecrement();
-        } else {
-            exitSlow(thread);
+        long left = count - 1;
+        try {
+            cell.ownerPublish(left);
+        } catch (StackOverflowError noStackForTheStore) {
+            // The store's call chain found no stack; this handler calls nothing. Only the owner
+            // writes the count, so writing the absolute value is idempotent (the release store may
+            // or may not have happened) and races with no other writer.
+            /* K': a volatile store in place of K's release store, at least as strong; pairs with
+             * C in Revocable.awaitUsersGone() (through sum()). */
+            cell.count = left;
         }
     }
 
@@ -242,7 +288,10 @@ final class StripedUseCount {
         try {
             mine.put(this, cell);
         } catch (Throwable t) {
-            cell.ownerDecrement();
+            /* K': no call before the count is undone: a volatile store in place of K (the entry
+             * never became visible as a method run, so nothing else needs ordering); pairs with C
+             * in Revocable.awaitUsersGone() (through sum()). */
+            cell.count = cell.count - 1;
             cell.free();
             throw t;
         }
@@ -308,13 +357,26 @@ final class StripedUseCount {
             throw new IllegalStateException("exit() without a matching successful tryEnter() on "
                     + thread);
         }
-        own.ownerDecrement();
-        if (own.count() == 0) {
+        long left = own.count - 1;
+        try {
+            own.ownerPublish(left);
+        } catch (StackOverflowError noStackForTheStore) {
+            /* K': as in exit(): a volatile store in place of K; pairs with C in
+             * Revocable.awaitUsersGone() (through sum()). */
+            own.count = left;
+        }
+        if (left == 0) {
             // The last overflow entry: forget the cell, then free it for any thread. A throwable
             // between the two leaves a zero-count cell still owned, which the next entry of this
-            // thread finds again (in its record, or on the list as its own).
-            mine.remove(this);
-            own.free();
+            // thread finds again (in its record, or on the list as its own). The exit itself is
+            // complete, so a StackOverflowError here is not thrown: an exit that throws one has
+            // changed nothing (Revocable.exit() relies on that).
+            try {
+                mine.remove(this);
+                own.free();
+            } catch (StackOverflowError noStackToTidyUp) {
+                // the zero-count cell stays owned (and perhaps recorded), as described above
+            }
         }
     }
 }

@@ -41,14 +41,17 @@ final class UseCell extends UseCellFields {
     }
 
     /**
-     * Counts the owner out: a release store, no atomic read-modify-write, because only the owner
-     * writes the count. Whoever reads the count with a volatile read afterwards sees everything the
-     * owner did inside. Call only from the owner, with a positive count.
+     * Owner only: publishes the count {@code left} (one less than the count it read) with a
+     * release store, no atomic read-modify-write, because only the owner writes the count. Whoever
+     * reads the count with a volatile read afterwards sees everything the owner did inside. The
+     * caller computes {@code left} and, should this call throw StackOverflowError (the VarHandle
+     * store is a chain of calls when interpreted), completes it with a plain volatile write of the
+     * same absolute value (K' in StripedUseCount).
      */
-    void ownerDecrement() {
+    void ownerPublish(long left) {
         /* K: release store: everything the owner did inside happens-before a volatile read that
          * sees the lower count; pairs with C in Revocable.awaitUsersGone() (through sum()). */
-        COUNT.setRelease(this, count - 1);
+        COUNT.setRelease(this, left);
     }
 
     long count() {

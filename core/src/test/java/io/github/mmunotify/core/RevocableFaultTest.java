@@ -34,6 +34,32 @@ class RevocableFaultTest {
         long entered;
         long exited;
         long thrown;
+        /** The first overflows thrown, kept without allocating (the stack is exhausted where they are caught). */
+        final StackOverflowError[] errors = new StackOverflowError[1024];
+    }
+
+    /**
+     * An exit() may throw StackOverflowError only where no fallback can run: on its own entry (the
+     * caller had no stack for the call), in Thread.currentThread(), or on entry to the count's
+     * exit, which holds the fallback. An overflow deeper inside, in the lookup of the cell or in
+     * the store of the count, is caught and the exit completed without a call, so no frame
+     * deeper than those may appear above the caller's. (The count check above shows that those
+     * that threw changed nothing.)
+     */
+    private static void assertThrownOnlyAtTheCall(Tally exits) {
+        for (int i = 0; i < Math.min(exits.thrown, exits.errors.length); i++) {
+            StackTraceElement[] stack = exits.errors[i].getStackTrace();
+            for (int f = 0; !stack[f].getClassName().equals(RevocableFaultTest.class.getName()); f++) {
+                StackTraceElement frame = stack[f];
+                boolean allowed = frame.getClassName().equals(Revocable.class.getName()) && frame.getMethodName().equals("exit")
+                        || f == 0 && frame.getClassName().equals(StripedUseCount.class.getName())
+                                && frame.getMethodName().equals("exit")
+                        || f == 0 && frame.getClassName().equals(Thread.class.getName())
+                                && frame.getMethodName().equals("currentThread");
+                assertTrue(allowed, () -> "exit() threw a StackOverflowError from inside: " + frame + " (top "
+                        + stack[0] + ")");
+            }
+        }
     }
 
     @Test
@@ -97,6 +123,7 @@ class RevocableFaultTest {
             exitAtEveryDepth(r, exits, enters.entered);
             assertEquals(enters.entered - exits.exited, r.usersInFlight(), "entries left vs exit() calls that returned ("
                     + exits.thrown + " threw)");
+            assertThrownOnlyAtTheCall(exits);
             for (long i = exits.exited; i < enters.entered; i++) {
                 r.exit();
             }
@@ -136,6 +163,9 @@ class RevocableFaultTest {
                 r.exit();
                 tally.exited++;
             } catch (StackOverflowError e) {
+                if (tally.thrown < tally.errors.length) {
+                    tally.errors[(int) tally.thrown] = e;
+                }
                 tally.thrown++;
             }
         }

@@ -64,8 +64,9 @@ class SrcuFaultTest {
     /**
      * Overflows the stack through nested sections, at a different depth relative to readLock and
      * readUnlock each round. readLock and readUnlock are each all-or-nothing: a readLock that
-     * throws counted nothing, and a readUnlock that throws left its section held, so the token
-     * can be unlocked again from a shallower frame. (A {@code finally} at the bottom of an
+     * throws counted nothing, and a readUnlock that throws did so on its own entry, before any of
+     * its code ran (an overflow inside it is caught and the unlock completed), and left its
+     * section held, so the token can be unlocked again from a shallower frame. (A {@code finally} at the bottom of an
      * overflowed stack may find no stack for any call at all; no library can leave a section
      * for it then. What it can guarantee is that no section is counted without its token having
      * been returned, and none is half-left.)
@@ -73,31 +74,57 @@ class SrcuFaultTest {
     @Test
     void aStackOverflowThroughNestedReadSectionsLeavesNoneHalfOpen() {
         int rounds = StressSize.of("srcuOverflowRounds", 50);
+        int totalFailures = 0;
         try (Srcu srcu = Srcu.create("overflow")) {
             for (int round = 0; round < rounds; round++) {
                 int[] unlockFailed = new int[64];
+                StackOverflowError[] errors = new StackOverflowError[64];
                 int[] failures = {0};
-                assertThrows(StackOverflowError.class, () -> readRecursively(srcu, unlockFailed, failures));
+                assertThrows(StackOverflowError.class, () -> readRecursively(srcu, unlockFailed, errors, failures));
                 for (int i = 0; i < failures[0]; i++) {
+                    assertThrownAtTheCall(errors[i]);
                     srcu.readUnlock(unlockFailed[i]); // still outstanding: the failed unlock changed nothing
                 }
+                totalFailures += failures[0];
                 assertFalse(srcu.isReaderOnCurrentThread(), "round " + round + ": a section is counted whose"
                         + " readLock never returned its token (" + failures[0] + " unlocks had failed)");
                 assertEquals(0, srcu.stats().readersActive(), "round " + round);
             }
-            completesPromptly("synchronize() after stack overflows inside sections", srcu::synchronize);
+            completesPromptly("synchronize() after stack overflows inside sections", () -> srcu.synchronize());
+        }
+        System.out.println("readUnlock() calls that found no stack for the call itself: " + totalFailures
+                + " in " + rounds + " rounds");
+    }
+
+    /**
+     * readUnlock may throw StackOverflowError only where no fallback can run: on its own entry
+     * (the caller had no stack for the call) or in Thread.currentThread(). An overflow deeper
+     * inside, in the lookup of the reader or in the store of the unlock count, is caught and the
+     * unlock completed without a call, so no deeper frame may appear above the caller's.
+     */
+    private static void assertThrownAtTheCall(StackOverflowError e) {
+        StackTraceElement[] stack = e.getStackTrace();
+        for (int f = 0; !stack[f].getClassName().equals(SrcuFaultTest.class.getName()); f++) {
+            StackTraceElement frame = stack[f];
+            boolean allowed = frame.getClassName().equals(Srcu.class.getName()) && frame.getMethodName().equals("readUnlock")
+                    || f == 0 && frame.getClassName().equals(Thread.class.getName())
+                            && frame.getMethodName().equals("currentThread");
+            assertTrue(allowed, () -> "readUnlock() threw a StackOverflowError from inside: " + frame + " (top "
+                    + stack[0] + ")");
         }
     }
 
-    private static int readRecursively(Srcu srcu, int[] unlockFailed, int[] failures) {
+    private static int readRecursively(Srcu srcu, int[] unlockFailed, StackOverflowError[] errors, int[] failures) {
         int token = srcu.readLock();
         try {
-            return readRecursively(srcu, unlockFailed, failures) + 1;
+            return readRecursively(srcu, unlockFailed, errors, failures) + 1;
         } finally {
             try {
                 srcu.readUnlock(token);
             } catch (StackOverflowError noStackToLeave) {
-                unlockFailed[failures[0]++] = token; // no allocation here: the stack is exhausted
+                // no allocation here: the stack is exhausted
+                errors[failures[0]] = noStackToLeave;
+                unlockFailed[failures[0]++] = token;
             }
         }
     }

@@ -94,12 +94,14 @@ class SrcuStallTest {
     void aThreadThatTerminatedInsideASectionIsReportedAsTerminated() throws Exception {
         LinkedBlockingQueue<Srcu.Stall> stalls = new LinkedBlockingQueue<>();
         Srcu srcu = Srcu.builder("leak").stallThreshold(Duration.ofMillis(30)).stallHandler(stalls::add).build();
-        Thread leaker = Thread.ofPlatform().name("leaker").start(srcu::readLock); // never unlocks
-        leaker.join();
+        Thread leaker;
+        try (TestThreads leakers = new TestThreads("leaker")) { // a failing readLock fails the test
+            leaker = leakers.start(srcu::readLock); // never unlocks
+        }
         long cookie = srcu.startPoll(); // the domain's own thread drives it, and is stuck for good
         Srcu.Stall stall = stalls.poll(SECONDS, TimeUnit.SECONDS);
         assertNotNull(stall);
-        assertEquals("leaker", stall.threadName());
+        assertEquals(leaker.getName(), stall.threadName());
         assertFalse(stall.threadAlive());
         assertTrue(stall.toString().contains("terminated"), stall.toString());
         assertFalse(srcu.pollState(cookie));

@@ -39,8 +39,10 @@ class SrcuTimedWaitTest {
     @Test
     void aThreadThatDiedInsideASectionIsNamedAndALaterCallCannotComplete() throws Exception {
         Srcu srcu = Srcu.create("died-inside");
-        Thread leaker = Thread.ofPlatform().name("died-inside-reader").start(srcu::readLock); // never unlocks
-        leaker.join();
+        Thread leaker;
+        try (TestThreads leakers = new TestThreads("died-inside-reader")) { // a failing readLock fails the test
+            leaker = leakers.start(srcu::readLock); // never unlocks
+        }
         TimeoutException e = assertThrows(TimeoutException.class, () -> srcu.synchronize(SHORT));
         assertMentions(e, "'died-inside'", "PT0.1S", "died-inside-reader", "#" + leaker.threadId(), "terminated");
         assertEquals(0, srcu.stats().gracePeriodsCompleted());
