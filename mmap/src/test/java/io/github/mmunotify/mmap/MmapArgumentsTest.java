@@ -130,8 +130,6 @@ class MmapArgumentsTest {
     }
 
     @Test
-    @Disabled("issue 10 defect 12 (refuse non-regular files before opening): mapFile(directory, read-only) fails only after open, with a"
-            + " NativeMemoryException naming the fd, not the file (mmap(..., fd=42) failed: errno 19); enabled once the FIFO-open fix lands")
     void aDirectoryIsRefusedEitherWay() {
         for (boolean writable : new boolean[] {false, true}) {
             RuntimeException refused = assertTimeoutPreemptively(TestTimeouts.await(),
@@ -142,8 +140,6 @@ class MmapArgumentsTest {
     }
 
     @Test
-    @Disabled("issue 10 defect 12 (refuse non-regular files before opening): mapFile(/dev/null, writable) fails only after open, with a"
-            + " NativeMemoryException naming the fd, not the file (ftruncate(42, 4096) failed: errno 22); enabled once the FIFO-open fix lands")
     void devNullIsRefusedEitherWay() {
         Path devNull = Path.of("/dev/null");
         assumeTrue(Files.exists(devNull));
@@ -155,8 +151,6 @@ class MmapArgumentsTest {
     }
 
     @Test
-    @Disabled("issue 10 defect 12 (refuse non-regular files before opening): mapFile(fifo, writable) fails only after open, with a"
-            + " NativeMemoryException naming the fd, not the file (ftruncate(42, 4096) failed: errno 22); enabled once the FIFO-open fix lands")
     void aFifoOpenedWritableIsRefusedPromptly() throws Exception {
         Path fifo = mkfifo("fifo-rw");
         RuntimeException refused = assertTimeoutPreemptively(TestTimeouts.await(),
@@ -165,8 +159,6 @@ class MmapArgumentsTest {
     }
 
     @Test
-    @Disabled("issue 10 defect 12: mapFile of a FIFO read-only blocks forever in native open(O_RDONLY);"
-            + " enabled once the FIFO-open fix lands")
     void aFifoOpenedReadOnlyIsRefusedPromptly() throws Exception {
         Path fifo = mkfifo("fifo-ro");
         RuntimeException refused = assertTimeoutPreemptively(TestTimeouts.await(),
@@ -576,8 +568,6 @@ class MmapArgumentsTest {
     }
 
     @Test
-    @Disabled("issue 10 defect 3: MappedArena.allocate(name, 2^63-1 or 2^63-4096) overflows in page rounding and"
-            + " returns a region of that length over the arena; enabled once the overflow fix lands")
     void allocateOfSizesNearLongMaxIsRefusedAndChangesNothing() {
         MappedArena arena = MappedArena.anonymous("overflow", 4 * PAGE);
         Region neighbour = arena.allocate("neighbour", PAGE);

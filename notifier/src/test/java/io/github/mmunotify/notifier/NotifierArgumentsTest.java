@@ -180,9 +180,6 @@ class NotifierArgumentsTest {
      * somewhere free or refused; it never takes the table entry of an existing mapping.
      */
     @Test
-    @Disabled("issue 10 defect 3: after mapAt(FIRST_ADDRESS) and mapAt(2^63 - 2 pages), map() places the new"
-            + " mapping at FIRST_ADDRESS (highest.end() + PAGE_SIZE wraps, so the highest mapping is ignored) and"
-            + " overwrites the first mapping's table entry; enabled once the overflow fix lands")
     void autoPlacementAfterAMappingAtTheTopNeverTakesAnExistingMappingsPlace() {
         long top = (Long.MAX_VALUE & -PAGE) - PAGE;
         Mapping first = space.mapAt(AddressSpace.FIRST_ADDRESS, region, 0, PAGE);
@@ -294,9 +291,6 @@ class NotifierArgumentsTest {
 
     /** The documented free-yourself pattern: release calls unregisterNoRelease(this) and queues its free. */
     @Test
-    @Disabled("issue 10 defect 6: unregister(n) after n.release did unregisterNoRelease(n) + callSrcu(free) throws"
-            + " IllegalArgumentException 'unregistered concurrently' and skips the grace period; enabled once the"
-            + " unregister fix lands")
     void unregisterOfASubscriberThatRemovedItselfInReleaseSucceedsAndWaits() {
         AtomicInteger freed = new AtomicInteger();
         MmuNotifier selfFreeing = new MmuNotifier() {
@@ -315,9 +309,6 @@ class NotifierArgumentsTest {
     }
 
     @Test
-    @Disabled("issue 10 defect 10: an unmap of the same range from its own invalidateRangeStart recurses until"
-            + " StackOverflowError, which leaves an SRCU read section open so later register/close hang;"
-            + " enabled once the recursive-unmap fix lands")
     void aRecursiveUnmapFromAStartCallbackIsRefusedAndLeavesNothingOpen() {
         long address = 0x100000;
         Mapping mapping = space.mapAt(address, region, 0, PAGE);
