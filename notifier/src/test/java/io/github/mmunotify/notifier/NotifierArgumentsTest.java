@@ -94,6 +94,19 @@ class NotifierArgumentsTest {
         assertWorks();
     }
 
+    /** Blank names are refused, as Revocable, Srcu and Region refuse them; nothing is created. */
+    @Test
+    void mmuAndAddressSpaceRefuseBlankNames() {
+        for (String blank : new String[] {"", " ", "\t\n"}) {
+            assertThrowsNaming(IllegalArgumentException.class, () -> Mmu.create(blank), "name", "blank");
+            assertThrowsNaming(IllegalArgumentException.class, () -> Mmu.create(blank, failures), "name", "blank");
+            assertThrowsNaming(IllegalArgumentException.class, () -> mmu.createAddressSpace(blank),
+                    "spaceName", "blank");
+        }
+        assertEquals(1, mmu.stats().addressSpaces(), "a refused name created an address space");
+        assertWorks();
+    }
+
     @Test
     void aClosedMmuRefusesByName() {
         Mmu closed = Mmu.create("closed-mmu");
@@ -606,9 +619,6 @@ class NotifierArgumentsTest {
      * Throwable like any other: the unmap goes on and the other listeners run.
      */
     @Test
-    @Disabled("new bug (not among issue 10's 14): Mapping.notifyListeners catches only RuntimeException | Error,"
-            + " so a checked exception sneaked out of a MappingListener escapes the unmap and leaves the mapping"
-            + " UNMAPPING with its done future never completed; enable once the listener loop catches Throwable")
     void aCheckedExceptionFromAMappingListenerDoesNotStopTheUnmap() {
         Mapping mapping = space.map(region, 0, PAGE);
         List<UnmapCause> told = new CopyOnWriteArrayList<>();
@@ -623,9 +633,6 @@ class NotifierArgumentsTest {
     }
 
     @Test
-    @Disabled("new bug (not among issue 10's 14): a checked exception sneaked out of a MappingListener escapes"
-            + " Region.revoke() half-way (Mapping.notifyListeners catches only RuntimeException | Error); enable"
-            + " once the listener loop catches Throwable")
     void aCheckedExceptionFromAMappingListenerDuringARegionRevokeStillCompletesTheRevoke() {
         Region doomed = Region.allocate("doomed", PAGE);
         Mapping mapping = space.map(doomed, 0, PAGE);
