@@ -434,8 +434,10 @@ public final class Region extends GuardedMemory implements AutoCloseable {
                 arena.release(this);
             }
             released.complete(null);
+        } catch (InterruptedException | TimeoutException givenUp) {
+            throw givenUp; // a timed revoke gave up: the next caller finishes the job
         } catch (Throwable e) {
-            released.completeExceptionally(e); // whatever it is, a later caller must not wait forever
+            released.completeExceptionally(e); // any other failure: a later caller must not wait forever
             throw e;
         } finally {
             finishing.unlock();

@@ -196,10 +196,14 @@ public final class AddressSpace implements AutoCloseable {
      * @throws IllegalStateException     if the space is closing, or the region was revoked while
      *                                   the mapping was being installed
      * @throws SigBusException           if the region is already revoked
-     * @throws IndexOutOfBoundsException if the window is not inside the region
+     * @throws IndexOutOfBoundsException if the window is not inside the region (checked after an
+     *                                   address is found, as {@link #mapAt} checks the address range
+     *                                   first)
      * @throws IllegalArgumentException  if {@code length} is not positive, or no free range of the
      *                                   address space below 2^63 - 1 can hold it with its guard
-     *                                   pages; the mapping table is then unchanged
+     *                                   pages (naming the length; this comes first, whatever the
+     *                                   region: {@code map(region, 1, Long.MAX_VALUE)} is this); the
+     *                                   mapping table is then unchanged
      */
     public Mapping map(Region region, long offset, long length) {
         Objects.requireNonNull(region, "region");
