@@ -151,6 +151,53 @@ class UnmapRevokeRaceTest {
         }
     }
 
+    /**
+     * {@code AddressSpace.unmap()} racing {@code Region.revoke()} of the same mapping, repeated: both
+     * return (the revoke's wait for a claiming unmap never deadlocks with that unmap's wait for the
+     * revoke's listeners), and every start a subscriber saw got its end.
+     */
+    @Test
+    void aSpaceUnmapRacingARegionRevokeNeverDeadlocksAndEndsEveryStart() throws Exception {
+        int rounds = StressSize.of("notifierSpaceUnmapRevokeRounds", 300);
+        Failures failures = new Failures();
+        try (Mmu mmu = Mmu.create("space-unmap-revoke", failures)) {
+            AddressSpace space = mmu.createAddressSpace("space");
+            AtomicInteger starts = new AtomicInteger();
+            AtomicInteger ends = new AtomicInteger();
+            space.register(new MmuNotifier() {
+                @Override
+                public boolean invalidateRangeStart(InvalidationRange range) {
+                    starts.incrementAndGet();
+                    return true;
+                }
+
+                @Override
+                public void invalidateRangeEnd(InvalidationRange range) {
+                    ends.incrementAndGet();
+                }
+            });
+            for (int round = 0; round < rounds; round++) {
+                Region region = Region.allocate("space-race-" + round, 4096);
+                Mapping mapping = space.map(region, 0, 4096);
+                CyclicBarrier start = new CyclicBarrier(2);
+                try (TestThreads threads = new TestThreads("space-unmap-revoke-" + round)) {
+                    threads.start(() -> {
+                        start.await(TestTimeouts.await().toMillis(), TimeUnit.MILLISECONDS);
+                        space.unmap(mapping.address(), 4096);
+                    });
+                    threads.start(() -> {
+                        start.await(TestTimeouts.await().toMillis(), TimeUnit.MILLISECONDS);
+                        region.revoke();
+                    });
+                }
+                assertTrue(mapping.isUnmapped());
+                assertTrue(space.mappings().isEmpty(), "round " + round);
+                assertEquals(starts.get(), ends.get(), "round " + round + ": a start without its end");
+            }
+            assertTrue(failures.reported.isEmpty(), () -> "callback failures: " + failures.reported);
+        }
+    }
+
     private static void assertSawInvalidation(String when, AtomicInteger starts, AtomicInteger ends) {
         assertEquals(1, starts.get(), when + ": invalidate start not (or not once) seen");
         assertEquals(1, ends.get(), when + ": invalidate end not (or not once) seen");
