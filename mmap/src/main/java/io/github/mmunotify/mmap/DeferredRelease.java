@@ -40,8 +40,9 @@ final class DeferredRelease {
                 PENDING.take().run();
             } catch (InterruptedException e) {
                 // Daemon thread: nobody interrupts it on purpose; keep serving.
-            } catch (RuntimeException | Error e) {
-                LOG.log(System.Logger.Level.ERROR, "releasing revoked memory failed", e);
+            } catch (Throwable e) {
+                // Reported without throwing: this daemon thread must survive to run the rest.
+                FailureLog.report(LOG, () -> "releasing revoked memory failed", e);
             }
         }
     }

@@ -119,7 +119,7 @@ final class Libc {
                 addSeals(fd, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL);
             }
             return fd;
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
             closeQuietly(fd);
             throw e;
         }
@@ -151,7 +151,7 @@ final class Libc {
     static void closeQuietly(int fd) {
         try {
             close(fd);
-        } catch (RuntimeException ignored) {
+        } catch (Throwable ignored) {
             // Only used while unwinding an earlier failure, which is the one worth reporting.
         }
     }

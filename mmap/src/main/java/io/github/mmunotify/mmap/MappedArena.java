@@ -65,7 +65,7 @@ public final class MappedArena implements AutoCloseable {
      */
     public static MappedArena anonymous(String name, long capacity) {
         Objects.requireNonNull(name, "name");
-        return new MappedArena(name, MappedMemory.anonymous(name, capacity));
+        return new MappedArena(name, MappedMemory.anonymous(name, "capacity", capacity));
     }
 
     /**
@@ -184,8 +184,11 @@ public final class MappedArena implements AutoCloseable {
      * When this returns every access through any region of the arena throws
      * {@link SigBusException}. Idempotent; concurrent calls return once the first has completed.
      *
-     * @throws IllegalStateException if the calling thread holds a pin of one of the regions;
-     *                               nothing is changed then
+     * @throws IllegalStateException if the calling thread holds a pin of one of the regions, or is
+     *                               running a {@link MappingListener} of a mapping of one of them
+     *                               (its unmap or its region's revoke is under way on this thread);
+     *                               either would wait for itself. Nothing is changed then: the arena
+     *                               stays open and no region is revoked
      */
     @Override
     public void close() {
@@ -194,10 +197,18 @@ public final class MappedArena implements AutoCloseable {
             if (closed) {
                 victims = null;
             } else {
+                // Every refusal is decided here, before anything changes: a region's own check in
+                // beginArenaRevoke() would come after the arena is marked closed and the regions
+                // before it revoked, leaving the arena closed but never torn down.
                 for (Region region : live) {
                     if (region.guard.isInsideOnCurrentThread()) {
                         throw new IllegalStateException("close of arena '" + name + "' from a thread holding a pin of "
                                 + region + " would wait for itself; close the pin first");
+                    }
+                    Mapping notifying = region.mappingNotifyingOnCurrentThread();
+                    if (notifying != null) {
+                        throw new IllegalStateException("close of arena '" + name + "' from a MappingListener of "
+                                + notifying + " would wait for that listener to return; nothing was changed");
                     }
                 }
                 closed = true;
@@ -222,8 +233,8 @@ public final class MappedArena implements AutoCloseable {
             }
             closeDone.complete(null);
             evicted.release();
-        } catch (RuntimeException | Error e) {
-            closeDone.completeExceptionally(e);
+        } catch (Throwable e) {
+            closeDone.completeExceptionally(e); // whatever it is, a concurrent close must not wait forever
             throw e;
         }
     }

@@ -51,9 +51,9 @@ final class MappedMemory {
      * (not even another process through {@code /proc}) can truncate it, and it never faults while
      * mapped; its pages are freed the moment the trap replaces them.
      */
-    static MappedMemory anonymous(String name, long bytes) {
-        requirePositive("bytes", bytes);
-        long mapLength = Libc.alignUp("size of '" + name + "'", bytes);
+    static MappedMemory anonymous(String name, String argument, long bytes) {
+        requirePositive(argument, bytes);
+        long mapLength = Libc.alignUp(argument + " (size of '" + name + "')", bytes);
         long mapAddress = mapAnonymous(0, mapLength);
         return new MappedMemory(mapAddress, bytes, mapAddress, mapLength, NO_FD, 0, false, true, "anonymous " + name);
     }
@@ -126,7 +126,7 @@ final class MappedMemory {
         } catch (IOException e) {
             Libc.closeQuietly(fd);
             throw new UncheckedIOException("cannot map " + file, e);
-        } catch (RuntimeException | Error e) {
+        } catch (Throwable e) {
             Libc.closeQuietly(fd);
             throw e;
         }

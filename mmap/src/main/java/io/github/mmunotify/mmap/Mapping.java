@@ -172,8 +172,10 @@ public final class Mapping extends GuardedMemory implements AutoCloseable {
             for (MappingListener listener : listeners) {
                 try {
                     listener.beforeUnmap(this, unmapCause);
-                } catch (RuntimeException | Error e) {
-                    Region.report("MappingListener " + listener + " threw in beforeUnmap(" + this + ", "
+                } catch (Throwable e) {
+                    // Throwable, not RuntimeException | Error: a checked exception sneaked out of a
+                    // listener must not stop the unmap half-way either (UNMAPPING, memory still mapped).
+                    Region.report(() -> "MappingListener " + listener + " threw in beforeUnmap(" + this + ", "
                             + unmapCause + "); the unmap goes on", e);
                 }
             }

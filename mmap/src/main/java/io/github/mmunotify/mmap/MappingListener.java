@@ -8,8 +8,10 @@ package io.github.mmunotify.mmap;
  * cause, before the mapping stops working: while it runs, accesses through {@code mapping} still
  * reach the memory, so a listener can copy out or write back what it mirrors. It runs on the thread
  * that unmaps (the caller of {@link Mapping#unmap()}, {@link Region#revoke()} or
- * {@link MappedArena#close()}). A listener that throws is reported through
- * {@link System.Logger} and does not stop the unmap or the other listeners.
+ * {@link MappedArena#close()}). A listener that throws anything (an {@code Error}, a checked
+ * exception thrown sneakily) is reported through {@link System.Logger} and does not stop the unmap
+ * or the other listeners; if the report itself fails (a {@code Throwable} whose
+ * {@code getMessage()} throws, a logger that throws), it is dropped and the unmap still completes.
  *
  * <p>A listener must not call {@link Region#revoke()} or {@link MappedArena#close()} of the memory
  * being torn down (that throws {@link IllegalStateException} rather than deadlocking); calling

@@ -107,12 +107,13 @@ public final class Region extends GuardedMemory implements AutoCloseable {
      * Allocates {@code bytes} of zeroed anonymous off-heap memory (a private anonymous mapping:
      * no file behind it, so no one can truncate it; pages are committed when first touched).
      *
-     * @throws IllegalArgumentException if {@code bytes <= 0}
+     * @throws IllegalArgumentException if {@code bytes <= 0}, or too large to round up to whole pages
+     *                                  (the message names {@code bytes} and its value)
      * @throws NativeMemoryException    if the kernel refuses the memory
      */
     public static Region allocate(String name, long bytes) {
         Objects.requireNonNull(name, "name");
-        MappedMemory memory = MappedMemory.anonymous(name, bytes);
+        MappedMemory memory = MappedMemory.anonymous(name, "bytes", bytes);
         return new Region(name, memory, memory.address, memory.length, null);
     }
 
@@ -433,8 +434,10 @@ public final class Region extends GuardedMemory implements AutoCloseable {
                 arena.release(this);
             }
             released.complete(null);
-        } catch (RuntimeException | Error e) {
-            released.completeExceptionally(e);
+        } catch (InterruptedException | TimeoutException givenUp) {
+            throw givenUp; // a timed revoke gave up: the next caller finishes the job
+        } catch (Throwable e) {
+            released.completeExceptionally(e); // any other failure: a later caller must not wait forever
             throw e;
         } finally {
             finishing.unlock();
@@ -497,6 +500,22 @@ public final class Region extends GuardedMemory implements AutoCloseable {
                 mappings.clear();
             }
             return new Begun(victims, first);
+        }
+    }
+
+    /**
+     * The mapping whose listeners the calling thread is running (an {@code unmap()} or a revoke of
+     * this region under way on this thread), or null; for callers that must refuse before changing
+     * anything, as {@link #beginRevoke} does.
+     */
+    Mapping mappingNotifyingOnCurrentThread() {
+        synchronized (lock) {
+            for (Mapping mapping : revocation == null ? mappings : victims) {
+                if (mapping.isNotifyingOnCurrentThread()) {
+                    return mapping;
+                }
+            }
+            return null;
         }
     }
 
@@ -585,8 +604,9 @@ public final class Region extends GuardedMemory implements AutoCloseable {
         return guard.revokeAsync();
     }
 
-    static void report(String what, Throwable failure) {
-        LOG.log(System.Logger.Level.ERROR, what, failure);
+    /** Reports a listener's failure; never throws (see {@link FailureLog}). */
+    static void report(java.util.function.Supplier<String> what, Throwable failure) {
+        FailureLog.report(LOG, what, failure);
     }
 
     @Override

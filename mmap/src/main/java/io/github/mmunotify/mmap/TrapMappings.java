@@ -121,8 +121,8 @@ final class TrapMappings {
             }
             try {
                 trap.run();
-            } catch (RuntimeException | Error e) {
-                LOG.log(System.Logger.Level.ERROR, "releasing an evicted trap mapping failed", e);
+            } catch (Throwable e) {
+                FailureLog.report(LOG, () -> "releasing an evicted trap mapping failed", e);
             }
         }
     }
@@ -137,8 +137,9 @@ final class TrapMappings {
                 PENDING.take().run();
             } catch (InterruptedException e) {
                 // Daemon thread: nobody interrupts it on purpose; keep serving.
-            } catch (RuntimeException | Error e) {
-                LOG.log(System.Logger.Level.ERROR, "releasing a trap mapping failed", e);
+            } catch (Throwable e) {
+                // Reported without throwing: this daemon thread must survive to release the rest.
+                FailureLog.report(LOG, () -> "releasing a trap mapping failed", e);
             }
         }
     }

@@ -23,7 +23,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.api.io.TempDir;
@@ -62,6 +61,17 @@ class MmapArgumentsTest {
         for (long bytes : new long[] {0, -1, Integer.MIN_VALUE, Long.MIN_VALUE}) {
             assertThrowsNaming(IllegalArgumentException.class, () -> Region.allocate("bad", bytes),
                     "bytes", String.valueOf(bytes));
+        }
+    }
+
+    /** A size that page rounding would wrap is refused naming the argument, before any mmap. */
+    @Test
+    void allocateAndArenaOfSizesNearLongMaxNameTheArgument() {
+        for (long bytes : new long[] {Long.MAX_VALUE, Long.MAX_VALUE - PAGE + 2}) {
+            assertThrowsNaming(IllegalArgumentException.class, () -> Region.allocate("huge", bytes),
+                    "bytes", String.valueOf(bytes));
+            assertThrowsNaming(IllegalArgumentException.class, () -> MappedArena.anonymous("huge", bytes),
+                    "capacity", String.valueOf(bytes));
         }
     }
 
@@ -130,8 +140,6 @@ class MmapArgumentsTest {
     }
 
     @Test
-    @Disabled("issue 10 defect 12 (refuse non-regular files before opening): mapFile(directory, read-only) fails only after open, with a"
-            + " NativeMemoryException naming the fd, not the file (mmap(..., fd=42) failed: errno 19); enabled once the FIFO-open fix lands")
     void aDirectoryIsRefusedEitherWay() {
         for (boolean writable : new boolean[] {false, true}) {
             RuntimeException refused = assertTimeoutPreemptively(TestTimeouts.await(),
@@ -142,8 +150,6 @@ class MmapArgumentsTest {
     }
 
     @Test
-    @Disabled("issue 10 defect 12 (refuse non-regular files before opening): mapFile(/dev/null, writable) fails only after open, with a"
-            + " NativeMemoryException naming the fd, not the file (ftruncate(42, 4096) failed: errno 22); enabled once the FIFO-open fix lands")
     void devNullIsRefusedEitherWay() {
         Path devNull = Path.of("/dev/null");
         assumeTrue(Files.exists(devNull));
@@ -155,8 +161,6 @@ class MmapArgumentsTest {
     }
 
     @Test
-    @Disabled("issue 10 defect 12 (refuse non-regular files before opening): mapFile(fifo, writable) fails only after open, with a"
-            + " NativeMemoryException naming the fd, not the file (ftruncate(42, 4096) failed: errno 22); enabled once the FIFO-open fix lands")
     void aFifoOpenedWritableIsRefusedPromptly() throws Exception {
         Path fifo = mkfifo("fifo-rw");
         RuntimeException refused = assertTimeoutPreemptively(TestTimeouts.await(),
@@ -165,8 +169,6 @@ class MmapArgumentsTest {
     }
 
     @Test
-    @Disabled("issue 10 defect 12: mapFile of a FIFO read-only blocks forever in native open(O_RDONLY);"
-            + " enabled once the FIFO-open fix lands")
     void aFifoOpenedReadOnlyIsRefusedPromptly() throws Exception {
         Path fifo = mkfifo("fifo-ro");
         RuntimeException refused = assertTimeoutPreemptively(TestTimeouts.await(),
@@ -510,10 +512,6 @@ class MmapArgumentsTest {
     }
 
     @Test
-    @Disabled("new bug (not among issue 10's 14): MappedArena.close() from a MappingListener of one of its regions'"
-            + " revoke throws the documented IllegalStateException only after marking the arena closed and revoking"
-            + " the regions before that one: the arena is left closed but never torn down; enable once close checks"
-            + " for a revoke in progress on this thread before changing anything")
     void arenaCloseFromAListenerOfItsOwnRegionThrowsAndChangesNothing() {
         List<Throwable> thrownInside = new CopyOnWriteArrayList<>();
         MappedArena arena = MappedArena.anonymous("listener-close", 4 * PAGE);
@@ -535,6 +533,34 @@ class MmapArgumentsTest {
         assertFilled(other, NEIGHBOUR);
         assertTimeoutPreemptively(TestTimeouts.await(), arena::close);
         assertTrue(other.isRevoked());
+    }
+
+    /** The same from a listener of a mapping's own unmap(): refused before the arena changes. */
+    @Test
+    void arenaCloseFromAListenerOfAMappingUnmapThrowsAndChangesNothing() {
+        List<Throwable> thrownInside = new CopyOnWriteArrayList<>();
+        MappedArena arena = MappedArena.anonymous("unmap-listener-close", 4 * PAGE);
+        Region other = arena.allocate("other", PAGE);
+        fill(other, NEIGHBOUR);
+        Region region = arena.allocate("mapped", PAGE);
+        Mapping mapping = region.map(0, PAGE);
+        mapping.addListener((m, cause) -> {
+            try {
+                arena.close();
+            } catch (Throwable expected) {
+                thrownInside.add(expected);
+            }
+        });
+        assertTimeoutPreemptively(TestTimeouts.await(), mapping::unmap);
+        assertEquals(1, thrownInside.size(), thrownInside::toString);
+        assertTrue(thrownInside.getFirst() instanceof IllegalStateException, thrownInside::toString);
+        assertFalse(arena.isClosed(), "a refused close closed the arena");
+        assertFalse(other.isRevoked(), "a refused close revoked another region");
+        assertFalse(region.isRevoked(), "a refused close revoked the mapping's region");
+        assertFilled(other, NEIGHBOUR);
+        assertTimeoutPreemptively(TestTimeouts.await(), arena::close);
+        assertTrue(other.isRevoked());
+        assertTrue(region.isRevoked());
     }
 
     // ------------------------------------------------------------------------------------------
@@ -576,8 +602,6 @@ class MmapArgumentsTest {
     }
 
     @Test
-    @Disabled("issue 10 defect 3: MappedArena.allocate(name, 2^63-1 or 2^63-4096) overflows in page rounding and"
-            + " returns a region of that length over the arena; enabled once the overflow fix lands")
     void allocateOfSizesNearLongMaxIsRefusedAndChangesNothing() {
         MappedArena arena = MappedArena.anonymous("overflow", 4 * PAGE);
         Region neighbour = arena.allocate("neighbour", PAGE);

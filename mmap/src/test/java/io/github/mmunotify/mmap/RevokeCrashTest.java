@@ -1,8 +1,12 @@
 package io.github.mmunotify.mmap;
 
+import io.github.mmunotify.testing.StressSize;
+import io.github.mmunotify.testing.TestThreads;
 import net.openhft.chronicle.bytes.Bytes;
 import org.agrona.concurrent.AtomicBuffer;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -19,9 +23,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * survive; every access that fails must fail with {@link SigBusException} and only after the
  * revoke began; every access that succeeds must see the data written before it.
  */
+@Tag("stress")
+@Timeout(value = 120, unit = java.util.concurrent.TimeUnit.SECONDS)
 class RevokeCrashTest {
-    private static final int CYCLES = Integer.getInteger("mmunotify.test.crashCycles", 10_000);
-    private static final int THREADS = Integer.getInteger("mmunotify.test.crashThreads", 2);
+    private static final int CYCLES = StressSize.of("crashCycles", 10_000);
+    private static final int THREADS = StressSize.of("crashThreads", 2);
     private static final int REGION_BYTES = 64 * 1024;
     private static final int SLOT = 64;
 
@@ -37,12 +43,10 @@ class RevokeCrashTest {
         AtomicLong succeeded = new AtomicLong();
         AtomicLong refused = new AtomicLong();
         AtomicLong opsThisGeneration = new AtomicLong();
-        Thread[] workers = new Thread[THREADS];
+        TestThreads workers = new TestThreads("crash-worker");
         for (int t = 0; t < THREADS; t++) {
             int worker = t;
-            workers[t] = new Thread(() -> work(worker, current, stop, failure, succeeded, refused, opsThisGeneration),
-                    "crash-worker-" + t);
-            workers[t].start();
+            workers.start(() -> work(worker, current, stop, failure, succeeded, refused, opsThisGeneration));
         }
         MappedArena arena = MappedArena.anonymous("crash-arena", 1024L * REGION_BYTES);
         long startNanos = System.nanoTime();
@@ -77,16 +81,14 @@ class RevokeCrashTest {
             }
         } finally {
             stop.set(true);
-            for (Thread worker : workers) {
-                worker.join(TimeUnit.SECONDS.toMillis(60));
+            try {
+                workers.join(); // a worker still running after the bounded join fails here, named
+            } finally {
+                arena.close();
             }
-            arena.close();
         }
         if (failure.get() != null) {
             throw new AssertionError("worker failed", failure.get());
-        }
-        for (Thread worker : workers) {
-            assertTrue(!worker.isAlive(), worker + " did not stop");
         }
         System.out.printf("crash test: %d cycles, %d threads, %d accesses succeeded, %d refused, %d ms%n",
                 CYCLES, THREADS, succeeded.get(), refused.get(),

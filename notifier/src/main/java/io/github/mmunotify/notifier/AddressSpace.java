@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -133,6 +134,12 @@ public final class AddressSpace implements AutoCloseable {
         Mapping mapping;
         boolean installed;
         boolean gone;
+        /** The unmap walk that claimed this range, if an unmap did; counted down after its ends. */
+        UnmapChange claimedBy;
+        /** The claiming walk has committed to calling {@code mapping.unmap()} inside its change. */
+        boolean unmapCommitted;
+        /** The region's listener waits for the claiming walk: it must leave the unmap until after its ends. */
+        boolean unmapLeftToRegion;
 
         MappedRange(long address, long length) {
             this.address = address;
@@ -189,10 +196,14 @@ public final class AddressSpace implements AutoCloseable {
      * @throws IllegalStateException     if the space is closing, or the region was revoked while
      *                                   the mapping was being installed
      * @throws SigBusException           if the region is already revoked
-     * @throws IndexOutOfBoundsException if the window is not inside the region
+     * @throws IndexOutOfBoundsException if the window is not inside the region (checked after an
+     *                                   address is found, as {@link #mapAt} checks the address range
+     *                                   first)
      * @throws IllegalArgumentException  if {@code length} is not positive, or no free range of the
      *                                   address space below 2^63 - 1 can hold it with its guard
-     *                                   pages; the mapping table is then unchanged
+     *                                   pages (naming the length; this comes first, whatever the
+     *                                   region: {@code map(region, 1, Long.MAX_VALUE)} is this); the
+     *                                   mapping table is then unchanged
      */
     public Mapping map(Region region, long offset, long length) {
         Objects.requireNonNull(region, "region");
@@ -406,7 +417,12 @@ public final class AddressSpace implements AutoCloseable {
         }
         InvalidationRange range = new InvalidationRange(this, targets.getFirst().address, targets.getLast().end(),
                 InvalidationEvent.UNMAP, blockable);
-        return invalidate(range, new UnmapChange(targets, count));
+        UnmapChange change = new UnmapChange(targets, count);
+        try {
+            return invalidate(range, change);
+        } finally {
+            change.walkEnded();
+        }
     }
 
     /**
@@ -509,14 +525,15 @@ public final class AddressSpace implements AutoCloseable {
         return after != null && after.getKey() < end ? after.getValue() : null;
     }
 
-    /** Takes the still-live targets out of the table; each mapping is claimed exactly once. */
-    private List<MappedRange> claim(List<MappedRange> targets) {
+    /** Takes the still-live targets out of the table for {@code walk}; each mapping is claimed exactly once. */
+    private List<MappedRange> claim(List<MappedRange> targets, UnmapChange walk) {
         List<MappedRange> claimed = new ArrayList<>(targets.size());
         mapLock.lock();
         try {
             for (MappedRange range : targets) {
                 if (!range.gone) {
                     range.gone = true;
+                    range.claimedBy = walk;
                     mappingsByAddress.remove(range.address, range);
                     claimed.add(range);
                 }
@@ -535,19 +552,40 @@ public final class AddressSpace implements AutoCloseable {
      * starts, no subscriber can fault it in again once its start callback has run.
      */
     private void mappingGoingAway(MappedRange range, UnmapCause cause) {
+        UnmapChange claimer = null;
+        boolean waitForClaimer = false;
         mapLock.lock();
         try {
-            if (range.gone) {
-                return;
-            }
-            range.gone = true;
-            mappingsByAddress.remove(range.address, range);
-            if (!range.installed) {
-                return;
+            if (!range.gone) {
+                range.gone = true;
+                mappingsByAddress.remove(range.address, range);
+                if (!range.installed) {
+                    return;
+                }
+            } else {
+                claimer = range.claimedBy;
+                if (claimer == null || claimer.isOnCurrentThread()) {
+                    return; // claimed by close(), or by this very walk, whose ends come after this returns
+                }
+                if (!range.unmapCommitted) {
+                    /* C1: pairs with C2 in UnmapChange.run(): the claimer sees this under mapLock and
+                     * leaves the unmap until after its ends, so it never waits for this listener. */
+                    range.unmapLeftToRegion = true;
+                    waitForClaimer = true;
+                }
             }
         } finally {
             mapLock.unlock();
         }
+        if (waitForClaimer) {
+            // Another thread's unmap claimed the range and ran its starts on mapped memory: the region
+            // may release the memory only after that walk's ends (the change is the region's own).
+            claimer.awaitWalkEnd();
+            return;
+        }
+        // Not claimed; or claimed by an unmap that is already calling mapping.unmap() and so waits
+        // for this listener: it cannot end first, so give every subscriber a whole invalidation of
+        // the range here, on mapped memory. Its own end then comes later, after the memory is gone.
         InvalidationEvent event = cause == UnmapCause.UNMAPPED ? InvalidationEvent.UNMAP : InvalidationEvent.REGION_REVOKED;
         invalidate(new InvalidationRange(this, range.address, range.end(), event, true), NO_CHANGE);
     }
@@ -566,10 +604,18 @@ public final class AddressSpace implements AutoCloseable {
         }
     };
 
-    /** Unmaps the targets this walk claims; a mapping taken meanwhile by someone else is skipped. */
+    /**
+     * Unmaps the targets this walk claims; a mapping taken meanwhile by someone else is skipped. A
+     * claimed mapping whose region's revoke got to it first (its listener waits for this walk's
+     * ends, see {@link #mappingGoingAway}) is unmapped after the walk instead: unmapping it inside
+     * would wait for that listener, which waits for this walk.
+     */
     private final class UnmapChange implements Change {
         private final List<MappedRange> targets;
         private final int[] count;
+        private final Thread walker = Thread.currentThread();
+        private final CountDownLatch ended = new CountDownLatch(1);
+        private List<MappedRange> leftToRegion = List.of();
 
         UnmapChange(List<MappedRange> targets, int[] count) {
             this.targets = targets;
@@ -578,9 +624,57 @@ public final class AddressSpace implements AutoCloseable {
 
         @Override
         public void run() {
-            List<MappedRange> claimed = claim(targets);
+            List<MappedRange> claimed = claim(targets, this);
             count[0] = claimed.size();
-            unmapAll(claimed, "unmap (a MappingListener of the mapping or its region threw)");
+            List<MappedRange> now = new ArrayList<>(claimed.size());
+            List<MappedRange> later = new ArrayList<>();
+            for (MappedRange range : claimed) {
+                mapLock.lock();
+                try {
+                    /* C2: pairs with C1 in mappingGoingAway(). */
+                    if (range.unmapLeftToRegion) {
+                        later.add(range);
+                    } else {
+                        range.unmapCommitted = true;
+                        now.add(range);
+                    }
+                } finally {
+                    mapLock.unlock();
+                }
+                if (!now.isEmpty()) {
+                    unmapAll(now, "unmap (a MappingListener of the mapping or its region threw)");
+                    now.clear();
+                }
+            }
+            leftToRegion = later;
+        }
+
+        boolean isOnCurrentThread() {
+            return walker == Thread.currentThread();
+        }
+
+        /** Called once the walk (starts, change, ends) is over, whatever it threw. */
+        void walkEnded() {
+            /* E: pairs with the await in awaitWalkEnd(): every end callback happens-before the region goes on. */
+            ended.countDown();
+            // Their region's revoke is unmapping them and now goes on; wait for it as unmap() promises.
+            unmapAll(leftToRegion, "unmap (after a region revoke took the mapping)");
+        }
+
+        void awaitWalkEnd() {
+            boolean interrupted = false;
+            while (true) {
+                try {
+                    /* E: pairs with walkEnded(). */
+                    ended.await();
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true; // the region's teardown must not go on early; keep the status
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 

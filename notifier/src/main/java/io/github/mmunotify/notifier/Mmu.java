@@ -71,7 +71,11 @@ public final class Mmu implements AutoCloseable {
         return create("mmu-" + UNNAMED.incrementAndGet());
     }
 
-    /** Creates a named Mmu whose callback failures are logged through {@link System.Logger}. */
+    /**
+     * Creates a named Mmu whose callback failures are logged through {@link System.Logger}.
+     *
+     * @throws IllegalArgumentException if {@code name} is blank
+     */
     public static Mmu create(String name) {
         return create(name, Mmu::log);
     }
@@ -80,10 +84,15 @@ public final class Mmu implements AutoCloseable {
      * Creates a named Mmu that hands every callback failure (a subscriber callback that threw or
      * refused a blockable range, a queued free that threw) to {@code errorHandler}, on the thread
      * where it happened (for frees: the domain's callback thread). A handler that throws is logged.
+     *
+     * @throws IllegalArgumentException if {@code name} is blank
      */
     public static Mmu create(String name, Consumer<? super NotifierCallbackException> errorHandler) {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(errorHandler, "errorHandler");
+        if (name.isBlank()) {
+            throw new IllegalArgumentException("name must not be blank, was '" + name + "'");
+        }
         return new Mmu(name, errorHandler);
     }
 
@@ -99,10 +108,14 @@ public final class Mmu implements AutoCloseable {
     /**
      * Creates an address space walked under this Mmu's SRCU domain.
      *
+     * @throws IllegalArgumentException if {@code spaceName} is blank
      * @throws IllegalStateException if this Mmu is closed
      */
     public synchronized AddressSpace createAddressSpace(String spaceName) {
         Objects.requireNonNull(spaceName, "spaceName");
+        if (spaceName.isBlank()) {
+            throw new IllegalArgumentException("spaceName must not be blank, was '" + spaceName + "' (mmu " + name + ")");
+        }
         if (closed) {
             throw new IllegalStateException("mmu " + name + " is closed; cannot create address space " + spaceName);
         }
@@ -153,8 +166,12 @@ public final class Mmu implements AutoCloseable {
         try {
             errorHandler.accept(failure);
         } catch (Throwable handlerFailure) {
-            failure.addSuppressed(handlerFailure);
-            log(failure);
+            try {
+                failure.addSuppressed(handlerFailure);
+                log(failure);
+            } catch (Throwable unloggable) {
+                // Counted above; a logger that throws must not stop the walk that reported this.
+            }
         }
     }
 
@@ -238,13 +255,16 @@ public final class Mmu implements AutoCloseable {
         }
     }
 
-    /** Closes every space even if one of them throws; rethrows the first failure. */
+    /**
+     * Closes every space even if one of them throws (anything: an Error or a sneaked checked
+     * exception must not leave the later spaces open); rethrows the first failure.
+     */
     private void closeAddressSpaces() {
-        RuntimeException first = null;
+        Throwable first = null;
         for (AddressSpace space : addressSpaces()) {
             try {
                 space.close();
-            } catch (RuntimeException failure) {
+            } catch (Throwable failure) {
                 if (first == null) {
                     first = failure;
                 } else {
@@ -253,8 +273,14 @@ public final class Mmu implements AutoCloseable {
             }
         }
         if (first != null) {
-            throw first;
+            Mmu.<RuntimeException>rethrow(first);
         }
+    }
+
+    /** Rethrows {@code failure} as it was thrown, checked or not. */
+    @SuppressWarnings("unchecked")
+    private static <T extends Throwable> void rethrow(Throwable failure) throws T {
+        throw (T) failure;
     }
 
     @Override

@@ -23,9 +23,13 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /** Registration, unregistration and the interval sequence protocol racing invalidations. */
+@Tag("stress")
+@Timeout(value = 120, unit = java.util.concurrent.TimeUnit.SECONDS)
 class NotifierRaceTest {
 
     /** Register/unregister rounds; raise with -Dmmunotify.test.raceRounds=... */

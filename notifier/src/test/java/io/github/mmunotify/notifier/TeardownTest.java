@@ -4,13 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static java.util.concurrent.TimeUnit.SECONDS;
+import static java.util.concurrent.TimeUnit.MILLISECONDS;
 
 import io.github.mmunotify.mmap.Mapping;
 import io.github.mmunotify.mmap.Region;
 import io.github.mmunotify.mmap.SigBusException;
 import io.github.mmunotify.testing.StressSize;
 import io.github.mmunotify.testing.TestThreads;
+import io.github.mmunotify.testing.TestTimeouts;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -163,7 +164,7 @@ class TeardownTest {
                     }
                 });
             }
-            assertTrue(started.await(30, SECONDS));
+            assertTrue(started.await(TestTimeouts.await().toMillis(), MILLISECONDS));
             space.close();
             mmu.synchronize();
             if (!driver.freed) {
@@ -223,7 +224,7 @@ class TeardownTest {
 
     private static void awaitQuietly(CountDownLatch latch) {
         try {
-            latch.await(30, SECONDS);
+            latch.await(TestTimeouts.await().toMillis(), MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
