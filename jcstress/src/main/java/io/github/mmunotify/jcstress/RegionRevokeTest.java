@@ -20,9 +20,11 @@ import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
  *
  * <p>The region's guard is a {@code Revocable}: the access brackets itself with its
  * {@code tryEnter()}/{@code exit()}, and the revoke drains the guard before it replaces the memory,
- * so this is the same Dekker pair as {@link RevocableTryEnterTest}, checked on memory that really
- * goes away. A region is mapped per state (one {@code mmap}, one revoke), which is what the claim
- * is about; it keeps this test slower than the others.
+ * so the fence pairs are those of {@link RevocableTryEnterTest} (A in {@code Revocable.tryEnter()}
+ * against B in {@code Revocable.beginRevocation()}; K in {@code UseCell.ownerDecrement()} against
+ * C in the drain), checked here on memory that really goes away. A region is mapped per state (one
+ * {@code mmap}, one revoke), which is what the claim is about; it keeps this test slower than the
+ * others.
  */
 @JCStressTest
 @Description("Region access vs revoke(): an access reads the real memory or throws SigBusException, never "

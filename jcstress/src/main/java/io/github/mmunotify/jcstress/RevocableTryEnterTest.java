@@ -19,9 +19,11 @@ import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
  *
  * <p>The method writes {@code work} inside and reads {@code afterRevoke}; the revoker writes
  * {@code afterRevoke} after {@code revoke()} returns and then reads {@code work}. Both fields are
- * plain: the ordering comes only from the Dekker pair in {@code Revocable} (tryEnter counts itself
- * in with a full-fence atomic add, then reads the state; revoke sets the state, fences, then sums
- * the counts) and from {@code exit()}'s release store, which the revoker's sum acquires.
+ * plain. Fence pairs: A in {@code Revocable.tryEnter()} (count in with a full-fence atomic add, then
+ * re-read the state) against B in {@code Revocable.beginRevocation()} (the state CAS, then the
+ * drain's reads of the counts, C): either the method backs out or the drain waits for it; and
+ * K in {@code UseCell.ownerDecrement()} (the exit's release store) against C's reads of the
+ * counts, so everything the method did happens-before {@code revoke()} returns.
  */
 @JCStressTest
 @Description("Revocable.tryEnter() vs revoke(): after revoke() returns no method is inside, the effects of the "

@@ -16,10 +16,11 @@ import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
  * the free it performs is never observed by a reader whose section could still see the object,
  * that is, one that began before {@code callSrcu}.
  *
- * <p>Plain pointer and data, as in {@link SrcuSynchronizeTest}. The updater's side is the full fence
- * {@code callSrcu()} issues before it snapshots the cookie its callback waits for (and the queue's
- * hand-off to the callback thread); the reader's side is {@code readLock()}'s full fence and
- * {@code readUnlock()}'s release store, which the grace period acquires before the callback runs.
+ * <p>Plain pointer and data, as in {@link SrcuSynchronizeTest}. The callback thread takes the cookie
+ * for a batch after it has taken the batch (so after the updater's queueing, an atomic hand-off
+ * that follows the unpublishing store), through H in {@code SrcuGracePeriods.cookie()}, which pairs
+ * with B in {@code Srcu.readLock()}; it runs the batch after F at the end of the grace period,
+ * which follows C in {@code SrcuReader.unlock()} through A's acquire loads.
  */
 @JCStressTest
 @Description("Srcu.callSrcu(): the callback's free is never observed by a reader that found the object "

@@ -17,10 +17,12 @@ import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
  * began before {@code startPoll()} has ended, so an updater that unpublished an object before
  * {@code startPoll()} may free it, and no reader that found it published sees it freed.
  *
- * <p>Plain pointer and data, as in {@link SrcuSynchronizeTest}. The updater's side is the full fence
- * {@code startPoll()} issues before it snapshots the cookie, and the acquire in {@code pollState()}
- * that observes the grace period's completion (which itself acquired every reader's release in
- * {@code readUnlock()}); the reader's side is {@code readLock()}'s full fence.
+ * <p>Plain pointer and data, as in {@link SrcuSynchronizeTest}. Fence pairs: H in
+ * {@code SrcuGracePeriods.cookie()}, reached through {@code startPoll()}, against B in
+ * {@code Srcu.readLock()}; and G in {@code SrcuGracePeriods.isDone()} (the acquire behind
+ * {@code pollState()}) against F at the end of the grace period, which follows C in
+ * {@code SrcuReader.unlock()} through A's acquire loads. The grace period is driven by the
+ * domain's own thread, not by the updater.
  */
 @JCStressTest
 @Description("Srcu.startPoll()/pollState(): once pollState(cookie) is true, a reader that found the object "

@@ -18,11 +18,12 @@ import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
  *
  * <p>The pointer and the data are plain fields, as in the kernel ({@code rcu_assign_pointer} of
  * {@code NULL} and {@code rcu_dereference} order nothing by themselves): only the domain's own
- * fences may order them. The reader's side is {@code readLock()}'s full fence (after counting the
- * section in) and {@code readUnlock()}'s release store; the updater's side is the full fence that
- * {@code synchronize()} issues before it snapshots the grace-period cookie (the kernel's
- * {@code rcu_seq_snap} starts with {@code smp_mb()}) and the acquiring scan of the counters that
- * ends the grace period.
+ * fences may order them. Fence pairs: B in {@code Srcu.readLock()} (count the section, full fence,
+ * then read) against H in {@code SrcuGracePeriods.cookie()} (the unpublishing store, full fence,
+ * then the cookie snapshot, the kernel's {@code rcu_seq_snap}) and D/E around the index flip:
+ * either the grace period sees the reader's count, or the reader sees {@code null}. The free is
+ * ordered after the reader's loads by C in {@code SrcuReader.unlock()} (release) through A's
+ * acquire loads in {@code SrcuReaderRegistry.readersGone()} and F at the end of the grace period.
  */
 @JCStressTest
 @Description("Srcu.synchronize(): a reader that finds the object published never sees it freed by an updater "
