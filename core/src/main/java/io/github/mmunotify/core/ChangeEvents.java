@@ -28,6 +28,8 @@ final class ChangeEvents extends ChangeEventsFields {
 
     /** Counts one change and wakes every parked poller. Lock-free; never blocks. */
     void signal() {
+        /* I: the count is bumped (a full fence) before the parked queue is scanned; pairs with H
+         * in await(). */
         COUNT.getAndAdd(this, 1L);
         wakeAll();
     }
@@ -47,6 +49,9 @@ final class ChangeEvents extends ChangeEventsFields {
      */
     void await(long seen, java.util.function.BooleanSupplier hangUp, long deadlineNanos) {
         Thread me = Thread.currentThread();
+        /* H: queued (a CAS, a full fence) before the count and the condition are read; pairs with
+         * I in signal() and with the condition's writers that wake all after writing it (J in
+         * Revocable.beginRevocation()). Either we see their write or they see us queued. */
         parked.add(me);
         try {
             while (count <= seen && !hangUp.getAsBoolean() && !me.isInterrupted()) {

@@ -34,9 +34,25 @@ import java.util.concurrent.ConcurrentHashMap;
  *   <li>The set of registries only grows while the module is loaded, under this module's monitor;
  *       an unload re-checks it after locking and retries if a registration slipped in.</li>
  *   <li>The thread running the exit hooks holds registry write locks out of any other unload's
- *       order, so registry operations from inside an exit hook throw {@link IllegalStateException}
- *       instead of risking a deadlock.</li>
+ *       order, so registry operations from inside an exit hook that could wait for another lock
+ *       throw {@link IllegalStateException} instead of risking a deadlock: {@code register},
+ *       {@code lookup} and {@code unload} always, {@code contains}, {@code keys} and {@code size}
+ *       on a registry this unload does not hold.</li>
  * </ul>
+ *
+ * <h2>Exit hooks run under the write locks</h2>
+ * Like the kernel's module exit, the hooks run while every registry of the module is
+ * write-locked: that is what guarantees that no lookup sees a half-torn-down driver. This is the
+ * one place where this package calls foreign code under a lock, so a hook must not wait for
+ * another thread that looks up, registers in or unloads through these registries (that thread
+ * waits for the lock the hook's unload holds); the calls above that would wait on this thread are
+ * refused. Whatever a hook throws, {@code Error}s included, is caught: every other hook still
+ * runs (each at most once, even if the unload is retried), the entries are removed, the module
+ * is marked unloaded, every write lock is released, and then the first failure is rethrown with
+ * the others suppressed. If {@code unload()} itself fails with an unexpected throwable after the
+ * hooks ran (an {@code OutOfMemoryError} removing entries), the locks are still released and the
+ * module stays "unloading"; calling {@code unload()} again finishes it without rerunning a
+ * hook.
  *
  * <p>Thread-safety: every method may be called from any thread.
  */
@@ -123,8 +139,14 @@ public final class Module {
                 ordered = new ArrayList<>(registries);
             }
             ordered.sort(Comparator.comparingLong(Registry::order));
-            lockAll(ordered);
+            int locked = 0;
             try {
+                // Counted one by one: a lock() that throws leaves exactly the ones taken to release.
+                for (Registry<?, ?> registry : ordered) {
+                    registry.writeLock().lock();
+                    locked++;
+                }
+                List<Runnable> hooks;
                 synchronized (this) {
                     if (state == State.UNLOADED) {
                         return;
@@ -136,21 +158,26 @@ public final class Module {
                     if (!open.isEmpty()) {
                         throw new ModuleBusyException(name, open);
                     }
+                    hooks = List.copyOf(exitHooks);
+                    // From here the hooks are this unload's alone: a retry after an unexpected
+                    // throwable below finishes the unload without running any of them twice.
+                    exitHooks.clear();
                     state = State.UNLOADING;
                 }
-                List<Throwable> failures = runExitHooks();
+                List<Throwable> failures = runExitHooks(hooks);
                 for (Registry<?, ?> registry : ordered) {
                     registry.removeEntriesOf(this);
                 }
                 synchronized (this) {
                     registries.clear();
-                    exitHooks.clear();
                     state = State.UNLOADED;
                 }
                 rethrowFirst(failures);
                 return;
             } finally {
-                unlockAll(ordered);
+                for (int i = locked - 1; i >= 0; i--) {
+                    ordered.get(i).writeLock().unlock();
+                }
             }
         }
     }
@@ -182,6 +209,11 @@ public final class Module {
         pins.remove(pin);
     }
 
+    /** Whether the current thread is running exit hooks of some module. */
+    static boolean isRunningExitHooks() {
+        return RUNNING_EXIT_HOOKS.get() != null;
+    }
+
     static void requireNotInExitHook(String operation) {
         Module running = RUNNING_EXIT_HOOKS.get();
         if (running != null) {
@@ -207,11 +239,8 @@ public final class Module {
         return open;
     }
 
-    private List<Throwable> runExitHooks() {
-        List<Runnable> hooks;
-        synchronized (this) {
-            hooks = new ArrayList<>(exitHooks);
-        }
+    /** Runs every hook, last added first, catching every Throwable; never calls a hook twice. */
+    private List<Throwable> runExitHooks(List<Runnable> hooks) {
         List<Throwable> failures = new ArrayList<>(0);
         RUNNING_EXIT_HOOKS.set(this);
         try {
@@ -226,18 +255,6 @@ public final class Module {
             RUNNING_EXIT_HOOKS.remove();
         }
         return failures;
-    }
-
-    private static void lockAll(List<Registry<?, ?>> ordered) {
-        for (Registry<?, ?> registry : ordered) {
-            registry.writeLock().lock();
-        }
-    }
-
-    private static void unlockAll(List<Registry<?, ?>> ordered) {
-        for (int i = ordered.size() - 1; i >= 0; i--) {
-            ordered.get(i).writeLock().unlock();
-        }
     }
 
     private static void rethrowFirst(List<Throwable> failures) {

@@ -3,59 +3,69 @@ package io.github.mmunotify.core;
 import java.util.Arrays;
 
 /**
- * The calling thread's entries into {@link StripedUseCount}s that went through the shared overflow
- * cell because the thread's own stripe belonged to another live thread. One instance per thread
- * (a single {@code ThreadLocal} for every count), holding a tiny array map from count to depth.
+ * The calling thread's overflow cells: for each {@link StripedUseCount} it is inside through an
+ * overflow cell (because both of its own array cells belonged to other live threads), which cell.
+ * One instance per thread (a single {@code ThreadLocal} for every count), holding a tiny array
+ * map from count to cell; the depth of nesting is the cell's own count.
  *
  * <p>Only the slow path touches it, so the common case pays nothing for it; it is what lets a
- * count answer "is the current thread inside?" exactly, whichever cell its entries went to.
- * Confined to its thread: no synchronisation.
+ * count answer "is the current thread inside?" exactly, whichever cell its entries went to. An
+ * entry is removed when the thread's last overflow entry into that count exits, so a finished
+ * count is not kept reachable from a long-lived thread. Confined to its thread: no
+ * synchronisation. Every change is a single step once {@link #reserve} has made room, so a
+ * {@code Throwable} never leaves it half-changed.
  */
 final class OverflowEntries {
 
     private static final ThreadLocal<OverflowEntries> CURRENT = ThreadLocal.withInitial(OverflowEntries::new);
 
     private StripedUseCount[] counts = new StripedUseCount[4];
-    private int[] depths = new int[4];
+    private UseCell[] cells = new UseCell[4];
     private int size;
 
     static OverflowEntries current() {
         return CURRENT.get();
     }
 
-    int depth(StripedUseCount count) {
+    /** The thread's overflow cell in {@code count}, or null. */
+    UseCell cell(StripedUseCount count) {
         int i = indexOf(count);
-        return i < 0 ? 0 : depths[i];
+        return i < 0 ? null : cells[i];
     }
 
-    void increment(StripedUseCount count) {
-        int i = indexOf(count);
-        if (i < 0) {
-            if (size == counts.length) {
-                counts = Arrays.copyOf(counts, size * 2);
-                depths = Arrays.copyOf(depths, size * 2);
-            }
-            i = size++;
-            counts[i] = count;
-            depths[i] = 0;
+    /**
+     * Makes room for one more entry, so that {@link #put} cannot fail for want of memory. An
+     * OutOfMemoryError here changes nothing: both arrays are replaced together, or neither.
+     */
+    void reserve(StripedUseCount count) {
+        if (size == counts.length && indexOf(count) < 0) {
+            StripedUseCount[] biggerCounts = Arrays.copyOf(counts, size * 2);
+            UseCell[] biggerCells = Arrays.copyOf(cells, size * 2);
+            counts = biggerCounts;
+            cells = biggerCells;
         }
-        depths[i]++;
     }
 
-    /** Returns false, changing nothing, when the thread has no overflow entry into {@code count}. */
-    boolean decrement(StripedUseCount count) {
+    /** Records {@code cell} as the thread's overflow cell in {@code count}; call {@link #reserve} first. */
+    void put(StripedUseCount count, UseCell cell) {
+        int i = size;
+        counts[i] = count;
+        cells[i] = cell;
+        size = i + 1;
+    }
+
+    /** Forgets the thread's overflow cell in {@code count}, if any. */
+    void remove(StripedUseCount count) {
         int i = indexOf(count);
         if (i < 0) {
-            return false;
+            return;
         }
-        if (--depths[i] == 0) {
-            // Drop the entry so a finished count is not kept reachable from a long-lived thread.
-            int last = --size;
-            counts[i] = counts[last];
-            depths[i] = depths[last];
-            counts[last] = null;
-        }
-        return true;
+        int last = size - 1;
+        counts[i] = counts[last];
+        cells[i] = cells[last];
+        counts[last] = null;
+        cells[last] = null;
+        size = last;
     }
 
     private int indexOf(StripedUseCount count) {

@@ -2,8 +2,8 @@ package io.github.mmunotify.core;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -23,8 +23,10 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * away" case to handle. {@link #register} takes the write lock.
  *
  * <p>Registries are ordered by creation; that order is the global lock order of unloads.
- * Thread-safety: every method may be called from any thread, except that registry operations from
- * inside a module's exit hook throw {@link IllegalStateException} (see {@link Module}).
+ * Thread-safety: every method may be called from any thread, except that from inside a module's
+ * exit hook {@link #register} and {@link #lookup} throw {@link IllegalStateException}, and so do
+ * {@link #contains}, {@link #keys} and {@link #size} on a registry that the hook's own unload does
+ * not hold (see {@link Module}); {@link #toString()} is always allowed.
  *
  * @param <K> the key type (e.g. a file system name)
  * @param <V> the driver type
@@ -38,6 +40,8 @@ public final class Registry<K, V> {
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
     /** Guarded by lock. */
     private final Map<K, Entry<V>> entries = new HashMap<>();
+    /** entries.size(), written under the write lock, read without a lock by toString(). */
+    private volatile int driverCount;
 
     private record Entry<V>(Module module, V driver) { }
 
@@ -85,6 +89,7 @@ public final class Registry<K, V> {
             }
             module.attach(this);
             entries.put(key, new Entry<>(module, driver));
+            driverCount = entries.size();
         } finally {
             lock.writeLock().unlock();
         }
@@ -123,6 +128,7 @@ public final class Registry<K, V> {
     /** Whether a driver is registered under {@code key} (a snapshot). */
     public boolean contains(K key) {
         Objects.requireNonNull(key, "key");
+        requireReadableFromHere("contains()");
         lock.readLock().lock();
         try {
             return entries.containsKey(key);
@@ -133,6 +139,7 @@ public final class Registry<K, V> {
 
     /** The keys registered now (a snapshot). */
     public List<K> keys() {
+        requireReadableFromHere("keys()");
         lock.readLock().lock();
         try {
             return List.copyOf(entries.keySet());
@@ -143,6 +150,7 @@ public final class Registry<K, V> {
 
     /** The number of drivers registered now. */
     public int size() {
+        requireReadableFromHere("size()");
         lock.readLock().lock();
         try {
             return entries.size();
@@ -153,7 +161,19 @@ public final class Registry<K, V> {
 
     @Override
     public String toString() {
-        return "Registry[" + name + ", order=" + order + ", drivers=" + size() + "]";
+        // No lock: callable from anywhere, an exit hook included.
+        return "Registry[" + name + ", order=" + order + ", drivers=" + driverCount + "]";
+    }
+
+    /**
+     * An exit hook may read the registries its own unload holds write-locked, but waiting for the
+     * read lock of any other could close a cycle with another unload whose hook waits for one of
+     * ours: refused.
+     */
+    private void requireReadableFromHere(String operation) {
+        if (Module.isRunningExitHooks() && !lock.isWriteLockedByCurrentThread()) {
+            Module.requireNotInExitHook(operation + " of " + name + ", a registry the unload does not hold,");
+        }
     }
 
     // ---------------------------------------------------------------------------------------
@@ -169,13 +189,12 @@ public final class Registry<K, V> {
 
     /** Removes every entry of {@code module}; the caller holds the write lock. */
     void removeEntriesOf(Module module) {
-        List<K> keys = new ArrayList<>();
-        for (Map.Entry<K, Entry<V>> e : entries.entrySet()) {
-            if (e.getValue().module() == module) {
-                keys.add(e.getKey());
+        for (Iterator<Entry<V>> it = entries.values().iterator(); it.hasNext(); ) {
+            if (it.next().module() == module) {
+                it.remove();
             }
         }
-        keys.forEach(entries::remove);
+        driverCount = entries.size();
     }
 
     /**

@@ -9,8 +9,11 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BooleanSupplier;
 
 /**
  * An object that can be taken away while handles to it are still open: a device that is
@@ -62,7 +65,9 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <h2>Algorithm and invariants</h2>
  * The users in flight are a {@link StripedUseCount}: per-thread padded cells, so threads on
- * different cores do not write one shared word; {@code tryEnter()} is one atomic add and
+ * different cores do not write one shared word, and every entry is attributed to its thread
+ * (which names it in a timeout, and lets entries of terminated threads be ignored);
+ * {@code tryEnter()} is one atomic add and
  * {@code exit()} one release store, lock-free and allocation-free. {@code tryEnter()} counts
  * itself in, then reads the state; {@code revoke()} sets the state, then sums the counts. Both
  * first steps are full fences, so either the entering thread sees the revocation and backs out,
@@ -83,11 +88,17 @@ import java.util.concurrent.locks.ReentrantLock;
  *       for itself: it throws {@link IllegalStateException}, changing nothing. Use
  *       {@link #revokeAsync()} there.</li>
  *   <li>{@code revoke()} from inside the kick or a release run by a revocation of this object
- *       throws {@link IllegalStateException} likewise.</li>
+ *       throws {@link IllegalStateException} likewise; so does {@code revoke()} from inside a
+ *       release run by {@link Handle#close()} while another thread's revocation is under way
+ *       (that revocation waits for the release). From a close()'s release with no revocation
+ *       under way, {@code revoke()} begins it and completes.</li>
  *   <li>{@code exit()} without a matching successful {@code tryEnter()} on the same thread throws
  *       {@link IllegalStateException} and changes nothing.</li>
  *   <li>A thread that terminates inside {@code tryEnter()} without exiting does not hold up
- *       {@code revoke()} when it had its own cell; an entry made through the shared cell does.</li>
+ *       {@code revoke()}: a dead thread runs no method, and every entry is counted in a cell
+ *       owned by the thread that made it, so entries of dead threads are ignored.</li>
+ *   <li>A thread that stays inside forever (blocked where the kick does not reach) makes
+ *       {@code revoke()} wait forever; {@link #revoke(Duration)} times out naming it.</li>
  * </ul>
  *
  * <p>Thread-safety: every method may be called from any thread; {@code tryEnter()} and
@@ -95,9 +106,34 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 public final class Revocable {
 
+    /*
+     * Implementation notes.
+     *
+     * Ordering points (grep the letters):
+     *   A tryEnter() counts in (full fence), then re-reads the state     } Dekker: the entrant
+     *   B beginRevocation() CASes the state (full fence), then C sums    } backs out or is waited for
+     *   K exit()'s release store of the count, read by C
+     *   L exit() reads the state with no fence after K: a lost wake-up, covered by C's bounded park
+     *   J state written, then pollers woken; H in ChangeEvents.await() (pollers) and I (signal)
+     *   F/G Handle: waiter flag vs RELEASED, so the releaser only takes the monitor when needed
+     *   D/E drain hand-over: a timed-out revoke frees the drain (D), a waiting revoke claims it (E)
+     *   M REVOKED published after every release
+     *
+     * The drain. The thread that wins B owns the drain-and-release work (drain == DRAIN_HELD from
+     * the start). A revoke(Duration) that times out or is interrupted, or any unexpected throwable
+     * in that work, gives it up (D): revocationWorker = null, drain = DRAIN_FREE, progress
+     * signalled. Every other revoke waits on progress for completion or a free drain and claims
+     * it by CAS (E), so exactly one thread works at a time, and a given-up revocation is finished
+     * by the next revoke (or one already waiting). REVOKED is only published by a worker that
+     * drained and released everything: a timeout never leaves the object looking complete.
+     */
+
     private static final int OPEN = 0;
     private static final int REVOKING = 1;
     private static final int REVOKED = 2;
+
+    private static final int DRAIN_HELD = 0;
+    private static final int DRAIN_FREE = 1;
 
     /** Spins before the revoker parks, since methods in flight usually leave within microseconds. */
     private static final int DRAIN_SPINS = 256;
@@ -114,6 +150,14 @@ public final class Revocable {
     /** The thread doing revocation work right now (kick, drain, releases), for wake-ups and misuse checks. */
     private volatile Thread revocationWorker;
     private final CompletableFuture<Void> revocationDone = new CompletableFuture<>();
+    /**
+     * DRAIN_HELD while a thread owns the drain-and-release work (from the start: the winner of
+     * beginRevocation owns it), DRAIN_FREE once a timed-out or interrupted revoke gave it up.
+     */
+    private volatile int drain = DRAIN_HELD;
+    /** Signalled when the drain is given up or the revocation completes; revokers waiting on another park here. */
+    private final ChangeEvents progress = new ChangeEvents();
+    private final BooleanSupplier progressMade = () -> revocationDone.isDone() || drain == DRAIN_FREE;
 
     private final ReentrantLock handlesLock = new ReentrantLock();
     private final Set<Handle> handles = new LinkedHashSet<>();
@@ -165,6 +209,9 @@ public final class Revocable {
             return false;
         }
         Thread me = Thread.currentThread();
+        /* A: the count-in is a full fence before the state is read again; pairs with B in
+         * beginRevocation() and C in awaitUsersGone(): either we see REVOKING and back out, or
+         * the drain sees our entry and waits for exit(). */
         users.enter(me);
         if (state != OPEN) {
             users.exit(me);
@@ -181,6 +228,9 @@ public final class Revocable {
      */
     public void exit() {
         users.exit(Thread.currentThread());
+        /* L: no full fence between the exit's release store (K) and this read, so a revoke that
+         * has just begun may be missed and not woken; its bounded park in awaitUsersGone()
+         * re-reads the count anyway, so the wake-up only shortens the wait. */
         if (state != OPEN) {
             wakeRevocationWorker();
         }
@@ -222,27 +272,77 @@ public final class Revocable {
      * return only after the first has completed. Waiting is not interruptible; the interrupt
      * status is kept.
      *
-     * <p>If the kick or a release throws, the revocation still completes (every other release
-     * runs, {@link #isRevoked()} becomes true) and then this call rethrows the first failure with
-     * the others suppressed.
+     * <p>If the kick or a release throws (any {@code Throwable}, {@code Error}s included), the
+     * revocation still completes (every other release runs, every handle is marked released,
+     * {@link #isRevocationComplete()} becomes true) and then this call rethrows the first failure
+     * with the others suppressed. A later call neither reruns nor rethrows.
+     *
+     * <p>This call waits forever for a method that never exits (a live thread blocked inside that
+     * the kick does not wake, or a close() whose release never returns); entries left by threads
+     * that terminated inside are ignored. {@link #revoke(Duration)} bounds the wait and names what
+     * it is stuck on.
      *
      * @throws IllegalStateException if the current thread is inside {@link #tryEnter()} of this
-     *         object, or inside the kick or a release run by its revocation (it would wait for
-     *         itself); nothing is changed then. Use {@link #revokeAsync()} from a method.
+     *         object, or inside the kick or a release run by its revocation, or inside a release
+     *         run by {@code close()} while another thread's revocation is under way (it would wait
+     *         for itself); nothing is changed then. Use {@link #revokeAsync()} there.
      */
     public void revoke() {
         Thread me = Thread.currentThread();
-        if (users.isInside(me)) {
-            throw new IllegalStateException("revoke() of " + name + " from a thread inside tryEnter() of it"
-                    + " would wait for itself; exit() first or use revokeAsync()");
+        requireNotInside(me, "revoke()");
+        try {
+            revoke(me, Wait.FOREVER);
+        } catch (InterruptedException | TimeoutException e) {
+            throw new AssertionError("an unbounded revoke() neither times out nor is interrupted", e);
         }
+    }
+
+    /**
+     * Revokes the object like {@link #revoke()}, waiting at most {@code timeout} for methods in
+     * flight to exit and for releases started by a concurrent {@link Handle#close()} to finish.
+     * Returns normally exactly when {@code revoke()} would have returned, with the same
+     * postcondition. The kick and the releases this call runs itself run on the calling thread and
+     * are not bounded by the timeout.
+     *
+     * <p>On timeout the object stays revoked but not complete: {@link #tryEnter()} and
+     * {@link #open} already fail, the handles not yet released stay open, and a later
+     * {@code revoke()}, {@code revoke(Duration)} or {@link #revokeAsync()} (or a concurrent call
+     * already waiting) takes over and finishes the job. A failure of the kick or of a release this
+     * call ran is then attached to the {@code TimeoutException} as suppressed.
+     *
+     * @param timeout how long to wait; zero completes the revocation only if nothing is in flight
+     * @throws TimeoutException      if the revocation did not complete in time; the message names
+     *         the object, the timeout, and what it is stuck on: each live thread still inside
+     *         (name, id, "alive"), or the handle whose release a close() is still running and the
+     *         thread running it
+     * @throws InterruptedException  if the thread is interrupted before or while waiting (the
+     *         interrupt status is cleared); the object is then left as on timeout
+     * @throws IllegalStateException as {@link #revoke()}, changing nothing
+     * @throws IllegalArgumentException if {@code timeout} is negative
+     * @throws RuntimeException      (or {@code Error}) the first failure of the kick or a release,
+     *         as {@link #revoke()}, once the revocation has completed
+     */
+    public void revoke(Duration timeout) throws InterruptedException, TimeoutException {
+        Objects.requireNonNull(timeout, "timeout");
+        if (timeout.isNegative()) {
+            throw new IllegalArgumentException("timeout must not be negative: " + timeout);
+        }
+        Thread me = Thread.currentThread();
+        requireNotInside(me, "revoke(Duration)");
+        if (Thread.interrupted()) {
+            throw new InterruptedException("revoke(" + timeout + ") of " + name + " interrupted before it began");
+        }
+        revoke(me, new Wait(timeout));
+    }
+
+    private void revoke(Thread me, Wait wait) throws InterruptedException, TimeoutException {
         if (!beginRevocation(me)) {
-            awaitRevocation(me);
+            awaitRevocation(me, wait);
             return;
         }
         List<Throwable> failures = new ArrayList<>(0);
         runKick(failures);
-        completeRevocation(me, failures);
+        finishRevocation(me, failures, wait);
         rethrowFirst(failures);
     }
 
@@ -250,6 +350,7 @@ public final class Revocable {
      * Begins revocation like {@link #revoke()} (refusing new entries and opens, and calling the
      * kick, on the calling thread, before it returns) and finishes it on a new virtual thread.
      * Safe from inside a method of this object: the revocation completes after that method exits.
+     * If a timed {@link #revoke(Duration)} gave up waiting, the new thread takes over from it.
      *
      * @return a future completed when the revocation has completed, exceptionally with the first
      *         kick or release failure; if a revocation was already under way, completed with it
@@ -257,20 +358,43 @@ public final class Revocable {
     public CompletableFuture<Void> revokeAsync() {
         Thread me = Thread.currentThread();
         if (!beginRevocation(me)) {
-            return revocationDone.copy();
+            if (revocationDone.isDone()) {
+                return revocationDone.copy();
+            }
+            CompletableFuture<Void> result = new CompletableFuture<>();
+            Thread.ofVirtual().name("revoke-" + name).start(() -> {
+                try {
+                    awaitRevocation(Thread.currentThread(), Wait.FOREVER);
+                    result.complete(null);
+                } catch (Throwable t) {
+                    result.completeExceptionally(t);
+                }
+            });
+            return result;
         }
         List<Throwable> failures = new ArrayList<>(0);
         runKick(failures);
+        // The caller is no longer the worker: a revoke() it calls next waits like anyone else's.
+        revocationWorker = null;
         CompletableFuture<Void> result = new CompletableFuture<>();
-        Thread.ofVirtual().name("revoke-" + name).start(() -> {
-            Thread worker = Thread.currentThread();
-            completeRevocation(worker, failures);
-            if (failures.isEmpty()) {
-                result.complete(null);
-            } else {
-                result.completeExceptionally(withSuppressed(failures));
-            }
-        });
+        try {
+            Thread.ofVirtual().name("revoke-" + name).start(() -> {
+                try {
+                    finishRevocation(Thread.currentThread(), failures, Wait.FOREVER);
+                    if (failures.isEmpty()) {
+                        result.complete(null);
+                    } else {
+                        result.completeExceptionally(withSuppressed(failures));
+                    }
+                } catch (Throwable t) {
+                    result.completeExceptionally(t);
+                }
+            });
+        } catch (Throwable t) {
+            // No thread to finish it (OutOfMemoryError): let the next revoke take the work over.
+            giveUpDrain();
+            throw t;
+        }
         return result;
     }
 
@@ -296,6 +420,11 @@ public final class Revocable {
     /** The number of methods in flight (entered and not yet exited), for monitoring. */
     public long usersInFlight() {
         return users.sum();
+    }
+
+    /** Entries counted in overflow cells of the users, whether their threads live or not (tests). */
+    long overflowEntries() {
+        return users.overflowCount();
     }
 
     /** The number of handles attached and not yet released, for monitoring. */
@@ -330,12 +459,22 @@ public final class Revocable {
     // ---------------------------------------------------------------------------------------
     // Revocation steps
 
+    private void requireNotInside(Thread me, String operation) {
+        if (users.isInside(me)) {
+            throw new IllegalStateException(operation + " of " + name + " from a thread inside tryEnter() of it"
+                    + " would wait for itself; exit() first or use revokeAsync()");
+        }
+    }
+
     private boolean beginRevocation(Thread me) {
+        /* B: full fence (CAS) after which the drain reads the users; pairs with A in tryEnter(). */
         if (!STATE.compareAndSet(this, OPEN, REVOKING)) {
             return false;
         }
+        // The winner holds the drain from here on: drain starts as DRAIN_HELD.
         revocationWorker = me;
-        // Pollers re-check the state when woken and report hang-up at once.
+        /* J: the state is written before the pollers are woken; pairs with H in
+         * ChangeEvents.await(): pollers re-check the state when woken and report hang-up. */
         events.wakeAll();
         return true;
     }
@@ -348,40 +487,71 @@ public final class Revocable {
         }
     }
 
-    /** Drains the users, releases the handles, publishes REVOKED. Runs on {@code worker}. */
-    private void completeRevocation(Thread worker, List<Throwable> failures) {
+    /**
+     * Drains the users, releases the handles, publishes REVOKED; runs on {@code worker}, which
+     * holds the drain. On timeout, interrupt or any unexpected throwable it gives the drain up
+     * instead, so that another revoke can finish the job: nothing is published half-done.
+     */
+    private void finishRevocation(Thread worker, List<Throwable> failures, Wait wait)
+            throws InterruptedException, TimeoutException {
         revocationWorker = worker;
+        boolean finished = false;
         try {
-            awaitUsersGone();
-            releaseRemainingHandles(worker, failures);
+            String stuck = awaitUsersGone(wait);
+            if (stuck == null) {
+                stuck = releaseRemainingHandles(worker, failures, wait);
+            }
+            if (stuck != null) {
+                throw withSuppressed(timedOut(wait, stuck), failures);
+            }
+            finished = true;
+        } catch (InterruptedException e) {
+            throw withSuppressed(e, failures);
         } finally {
-            state = REVOKED;
-            revocationWorker = null;
-            revocationDone.complete(null);
-            events.wakeAll();
+            if (finished) {
+                publishRevoked();
+            } else {
+                giveUpDrain();
+            }
         }
     }
 
-    private void awaitUsersGone() {
+    /** Returns null once no user is left, or what is still inside when the wait times out. */
+    private String awaitUsersGone(Wait wait) throws InterruptedException {
         boolean interrupted = false;
         long parkNanos = DRAIN_PARK_MIN_NANOS;
-        for (int spins = 0; users.sum() != 0; spins++) {
-            if (spins < DRAIN_SPINS) {
-                Thread.onSpinWait();
-                continue;
+        try {
+            /* C: reads every cell after B; pairs with A in tryEnter() and K in UseCell.ownerDecrement(). */
+            for (int spins = 0; users.sum() != 0; spins++) {
+                if (spins < DRAIN_SPINS) {
+                    Thread.onSpinWait();
+                    continue;
+                }
+                long left = wait.remainingNanos();
+                if (left <= 0) {
+                    return users.describeInside();
+                }
+                LockSupport.parkNanos(this, Math.min(parkNanos, left));
+                parkNanos = Math.min(DRAIN_PARK_MAX_NANOS, parkNanos * 2);
+                if (Thread.interrupted()) {
+                    if (wait.interruptible()) {
+                        throw new InterruptedException("revoke of " + name + " interrupted while "
+                                + users.describeInside());
+                    }
+                    interrupted = true;
+                }
             }
-            LockSupport.parkNanos(this, parkNanos);
-            parkNanos = Math.min(DRAIN_PARK_MAX_NANOS, parkNanos * 2);
-            if (Thread.interrupted()) {
-                interrupted = true;
+            return null;
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
             }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
         }
     }
 
-    private void releaseRemainingHandles(Thread worker, List<Throwable> failures) {
+    /** Returns null once every handle is released, or the handle still releasing when the wait times out. */
+    private String releaseRemainingHandles(Thread worker, List<Throwable> failures, Wait wait)
+            throws InterruptedException {
         List<Handle> remaining;
         handlesLock.lock();
         try {
@@ -393,23 +563,105 @@ public final class Revocable {
             if (handle.beginRelease(worker)) {
                 handle.runRelease(true, failures);
             } else {
-                handle.awaitReleasedUnlessOwnRelease(worker);
+                String stuck = handle.awaitReleasedUnlessOwnRelease(worker, wait);
+                if (stuck != null) {
+                    return stuck;
+                }
             }
         }
+        return null;
+    }
+
+    private void publishRevoked() {
         handlesLock.lock();
         try {
             handles.clear();
         } finally {
             handlesLock.unlock();
         }
+        /* M: REVOKED is written after every release ran; a thread that reads it (isRevocationComplete())
+         * or joins revocationDone sees the releases' effects. */
+        state = REVOKED;
+        revocationWorker = null;
+        revocationDone.complete(null);
+        events.wakeAll();
+        progress.signal();
     }
 
-    private void awaitRevocation(Thread me) {
+    /** Lets the next revoke take the unfinished drain over. */
+    private void giveUpDrain() {
+        revocationWorker = null;
+        /* D: publishes the free drain; pairs with E in awaitRevocation(). */
+        drain = DRAIN_FREE;
+        progress.signal();
+    }
+
+    /**
+     * Waits until the revocation that another thread began has completed, taking the drain over if
+     * that thread gave it up (a timed-out or interrupted {@link #revoke(Duration)}).
+     */
+    private void awaitRevocation(Thread me, Wait wait) throws InterruptedException, TimeoutException {
         if (revocationWorker == me) {
             throw new IllegalStateException("revoke() of " + name
                     + " from inside its own kick or release would wait for itself");
         }
-        revocationDone.join();
+        if (runsAReleaseOfThisObject(me)) {
+            throw new IllegalStateException("revoke() of " + name + " from inside the release of one of its"
+                    + " handles, run by close(), would wait for the revocation already under way, which"
+                    + " waits for that release; use revokeAsync()");
+        }
+        boolean interrupted = false;
+        try {
+            while (!revocationDone.isDone()) {
+                long seen = progress.count();
+                /* E: sees D's free drain, or D's signal wakes the await below; pairs with D in giveUpDrain(). */
+                if (drain == DRAIN_FREE && DRAIN.compareAndSet(this, DRAIN_FREE, DRAIN_HELD)) {
+                    List<Throwable> failures = new ArrayList<>(0);
+                    finishRevocation(me, failures, wait);
+                    rethrowFirst(failures);
+                    return;
+                }
+                long left = wait.remainingNanos();
+                if (left <= 0) {
+                    Thread worker = revocationWorker;
+                    throw timedOut(wait, (worker == null ? "the revocation is being handed over"
+                            : "the revocation is being completed by " + StripedUseCount.describe(worker))
+                            + "; " + users.describeInside());
+                }
+                progress.await(seen, progressMade, System.nanoTime() + left);
+                if (Thread.interrupted()) {
+                    if (wait.interruptible()) {
+                        throw new InterruptedException("revoke of " + name + " interrupted while waiting for "
+                                + "the revocation begun by another thread");
+                    }
+                    interrupted = true;
+                }
+            }
+        } finally {
+            if (interrupted) {
+                me.interrupt();
+            }
+        }
+    }
+
+    /** Whether {@code me} is running the release of a handle of this object (by close()). */
+    private boolean runsAReleaseOfThisObject(Thread me) {
+        handlesLock.lock();
+        try {
+            for (Handle h : handles) {
+                if (h.releaser == me) {
+                    return true;
+                }
+            }
+            return false;
+        } finally {
+            handlesLock.unlock();
+        }
+    }
+
+    private TimeoutException timedOut(Wait wait, String stuck) {
+        return new TimeoutException("revoke of Revocable[" + name + "] timed out after " + wait.timeout()
+                + ": " + stuck);
     }
 
     private void wakeRevocationWorker() {
@@ -440,6 +692,13 @@ public final class Revocable {
             throw e;
         }
         throw new IllegalStateException(first);
+    }
+
+    private static <T extends Throwable> T withSuppressed(T thrown, List<Throwable> failures) {
+        for (Throwable f : failures) {
+            thrown.addSuppressed(f);
+        }
+        return thrown;
     }
 
     private static Throwable withSuppressed(List<Throwable> failures) {
@@ -531,7 +790,11 @@ public final class Revocable {
                 owner.detach(this);
                 rethrowFirst(failures);
             } else {
-                awaitReleasedUnlessOwnRelease(me);
+                try {
+                    awaitReleasedUnlessOwnRelease(me, Wait.FOREVER);
+                } catch (InterruptedException e) {
+                    throw new AssertionError("an uninterruptible wait was interrupted", e);
+                }
             }
         }
 
@@ -585,14 +848,6 @@ public final class Revocable {
             }
         }
 
-        private static long saturatedNanos(Duration timeout) {
-            try {
-                return Math.min(timeout.toNanos(), Long.MAX_VALUE / 4);
-            } catch (ArithmeticException tooLong) {
-                return Long.MAX_VALUE / 4;
-            }
-        }
-
         boolean beginRelease(Thread me) {
             if (HANDLE_STATE.compareAndSet(this, H_OPEN, H_RELEASING)) {
                 releaser = me;
@@ -610,8 +865,8 @@ public final class Revocable {
                 releasedByRevoke = byRevoke;
                 releaser = null;
                 state = H_RELEASED;
-                // Dekker with awaitReleased: it sets waiting, then reads state under the monitor.
-                // Either it sees RELEASED, or we see waiting and notify; no monitor otherwise.
+                /* G: state written, then waiting read; pairs with F in awaitReleasedUnlessOwnRelease().
+                 * Either the waiter sees RELEASED, or we see waiting and notify; no monitor otherwise. */
                 if (waiting) {
                     synchronized (this) {
                         notifyAll();
@@ -620,23 +875,46 @@ public final class Revocable {
             }
         }
 
-        void awaitReleasedUnlessOwnRelease(Thread me) {
-            if (state == H_RELEASED || releaser == me) {
-                return;
+        /**
+         * Waits until the release another thread is running has finished; returns null then (or
+         * at once when {@code me} is running it), or what it is stuck on when {@code wait} ends.
+         */
+        String awaitReleasedUnlessOwnRelease(Thread me, Wait wait) throws InterruptedException {
+            Thread running = releaser;
+            if (state == H_RELEASED || running == me) {
+                return null;
             }
             boolean interrupted = false;
+            /* F: set before reading the state; pairs with G in runRelease(). */
             waiting = true;
-            synchronized (this) {
-                while (state != H_RELEASED) {
-                    try {
-                        wait();
-                    } catch (InterruptedException e) {
-                        interrupted = true;
+            try {
+                synchronized (this) {
+                    while (state != H_RELEASED) {
+                        long left = wait.remainingNanos();
+                        if (left <= 0) {
+                            return "the release of " + this + " begun by close() on "
+                                    + (running == null ? "another thread" : StripedUseCount.describe(running))
+                                    + " has not finished";
+                        }
+                        try {
+                            if (left == Long.MAX_VALUE) {
+                                wait();
+                            } else {
+                                TimeUnit.NANOSECONDS.timedWait(this, left);
+                            }
+                        } catch (InterruptedException e) {
+                            if (wait.interruptible()) {
+                                throw e;
+                            }
+                            interrupted = true;
+                        }
                     }
                 }
-            }
-            if (interrupted) {
-                Thread.currentThread().interrupt();
+                return null;
+            } finally {
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
             }
         }
 
@@ -654,11 +932,40 @@ public final class Revocable {
         }
     }
 
+    /** How long a revoke may wait: forever and uninterruptibly, or up to a deadline. */
+    private record Wait(Duration timeout, long deadlineNanos) {
+
+        static final Wait FOREVER = new Wait(null, 0);
+
+        Wait(Duration timeout) {
+            this(timeout, System.nanoTime() + saturatedNanos(timeout));
+        }
+
+        boolean interruptible() {
+            return timeout != null;
+        }
+
+        /** Nanoseconds left; Long.MAX_VALUE when unbounded. */
+        long remainingNanos() {
+            return timeout == null ? Long.MAX_VALUE : deadlineNanos - System.nanoTime();
+        }
+    }
+
+    private static long saturatedNanos(Duration timeout) {
+        try {
+            return Math.min(timeout.toNanos(), Long.MAX_VALUE / 4);
+        } catch (ArithmeticException tooLong) {
+            return Long.MAX_VALUE / 4;
+        }
+    }
+
     private static final VarHandle STATE;
+    private static final VarHandle DRAIN;
 
     static {
         try {
             STATE = MethodHandles.lookup().findVarHandle(Revocable.class, "state", int.class);
+            DRAIN = MethodHandles.lookup().findVarHandle(Revocable.class, "drain", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }

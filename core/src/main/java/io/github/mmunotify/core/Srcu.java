@@ -5,6 +5,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
@@ -44,14 +46,23 @@ import java.util.function.Consumer;
  *
  * <h2>Misuse</h2>
  * A read section must be left on the thread that entered it, with the token that entering it
- * returned; leaving with a token that is not outstanding on the calling thread throws
- * {@link IllegalArgumentException} and changes nothing. {@code synchronize()}, {@code barrier()}
+ * returned; leaving with a token that is not outstanding on the calling thread (already left,
+ * returned to another thread, or by another domain) throws {@link IllegalArgumentException} and
+ * changes nothing. {@code readLock} and {@code readUnlock} are all-or-nothing: if either throws
+ * (an {@link OutOfMemoryError} on a thread's first section, a {@link StackOverflowError}), no
+ * section was entered, or the section is still held and its token still valid. (A {@code finally}
+ * block at the bottom of an overflowed stack may have no stack left to call {@code readUnlock} at
+ * all; that section is then held until the thread leaves it, and stall reports and the timed waits
+ * name the thread.) {@code synchronize()}, {@code barrier()}
  * and {@code close()} from inside a read section of the same domain, and {@code barrier()} and
  * {@code close()} from one of its callbacks, would wait for themselves, so they throw
  * {@link IllegalStateException} instead. A read section that holds up a grace period for longer
  * than the stall threshold is reported once, with its thread's name and stack, to the stall
- * handler. A callback that throws is counted and handed to the callback error handler; the
- * callbacks after it still run.
+ * handler. A callback that throws (anything, including an {@link Error}) is counted and handed to
+ * the callback error handler; the callbacks after it still run, and whatever the handler throws is
+ * contained. A thread that dies inside a read section holds up grace periods forever: the timed
+ * forms {@link #synchronize(Duration)} and {@link #barrier(Duration)} then throw a
+ * {@link TimeoutException} naming it.
  *
  * <h2>How it works</h2>
  * Each thread that reads gets, on its first read section, its own pair of lock/unlock counters per
@@ -60,8 +71,16 @@ import java.util.function.Consumer;
  * section on the domain's current index and fences; leaving counts it as left with a release
  * store. A grace period ({@code SrcuGracePeriods}, the kernel's {@code srcutree.c} algorithm)
  * flips the index so new readers count elsewhere, then waits until the lock and unlock sums of the
- * old index match across all readers. Tokens carry the index the section was counted on, plus a
- * per-domain tag so that a token of another domain is rejected.
+ * old index match across all readers. Tokens carry the index the section was counted on, plus the
+ * reader's own tag: readers of one domain get distinct tags (a random per-domain start plus an odd
+ * stride times the registration number, 31 bits), so a token of another thread of the domain is
+ * always rejected and one of another domain is, except with probability 2^-31. Checking it reads
+ * only the caller's own reader. Readers of terminated threads are pruned at the start of each
+ * grace period and become unreachable.
+ *
+ * <p>Ordering points, kernel style (the other ends are in the classes named): B in
+ * {@link #readLock()}, C in {@code SrcuReader.unlock}, A in {@code SrcuReaderRegistry.readersGone},
+ * D/E/F/G/H in {@code SrcuGracePeriods}, I in {@link #close()}, J and K in {@code SrcuCallbacks}.
  *
  * <p>Thread-safe. Close the domain when done: it owns a daemon thread once callbacks or polled
  * grace periods have been used.
@@ -72,28 +91,35 @@ public final class Srcu implements AutoCloseable {
     public static final Duration DEFAULT_STALL_THRESHOLD = Duration.ofSeconds(10);
 
     private static final System.Logger LOG = System.getLogger(Srcu.class.getName());
-    private static final AtomicInteger DOMAINS = new AtomicInteger();
     private static final int OPEN = 0;
     private static final int CLOSING = 1;
     private static final int CLOSED = 2;
 
+    /** Odd: consecutive readers' tags differ by this, so tags repeat only after 2^31 readers. */
+    private static final int TAG_STRIDE = 0x9E3779B9;
+    /** Timeout messages name at most this many stuck threads. */
+    private static final int NAMED_THREADS = 8;
+
     private final String name;
-    /** Even, per domain: a token is {@code tokenTag | index}. */
-    private final int tokenTag;
+    /** Where this domain's reader tags start: random, so that tags of two domains rarely meet. */
+    private final int tagSeed = ThreadLocalRandom.current().nextInt();
+    private final AtomicInteger readersRegistered = new AtomicInteger();
     private final SrcuReaderLookup readers = new SrcuReaderLookup();
-    private final SrcuReaderRegistry registry = new SrcuReaderRegistry();
+    private final SrcuReaderRegistry registry = new SrcuReaderRegistry(readers);
     private final SrcuStallDetector stalls;
     private final SrcuGracePeriods gracePeriods;
     private final SrcuCallbacks callbacks;
     private final Object closeLock = new Object();
+    /** Test seam: where failures of allocations are injected. */
+    final SrcuFaults faults = new SrcuFaults();
     private volatile int state = OPEN;
 
     private Srcu(Builder builder) {
         this.name = builder.name;
-        this.tokenTag = (DOMAINS.incrementAndGet() * 0x9E3779B9) << 1;
         this.stalls = new SrcuStallDetector(name, builder.stallThreshold, builder.stallHandler, registry);
         this.gracePeriods = new SrcuGracePeriods(registry, stalls);
-        this.callbacks = new SrcuCallbacks("srcu-" + name + "-callbacks", gracePeriods, builder.callbackErrorHandler);
+        this.callbacks = new SrcuCallbacks("srcu-" + name + "-callbacks", gracePeriods, builder.callbackErrorHandler,
+                faults);
     }
 
     /**
@@ -121,39 +147,55 @@ public final class Srcu implements AutoCloseable {
     /**
      * Enters a read section. Sections nest; each must be left with {@link #readUnlock(int)} on this
      * thread, with the token returned here. Never blocks, allocates nothing after this thread's
-     * first section in the domain.
+     * first section in the domain. If it throws, no section was entered.
      *
-     * @return the token to leave the section with
+     * @return the token to leave the section with; it identifies this thread's reader in this domain
      * @throws IllegalStateException if the domain is closed (or being closed)
      */
     public int readLock() {
         SrcuReader reader = currentReader();
         if (reader == null) {
-            reader = register();
+            reader = register(); // every allocation happens before anything is counted
         }
         int index = gracePeriods.currentIndex();
         reader.lock(index);
-        // Pairs with the grace period's fences: either it sees this count, or this section sees
-        // everything published before the grace period began.
-        VarHandle.fullFence();
-        if (state != OPEN) {
+        boolean open;
+        try {
+            /* B: pairs with A in SrcuReaderRegistry.readersGone(), D/E in SrcuGracePeriods.advance()
+             * and H in SrcuGracePeriods.cookie() (kernel: smp_mb() B in __srcu_read_lock): either the
+             * grace period sees this count, or this section sees everything published before the
+             * grace period began. Also pairs with I in close(): either close sees this count or
+             * this section sees the domain closing. */
+            VarHandle.fullFence();
+            open = state == OPEN;
+        } catch (Throwable stackOverflow) {
+            // Only a StackOverflowError can land here (the fence is a call when interpreted). The
+            // undo is written inline, with no call that could overflow in turn: plain stores of the
+            // owner's own counters, which HotSpot does not tear on 64-bit platforms; the section
+            // never began, so nothing needs ordering before them.
+            reader.unlocks0 += index ^ 1;
+            reader.unlocks1 += index;
+            throw stackOverflow;
+        }
+        if (!open) {
             reader.unlock(index);
             throw closed("readLock()");
         }
-        return tokenTag | index;
+        return reader.tag | index;
     }
 
     /**
      * Leaves the read section entered with {@code token}.
      *
-     * @throws IllegalArgumentException if {@code token} is not from this domain or no section
-     *         entered with it is outstanding on the calling thread; nothing changes then
+     * @throws IllegalArgumentException if {@code token} was not returned by {@link #readLock()} of
+     *         this domain on the calling thread, or no section entered with it is outstanding;
+     *         nothing changes then
      */
     public void readUnlock(int token) {
         int index = token & 1;
         SrcuReader reader = currentReader();
-        if ((token & ~1) != tokenTag || reader == null || !reader.holds(index)) {
-            throw notOutstanding(token);
+        if (reader == null || (token & ~1) != reader.tag || !reader.holds(index)) {
+            throw notOutstanding(token, reader);
         }
         reader.unlock(index);
     }
@@ -185,6 +227,32 @@ public final class Srcu implements AutoCloseable {
     }
 
     /**
+     * {@link #synchronize()}, giving up after {@code timeout}: returns normally exactly when
+     * {@code synchronize()} would have returned. On a timeout the grace period stays where it was
+     * (a later {@code synchronize} resumes it); nothing else changes.
+     *
+     * @param timeout how long to wait; zero checks once
+     * @throws TimeoutException if the grace period did not end in time; its message names the
+     *         domain, the timeout, and each thread still inside a read section that holds it up,
+     *         alive or terminated
+     * @throws InterruptedException if interrupted while waiting (the interrupt status is cleared)
+     * @throws NullPointerException if {@code timeout} is null
+     * @throws IllegalArgumentException if {@code timeout} is negative
+     * @throws IllegalStateException as {@link #synchronize()}
+     */
+    public void synchronize(Duration timeout) throws InterruptedException, TimeoutException {
+        long deadline = deadline(timeout);
+        requireOpen("synchronize(Duration)");
+        requireNotReading("synchronize(Duration)");
+        requireNotDriving("synchronize(Duration)");
+        if (!gracePeriods.awaitDone(gracePeriods.cookie(), deadline)) {
+            throw new TimeoutException("synchronize(" + timeout + ") of srcu '" + name + "' timed out: the grace"
+                    + " period is waiting for " + stuckReaders() + "; it stays running and a later synchronize()"
+                    + " completes it");
+        }
+    }
+
+    /**
      * Starts a polled grace period: returns a cookie that {@link #pollState(long)} reports done once
      * every read section that began before this call has ended. The domain's thread drives the
      * grace period; this never blocks.
@@ -193,6 +261,7 @@ public final class Srcu implements AutoCloseable {
      */
     public long startPoll() {
         requireOpen("startPoll()");
+        callbacks.ensureStarted(); // may fail: then no request is left that no thread would serve
         long cookie = gracePeriods.requestCookie();
         callbacks.wake();
         return cookie;
@@ -219,6 +288,9 @@ public final class Srcu implements AutoCloseable {
      * blocks. If the callback throws, the throwable is counted and passed to the callback error
      * handler, and later callbacks still run.
      *
+     * <p>If it throws (including an {@link OutOfMemoryError} while queueing), the callback was not
+     * queued and will never run, and nothing is left counted: barriers and close are not held up.
+     *
      * @throws NullPointerException if {@code callback} is null
      * @throws IllegalStateException if the domain is closed or closing
      */
@@ -240,6 +312,39 @@ public final class Srcu implements AutoCloseable {
         requireNotCallback("barrier()");
         requireNotDriving("barrier()");
         callbacks.awaitFinished(callbacks.admittedCount());
+    }
+
+    /**
+     * {@link #barrier()}, giving up after {@code timeout}: returns normally exactly when
+     * {@code barrier()} would have returned. On a timeout the callbacks stay queued and run later.
+     *
+     * @param timeout how long to wait; zero checks once
+     * @throws TimeoutException if some earlier callback has not run in time; its message names the
+     *         domain, the timeout, how many callbacks are still pending, and what they wait for: a
+     *         callback still running on the callback thread, or the threads (alive or terminated)
+     *         whose read sections hold up their grace period
+     * @throws InterruptedException if interrupted while waiting (the interrupt status is cleared)
+     * @throws NullPointerException if {@code timeout} is null
+     * @throws IllegalArgumentException if {@code timeout} is negative
+     * @throws IllegalStateException as {@link #barrier()}
+     */
+    public void barrier(Duration timeout) throws InterruptedException, TimeoutException {
+        long deadline = deadline(timeout);
+        requireOpen("barrier(Duration)");
+        requireNotReading("barrier(Duration)");
+        requireNotCallback("barrier(Duration)");
+        requireNotDriving("barrier(Duration)");
+        long target = callbacks.admittedCount();
+        if (!callbacks.awaitFinished(target, deadline)) {
+            long pending = target - callbacks.finishedCount();
+            Thread runner = callbacks.thread();
+            String waitingFor = callbacks.isRunningCallback() && runner != null
+                    ? "a callback still running on " + describe(runner)
+                    : "their grace period, which is waiting for " + stuckReaders();
+            throw new TimeoutException("barrier(" + timeout + ") of srcu '" + name + "' timed out: " + pending
+                    + " callback(s) queued before it have not run; they are waiting for " + waitingFor
+                    + "; they stay queued and run later");
+        }
     }
 
     /** A snapshot of the domain's counters. */
@@ -278,7 +383,9 @@ public final class Srcu implements AutoCloseable {
             requireNoReaders(true);
             callbacks.awaitFinished(callbacks.refuse());
             state = CLOSING;
-            VarHandle.fullFence(); // pairs with readLock's fence: it sees CLOSING or we see its count
+            /* I: pairs with B in readLock(): either that reader sees CLOSING and backs out, or
+             * the scan below sees its count. */
+            VarHandle.fullFence();
             try {
                 requireNoReaders(false);
             } catch (IllegalStateException readerGotIn) {
@@ -302,19 +409,69 @@ public final class Srcu implements AutoCloseable {
                 + ", readers active=" + registry.activeReaders() + "]";
     }
 
+    /** Reader records registered (threads that ever read here, minus those pruned); for tests. */
+    int registeredReaders() {
+        return registry.registered();
+    }
+
     /** The calling thread's reader in this domain, or null if it never entered a section here. */
     private SrcuReader currentReader() {
         return readers.find();
     }
 
+    /**
+     * Creates and registers the calling thread's reader. Registered before it can be found: a
+     * thread must never count itself on a reader that grace periods do not scan. If recording it
+     * for lookup fails (out of memory), the registered reader holds nothing and is pruned when its
+     * thread ends; the next readLock registers another.
+     */
     private SrcuReader register() {
         if (state != OPEN) {
             throw closed("readLock()");
         }
-        SrcuReader reader = new SrcuReader(Thread.currentThread());
+        SrcuFaults.fire(faults.readerAllocation);
+        SrcuReader reader = new SrcuReader(Thread.currentThread(),
+                (tagSeed + readersRegistered.getAndIncrement() * TAG_STRIDE) << 1);
         registry.add(reader);
+        SrcuFaults.fire(faults.lookupAllocation);
         readers.add(reader);
+        if (registry.grownSincePrune()) {
+            gracePeriods.pruneIfIdle(); // amortised: only after the list doubled
+        }
         return reader;
+    }
+
+    /** {@code timeout} as a {@link System#nanoTime()} deadline (saturating: centuries are forever). */
+    private static long deadline(Duration timeout) {
+        Objects.requireNonNull(timeout, "timeout");
+        if (timeout.isNegative()) {
+            throw new IllegalArgumentException("timeout must not be negative, was " + timeout);
+        }
+        long nanos = timeout.compareTo(Duration.ofDays(365L * 100)) > 0 ? Long.MAX_VALUE / 2 : timeout.toNanos();
+        return System.nanoTime() + nanos;
+    }
+
+    /** The threads holding up the running grace period, for a timeout message. */
+    private String stuckReaders() {
+        List<SrcuReader> inside = new ArrayList<>();
+        registry.forEachActiveOn(gracePeriods.waitedIndex(), inside::add);
+        if (inside.isEmpty()) {
+            return "no reader any more (it is completing, or another thread is driving it)";
+        }
+        StringBuilder text = new StringBuilder().append(inside.size())
+                .append(inside.size() == 1 ? " reader" : " readers").append(" still inside: ");
+        for (int i = 0; i < inside.size() && i < NAMED_THREADS; i++) {
+            text.append(i == 0 ? "" : ", ").append(describe(inside.get(i).owner));
+        }
+        if (inside.size() > NAMED_THREADS) {
+            text.append(" and ").append(inside.size() - NAMED_THREADS).append(" more");
+        }
+        return text.toString();
+    }
+
+    private static String describe(Thread thread) {
+        return "thread '" + thread.getName() + "' (#" + thread.threadId() + ", "
+                + (thread.isAlive() ? "alive" : "terminated") + ")";
     }
 
     private void requireOpen(String operation) {
@@ -362,11 +519,17 @@ public final class Srcu implements AutoCloseable {
                 + (state == CLOSING ? "closing" : "closed"));
     }
 
-    private IllegalArgumentException notOutstanding(int token) {
-        String why = (token & ~1) != tokenTag
-                ? "it was not returned by readLock() of this domain"
-                : "no read section entered with it is outstanding on thread '" + Thread.currentThread().getName()
-                        + "' (already unlocked, or locked on another thread)";
+    private IllegalArgumentException notOutstanding(int token, SrcuReader mine) {
+        Thread caller = Thread.currentThread();
+        String why;
+        if (mine != null && (token & ~1) == mine.tag) {
+            why = "no read section entered with it is outstanding on " + describe(caller) + " (already unlocked)";
+        } else {
+            SrcuReader owner = registry.withTag(token & ~1);
+            why = owner != null
+                    ? "it was returned to " + describe(owner.owner) + ", not to the calling " + describe(caller)
+                    : "it was not returned by readLock() of this domain to the calling " + describe(caller);
+        }
         return new IllegalArgumentException("readUnlock(" + token + ") on srcu '" + name + "': " + why);
     }
 

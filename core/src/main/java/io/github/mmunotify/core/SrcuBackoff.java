@@ -7,8 +7,9 @@ import java.util.concurrent.locks.LockSupport;
  * within microseconds), then park for doubling intervals up to a ceiling, so that a long-held
  * read section costs almost no CPU.
  *
- * <p>Parking ignores interrupts (a grace period cannot be abandoned half way) but remembers them:
- * {@link #restoreInterrupt()} sets the thread's interrupt status again once the wait is over.
+ * <p>Parking does not end on an interrupt; it remembers it. An untimed wait cannot be abandoned
+ * half way and calls {@link #restoreInterrupt()} once it is over; a timed wait asks
+ * {@link #takeInterrupt()} and gives up.
  *
  * <p>Not thread-safe: one instance per wait.
  */
@@ -22,18 +23,25 @@ final class SrcuBackoff {
     private long parkNanos = FIRST_PARK_NANOS;
     private boolean interrupted;
 
-    /** Waits a little before the next check; returns whether this wait parked. */
-    boolean idle() {
+    /** Waits a little, at most {@code maxNanos}, before the next check; returns whether this wait parked. */
+    boolean idle(long maxNanos) {
         if (attempts++ < SPINS) {
             Thread.onSpinWait();
             return false;
         }
-        LockSupport.parkNanos(this, parkNanos);
+        LockSupport.parkNanos(this, Math.min(parkNanos, maxNanos));
         parkNanos = Math.min(parkNanos * 2, MAX_PARK_NANOS);
         if (Thread.interrupted()) {
             interrupted = true;
         }
         return true;
+    }
+
+    /** Whether an interrupt arrived while waiting; forgets it (the caller throws InterruptedException). */
+    boolean takeInterrupt() {
+        boolean was = interrupted;
+        interrupted = false;
+        return was;
     }
 
     /** Re-asserts an interrupt that arrived while waiting. */

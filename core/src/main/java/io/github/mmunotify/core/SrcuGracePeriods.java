@@ -2,6 +2,7 @@ package io.github.mmunotify.core;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -26,11 +27,27 @@ import java.util.concurrent.locks.ReentrantLock;
  * counting itself and reading shared data. Readers never wait for the driver, and the driver only
  * waits for sections that were already counted, so new readers cannot starve it.
  *
+ * <h2>Bounded waits</h2>
+ * A timed wait that runs out leaves the grace period where it stopped: {@code phase} records
+ * whether the flip has happened, and the next driver (timed or not) resumes from there. Both
+ * waits are for the index readers are <em>not</em> counting on, so resuming only re-checks a
+ * condition that can only have become easier; nothing is undone and no reader is missed.
+ *
+ * <h2>Ordering points</h2>
+ * Labels pair with the other ends: B in {@code Srcu.readLock()}, C in {@code SrcuReader.unlock()},
+ * A in {@code SrcuReaderRegistry.readersGone()}.
+ *
  * <p>Thread-safe. The driver lock is only held while grace periods run; nothing the domain calls
  * out to (callbacks, handlers other than the stall handler) runs under it.
  */
 final class SrcuGracePeriods {
     private static final VarHandle SEQUENCE;
+    /** No grace period in progress. */
+    private static final int IDLE = 0;
+    /** Started; waiting for the inactive index to drain before the flip. */
+    private static final int BEFORE_FLIP = 1;
+    /** Flipped; waiting for the old index (now the inactive one) to drain. */
+    private static final int AFTER_FLIP = 2;
 
     static {
         try {
@@ -50,6 +67,10 @@ final class SrcuGracePeriods {
     private volatile int index;
     @SuppressWarnings("unused") // accessed through SEQUENCE
     private volatile long sequence;
+    /** Driver lock held: where the running grace period stands. */
+    private int phase = IDLE;
+    /** Driver lock held: when the running grace period started, for stall reports. */
+    private long startNanos;
 
     SrcuGracePeriods(SrcuReaderRegistry registry, SrcuStallDetector stalls) {
         this.registry = registry;
@@ -61,8 +82,20 @@ final class SrcuGracePeriods {
         return index;
     }
 
+    /** The index a running grace period waits to drain (the one readers are not counting on). */
+    int waitedIndex() {
+        return index ^ 1;
+    }
+
     /** The cookie that becomes done after a full grace period from now. */
     long cookie() {
+        /* H: pairs with F in runOne() and with B in Srcu.readLock(). Orders the caller's earlier
+         * accesses (e.g. the store that unpublished an object) before the snapshot of the sequence,
+         * as the kernel's rcu_seq_snap() starts with smp_mb(): without it a plain store could be
+         * reordered after the load, the cookie would come from a sequence whose grace period had
+         * already passed the flip, and a reader that still sees the old object would not be waited
+         * for. */
+        VarHandle.fullFence();
         return (sequence() + 3) & ~1L;
     }
 
@@ -83,6 +116,7 @@ final class SrcuGracePeriods {
         return !isDone(requested.get());
     }
 
+    /** Whether {@code cookie} is done; an acquire of the sequence (G: pairs with F in runOne()). */
     boolean isDone(long cookie) {
         return sequence() - cookie >= 0;
     }
@@ -97,9 +131,24 @@ final class SrcuGracePeriods {
     }
 
     /**
+     * Prunes the readers of terminated threads now if no grace period is being driven (a reader
+     * calls this on registration, when the list has grown a lot since the last prune); otherwise
+     * the running grace period prunes at its next start.
+     */
+    void pruneIfIdle() {
+        if (driverLock.tryLock()) {
+            try {
+                registry.pruneTerminated();
+            } finally {
+                driverLock.unlock();
+            }
+        }
+    }
+
+    /**
      * Returns once {@code cookie} is done, running grace periods on the calling thread as needed.
      * A caller that finds another thread driving waits for it and then, usually, finds its cookie
-     * already done.
+     * already done. Interrupts do not end the wait; they are re-asserted afterwards.
      */
     void awaitDone(long cookie) {
         if (isDone(cookie)) {
@@ -108,41 +157,114 @@ final class SrcuGracePeriods {
         driverLock.lock();
         try {
             while (!isDone(cookie)) {
-                runOne();
+                advance(0L, false);
             }
+        } catch (InterruptedException impossible) {
+            throw new AssertionError("an untimed grace period does not throw InterruptedException", impossible);
         } finally {
             driverLock.unlock();
         }
     }
 
-    /** Driver lock held: runs one complete grace period. */
-    private void runOne() {
-        long start = System.nanoTime();
-        SEQUENCE.setVolatile(this, sequence() + 1);
-        registry.pruneTerminated();
-        int current = index;
-        awaitReadersGone(current ^ 1, start);
-        VarHandle.fullFence();
-        index = current ^ 1;
-        VarHandle.fullFence();
-        awaitReadersGone(current, start);
-        VarHandle.fullFence();
-        SEQUENCE.setVolatile(this, sequence() + 1);
+    /**
+     * Like {@link #awaitDone(long)}, but gives up once {@code deadline} (a {@link System#nanoTime()}
+     * value) has passed, returning false and leaving the grace period to be resumed by the next
+     * driver.
+     *
+     * @throws InterruptedException if interrupted while waiting; the grace period is left as on a timeout
+     */
+    boolean awaitDone(long cookie, long deadline) throws InterruptedException {
+        if (isDone(cookie)) {
+            return true;
+        }
+        if (Thread.interrupted()) {
+            throw new InterruptedException();
+        }
+        if (!driverLock.tryLock(Math.max(0L, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+            return isDone(cookie);
+        }
+        try {
+            while (!isDone(cookie)) {
+                if (!advance(deadline, true)) {
+                    return false;
+                }
+            }
+            return true;
+        } finally {
+            driverLock.unlock();
+        }
     }
 
-    private void awaitReadersGone(int waitedIndex, long gracePeriodStart) {
-        SrcuBackoff backoff = null;
-        while (!registry.readersGone(waitedIndex)) {
-            if (backoff == null) {
-                backoff = new SrcuBackoff();
-            }
-            if (backoff.idle()) {
-                stalls.check(waitedIndex, gracePeriodStart);
-            }
+    /**
+     * Driver lock held: runs the current grace period (starting one if none runs) to its end.
+     * Returns false, with the grace period left resumable, if {@code timed} and the deadline passed.
+     */
+    private boolean advance(long deadline, boolean timed) throws InterruptedException {
+        if (phase == IDLE) {
+            startNanos = System.nanoTime();
+            SEQUENCE.setVolatile(this, sequence() + 1);
+            registry.pruneTerminated();
+            phase = BEFORE_FLIP;
         }
-        stalls.clear(waitedIndex);
-        if (backoff != null) {
-            backoff.restoreInterrupt();
+        if (phase == BEFORE_FLIP) {
+            if (!awaitReadersGone(waitedIndex(), deadline, timed)) {
+                return false;
+            }
+            /* D: pairs with B in Srcu.readLock(). The scan that found the inactive index empty is
+             * ordered before the flip, so a reader that fetched the inactive index before the
+             * previous flip and counts on it only now is seen by the scan after this flip. */
+            VarHandle.fullFence();
+            index ^= 1;
+            /* E: pairs with B in Srcu.readLock() and C in SrcuReader.unlock(). The flip is ordered
+             * before the scans of the old index: a reader that counts itself after those scans
+             * began fetched the new index, or sees everything published before this grace period. */
+            VarHandle.fullFence();
+            phase = AFTER_FLIP;
+        }
+        if (!awaitReadersGone(waitedIndex(), deadline, timed)) {
+            return false;
+        }
+        /* F: pairs with C in SrcuReader.unlock() (through A's acquire loads) and with G in
+         * isDone() and H in cookie(). Everything the drained readers did happens-before the end
+         * of the grace period that an updater observes. */
+        VarHandle.fullFence();
+        phase = IDLE;
+        SEQUENCE.setVolatile(this, sequence() + 1);
+        return true;
+    }
+
+    /**
+     * Waits until no reader holds {@code waitedIndex}. Untimed: ignores interrupts and re-asserts
+     * them afterwards. Timed: returns false at the deadline, throws when interrupted.
+     */
+    private boolean awaitReadersGone(int waitedIndex, long deadline, boolean timed) throws InterruptedException {
+        SrcuBackoff backoff = null;
+        try {
+            while (!registry.readersGone(waitedIndex)) {
+                if (backoff == null) {
+                    backoff = new SrcuBackoff();
+                }
+                if (timed) {
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0) {
+                        return false;
+                    }
+                    if (backoff.idle(left)) {
+                        stalls.check(waitedIndex, startNanos);
+                    }
+                    if (backoff.takeInterrupt()) {
+                        throw new InterruptedException();
+                    }
+                } else if (backoff.idle(Long.MAX_VALUE)) {
+                    stalls.check(waitedIndex, startNanos);
+                }
+            }
+            stalls.clear(waitedIndex);
+            return true;
+        } finally {
+            if (backoff != null && !timed) {
+                backoff.restoreInterrupt();
+            }
         }
     }
 

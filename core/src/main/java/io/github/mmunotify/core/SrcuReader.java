@@ -38,10 +38,23 @@ abstract class SrcuReaderCounts extends SrcuReaderLeftPadding {
     long unlocks0;
     long locks1;
     long unlocks1;
+    /**
+     * Even; what this reader's tokens carry above the index bit. Final and on the owner's own
+     * line, so that checking a token reads nothing another thread writes.
+     */
+    final int tag;
+
+    SrcuReaderCounts(int tag) {
+        this.tag = tag;
+    }
 }
 
 /** Cache-line padding behind a reader's counters. */
 abstract class SrcuReaderRightPadding extends SrcuReaderCounts {
+    SrcuReaderRightPadding(int tag) {
+        super(tag);
+    }
+
     long q00, q01, q02, q03, q04, q05, q06, q07;
     long q08, q09, q10, q11, q12, q13, q14, q15;
 }
@@ -62,7 +75,9 @@ abstract class SrcuReaderRightPadding extends SrcuReaderCounts {
  * once. The extra store goes to the reader's own cache line.
  *
  * <p>Entered minus left on an index is the number of sections this thread holds on it; that is how
- * an unlock with a token that is not outstanding is detected.
+ * an unlock with a token that is not outstanding is detected. A token is {@code tag | index}, and
+ * the tag is this reader's own (distinct among the domain's readers, see {@code Srcu}): a token of
+ * another thread, or of another domain, does not match the caller's reader.
  *
  * <p>Its thread finds it through the domain's {@link SrcuReaderLookup}. Readers are linked into
  * their domain's {@link SrcuReaderRegistry} through {@code next}; the stall mark belongs to the
@@ -77,6 +92,25 @@ final class SrcuReader extends SrcuReaderRightPadding {
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
+        linkTheOwnersPath();
+    }
+
+    /**
+     * Runs every VarHandle call site of the owner's operations once, on a throwaway reader. A
+     * call site is linked the first time it runs, and linking is deep (method types are interned,
+     * invokers spun); left for later, it could first happen in a {@code readUnlock} at the bottom
+     * of a deep recursion and throw StackOverflowError before the section is left. Linked here,
+     * that failure needs only a few frames' worth of stack, not the linker's.
+     */
+    private static void linkTheOwnersPath() {
+        SrcuReader probe = new SrcuReader(Thread.currentThread(), 0);
+        for (int index = 0; index <= 1; index++) {
+            probe.lock(index);
+            probe.holds(index);
+            probe.unlock(index);
+            probe.appearsActiveOn(index);
+        }
+        probe.setNext(probe.next());
     }
 
     /** The thread whose sections these are. */
@@ -89,19 +123,31 @@ final class SrcuReader extends SrcuReaderRightPadding {
     /** The index on which this reader's current stall was already reported, or -1 (driver-owned). */
     int stallReportedIndex = -1;
 
-    SrcuReader(Thread owner) {
+    SrcuReader(Thread owner, int tag) {
+        super(tag);
         this.owner = owner;
     }
 
-    /** Owner only: enters a section on {@code index}. The caller fences before the section reads. */
+    /**
+     * Owner only: enters a section on {@code index}. The caller fences (B in Srcu.readLock())
+     * before the section reads. Both stores are the same call at the same depth, so a
+     * StackOverflowError cannot fall between them: if the first found stack, so does the second.
+     */
     void lock(int index) {
         // Both counters are stored, one of them unchanged: see the class comment for why no branch.
         LOCKS_0.setOpaque(this, locks0 + (index ^ 1));
         LOCKS_1.setOpaque(this, locks1 + index);
     }
 
-    /** Owner only: leaves a section on {@code index}, ordered after everything the section did. */
+    /**
+     * Owner only: leaves a section on {@code index}, ordered after everything the section did. If
+     * it throws (StackOverflowError on entry), nothing changed; once the first store ran, the
+     * second, the same call at the same depth, finds the same stack.
+     */
     void unlock(int index) {
+        /* C: release stores, pairing with A in SrcuReaderRegistry.readersGone() (its acquire loads
+         * of the unlock counts) and E/F in SrcuGracePeriods.advance(): every access of the section
+         * happens-before a grace period that sees it left. */
         UNLOCKS_0.setRelease(this, unlocks0 + (index ^ 1));
         UNLOCKS_1.setRelease(this, unlocks1 + index);
     }
@@ -148,7 +194,8 @@ final class SrcuReader extends SrcuReaderRightPadding {
 
     @Override
     public String toString() {
-        return "SrcuReader[" + owner.getName() + ", index0=" + locksOn(0) + "/" + unlocksOn(0)
+        return "SrcuReader[" + owner.getName() + " (#" + owner.threadId() + (owner.isAlive() ? "" : ", terminated")
+                + "), index0=" + locksOn(0) + "/" + unlocksOn(0)
                 + ", index1=" + locksOn(1) + "/" + unlocksOn(1) + "]";
     }
 }

@@ -15,7 +15,9 @@ import java.lang.invoke.VarHandle;
  * <p>A slot is written only when a thread registers and the slot is free or held by a terminated
  * thread, so readers of the table never write it and no cache line of it bounces between them.
  * Threads whose slot is taken by a live thread use the thread-local every time; that is slower,
- * never wrong. A slot is read without a fence: the reader's fields are final, so a thread that
+ * never wrong. When a grace period prunes a reader, its slot is cleared ({@link #forget}), so that
+ * the table does not keep a dead thread (and the chain of readers it once linked to) reachable.
+ * A slot is read without a fence: the reader's fields are final, so a thread that
  * sees a reader through a racy read sees its owner, and only the owner can match.
  *
  * <p>Thread-safe.
@@ -42,9 +44,18 @@ final class SrcuReaderLookup {
         local.set(reader);
         int slot = slotOf(reader.owner);
         SrcuReader occupant = byThreadId[slot];
-        if (occupant == null || !occupant.owner.isAlive()) {
-            SLOT.compareAndSet(byThreadId, slot, occupant, reader);
+        while (occupant == null || !occupant.owner.isAlive()) {
+            SrcuReader witness = (SrcuReader) SLOT.compareAndExchange(byThreadId, slot, occupant, reader);
+            if (witness == occupant) {
+                return;
+            }
+            occupant = witness; // a prune cleared it, or another thread took it
         }
+    }
+
+    /** Drops {@code reader}, which was just pruned, from its slot if it still holds it. */
+    void forget(SrcuReader reader) {
+        SLOT.compareAndSet(byThreadId, slotOf(reader.owner), reader, null);
     }
 
     private static int slotOf(Thread thread) {

@@ -2,6 +2,7 @@ package io.github.mmunotify.core;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 /**
@@ -10,9 +11,17 @@ import java.util.function.Consumer;
  * <p>A thread registers once, the first time it enters a read section of the domain, by pushing
  * its reader onto the head with a CAS. Readers of threads that have terminated with no section
  * held are unlinked by {@link #pruneTerminated()}, which only the grace-period driver calls, under
- * its lock and never during a scan; it never unlinks the head, so it cannot race a push. Between
+ * its lock and never during a scan. It unlinks the head with a CAS too, so a racing push either
+ * lands first (and the old head is unlinked as an inner node) or sees the new head. Between
  * prunes the list only grows, so a later traversal sees a superset of an earlier one: that is what
- * {@link #readersGone(int)} relies on.
+ * {@link #readersGone(int)} relies on. Dropping a pruned reader changes no sum, since its lock
+ * and unlock counts are equal on both indices.
+ *
+ * <p>A pruned reader must become unreachable, or every thread that ever read would stay in
+ * memory: its lookup slot is cleared ({@link SrcuReaderLookup#forget}), its thread-local died with
+ * its thread, and nothing in the list points to it any more. Its own {@code next} is left alone,
+ * because a traversal may be standing on it; it only keeps alive what the list keeps alive anyway
+ * or other pruned readers.
  *
  * <p>Thread-safe: pushes and traversals may run concurrently from any threads.
  */
@@ -27,8 +36,21 @@ final class SrcuReaderRegistry {
         }
     }
 
+    /** Prune on registration once the list has grown by this much, even without grace periods. */
+    private static final int PRUNE_SLACK = 1_024;
+
+    private final SrcuReaderLookup lookup;
+    /** Readers linked in, minus those pruned. */
+    private final AtomicInteger size = new AtomicInteger();
+    /** Driver only: the size right after the last prune. */
+    private volatile int sizeAfterPrune;
+
     @SuppressWarnings("unused") // accessed through HEAD
     private volatile SrcuReader head;
+
+    SrcuReaderRegistry(SrcuReaderLookup lookup) {
+        this.lookup = lookup;
+    }
 
     /** Links {@code reader} in; from now on every grace period counts its sections. */
     void add(SrcuReader reader) {
@@ -37,6 +59,16 @@ final class SrcuReaderRegistry {
             first = head();
             reader.setNext(first);
         } while (!HEAD.compareAndSet(this, first, reader));
+        size.incrementAndGet();
+    }
+
+    /**
+     * Whether the list has doubled (plus some slack) since the last prune: a domain whose threads
+     * read once and die, and which never runs a grace period, must not grow without bound.
+     */
+    boolean grownSincePrune() {
+        int after = sizeAfterPrune;
+        return size.get() - after > Math.max(after, PRUNE_SLACK);
     }
 
     /**
@@ -54,6 +86,9 @@ final class SrcuReaderRegistry {
         for (SrcuReader r = head(); r != null; r = r.next()) {
             unlocks += r.unlocksOn(index);
         }
+        /* A: pairs with B in Srcu.readLock() and C in SrcuReader.unlock() (kernel: smp_mb() A in
+         * srcu_readers_active_idx_check). The unlock sum is read before the lock sum, so per
+         * reader the lock count read is at least the one its counted unlocks matched. */
         VarHandle.fullFence();
         long locks = 0;
         for (SrcuReader r = head(); r != null; r = r.next()) {
@@ -64,17 +99,49 @@ final class SrcuReaderRegistry {
 
     /** Grace-period driver only: unlinks the readers of terminated threads that hold no section. */
     void pruneTerminated() {
-        SrcuReader previous = head();
-        if (previous == null) {
-            return;
+        SrcuReader previous;
+        while (true) {
+            previous = head();
+            if (previous == null) {
+                sizeAfterPrune = size.get();
+                return;
+            }
+            if (!isPrunable(previous)) {
+                break;
+            }
+            if (HEAD.compareAndSet(this, previous, previous.next())) {
+                pruned(previous);
+            }
+            // else a push won: look again at the new head, the old one is now an inner node
         }
         for (SrcuReader r = previous.next(); r != null; r = r.next()) {
-            if (!r.owner.isAlive() && !r.appearsActive()) {
+            if (isPrunable(r)) {
                 previous.setNext(r.next());
+                pruned(r);
             } else {
                 previous = r;
             }
         }
+        sizeAfterPrune = size.get();
+    }
+
+    private void pruned(SrcuReader reader) {
+        lookup.forget(reader);
+        size.decrementAndGet();
+    }
+
+    private static boolean isPrunable(SrcuReader reader) {
+        return !reader.owner.isAlive() && !reader.appearsActive();
+    }
+
+    /** The registered reader whose tokens carry {@code tag}, or null (a racy lookup, for messages). */
+    SrcuReader withTag(int tag) {
+        for (SrcuReader r = head(); r != null; r = r.next()) {
+            if (r.tag == tag) {
+                return r;
+            }
+        }
+        return null;
     }
 
     /** Calls {@code action} for every reader that appears to hold a section on {@code index}. */

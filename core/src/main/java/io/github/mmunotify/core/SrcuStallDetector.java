@@ -77,10 +77,15 @@ final class SrcuStallDetector {
         reported.incrementAndGet();
         try {
             handler.accept(stall);
-        } catch (RuntimeException | Error e) {
-            // A broken handler must not stop the grace period that is reporting through it.
-            System.getLogger(Srcu.class.getName()).log(System.Logger.Level.ERROR,
-                    "stall handler of srcu '" + domain + "' threw", e);
+        } catch (Throwable e) {
+            // A broken handler must not stop the grace period that is reporting through it, and
+            // neither may logging that fails in turn (out of memory, out of stack).
+            try {
+                System.getLogger(Srcu.class.getName()).log(System.Logger.Level.ERROR,
+                        "stall handler of srcu '" + domain + "' threw", e);
+            } catch (Throwable loggingFailed) {
+                // the stall was counted; nothing is left to report it to
+            }
         }
     }
 

@@ -9,12 +9,19 @@ import java.lang.invoke.VarHandle;
  * the owner's increments do not slow down anyone else.
  *
  * <p>Only the owner thread changes {@code count} (the revoker only reads it); the owner changes
- * only from null or from a thread that has terminated, by CAS. The shared overflow cell has no
- * owner and is changed with atomic adds only. Package-private: the layout trick is an implementation detail.
+ * only from null (a fresh or freed overflow cell) or from a thread that has terminated, by CAS,
+ * and back to null when an overflow cell's owner frees it. Package-private: the layout trick is
+ * an implementation detail.
  */
 final class UseCell extends UseCellFields {
 
     long p10, p11, p12, p13, p14, p15, p16, p17, p18, p19, p1a, p1b, p1c, p1d, p1e, p1f;
+
+    /**
+     * The next overflow cell of a {@link StripedUseCount}'s list; written once, before the CAS that
+     * publishes this cell, so any reader that reached this cell through the list sees it.
+     */
+    UseCell nextOverflow;
 
     UseCell(Thread owner) {
         this.owner = owner;
@@ -26,11 +33,21 @@ final class UseCell extends UseCellFields {
     }
 
     /**
+     * Starts a claimed cell at one entry with a full fence, whatever count a terminated previous
+     * owner left (nothing counts a dead owner's entries, so that count means nothing).
+     */
+    void startCount() {
+        COUNT.getAndSet(this, 1L);
+    }
+
+    /**
      * Counts the owner out: a release store, no atomic read-modify-write, because only the owner
      * writes the count. Whoever reads the count with a volatile read afterwards sees everything the
      * owner did inside. Call only from the owner, with a positive count.
      */
     void ownerDecrement() {
+        /* K: release store: everything the owner did inside happens-before a volatile read that
+         * sees the lower count; pairs with C in Revocable.awaitUsersGone() (through sum()). */
         COUNT.setRelease(this, count - 1);
     }
 
@@ -47,9 +64,17 @@ final class UseCell extends UseCellFields {
         return (Thread) OWNER.getAcquire(this);
     }
 
-    /** Takes over a cell whose previous owner has terminated, or that the owner left. */
+    /** Takes over a cell whose previous owner has terminated, or that was freed. */
     boolean claim(Thread expected, Thread newOwner) {
         return OWNER.compareAndSet(this, expected, newOwner);
+    }
+
+    /**
+     * Gives an overflow cell up; the owner calls it with a zero count. The release store orders
+     * the count's zero before it, so a claimer that sees no owner also sees no entry.
+     */
+    void free() {
+        OWNER.setRelease(this, null);
     }
 
     private static final VarHandle COUNT;

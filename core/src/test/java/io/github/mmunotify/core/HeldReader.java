@@ -1,9 +1,9 @@
 package io.github.mmunotify.core;
 
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.mmunotify.testing.TestTimeouts;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -15,8 +15,6 @@ import java.util.concurrent.atomic.AtomicReference;
  * Every wait is bounded.
  */
 final class HeldReader {
-
-    private static final long SECONDS = 60;
 
     final CountDownLatch inside = new CountDownLatch(1);
     final CountDownLatch release = new CountDownLatch(1);
@@ -35,7 +33,7 @@ final class HeldReader {
             int token = srcu.readLock();
             inside.countDown();
             try {
-                release.await(SECONDS, TimeUnit.SECONDS);
+                release.await(TestTimeouts.join().toMillis(), TimeUnit.MILLISECONDS);
             } finally {
                 leaving.set(true);
                 srcu.readUnlock(token);
@@ -46,13 +44,12 @@ final class HeldReader {
     }
 
     void awaitInside() throws InterruptedException {
-        assertTrue(inside.await(SECONDS, TimeUnit.SECONDS), "reader never got inside");
+        assertTrue(inside.await(TestTimeouts.await().toMillis(), TimeUnit.MILLISECONDS), "reader never got inside");
     }
 
     void releaseAndJoin() throws InterruptedException {
         release.countDown();
-        thread.join(TimeUnit.SECONDS.toMillis(SECONDS));
-        assertFalse(thread.isAlive());
+        assertTrue(thread.join(TestTimeouts.join()), thread + " never left its section");
         assertNull(failure.get());
     }
 }

@@ -12,18 +12,22 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import io.github.mmunotify.testing.StressSize;
+import io.github.mmunotify.testing.TestThreads;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
  * Two modules that share two registries, registered in opposite orders, unload concurrently
  * while other threads look drivers up: no deadlock, no lookup ever holds a driver whose exit hook
- * has run. Rounds: {@code -Dmmunotify.test.unloadRounds} (default 150).
+ * has run. Rounds: {@link StressSize} {@code unloadRounds} (default 150).
  */
+@Tag("stress")
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class ModuleUnloadStressTest {
 
-    private static final int ROUNDS = Integer.getInteger("mmunotify.test.unloadRounds", 150);
+    private static final int ROUNDS = StressSize.of("unloadRounds", 150);
 
     /** A driver whose exit hook marks it gone. */
     private static final class Driver {
@@ -60,8 +64,9 @@ class ModuleUnloadStressTest {
             int lookers = 3;
             CountDownLatch lookersDone = new CountDownLatch(lookers);
             CountDownLatch lookersRunning = new CountDownLatch(lookers);
+            TestThreads threads = new TestThreads("unload-round-" + round);
             for (int l = 0; l < lookers; l++) {
-                Thread.ofPlatform().start(() -> {
+                threads.start(() -> {
                     lookersRunning.countDown();
                     try {
                         for (int i = 0; !stop.get(); i++) {
@@ -92,7 +97,7 @@ class ModuleUnloadStressTest {
             assertTrue(lookersRunning.await(30, SECONDS));
             List<Thread> unloaders = new ArrayList<>();
             for (Module m : List.of(a, b)) {
-                unloaders.add(Thread.ofPlatform().name("unload-" + m.name()).start(() -> {
+                unloaders.add(threads.start(() -> {
                     while (m.isLoaded()) {
                         try {
                             m.unload();
@@ -114,6 +119,7 @@ class ModuleUnloadStressTest {
             }
             stop.set(true);
             assertTrue(lookersDone.await(30, SECONDS));
+            threads.close();
             assertNull(failure.get());
             for (Driver d : drivers) {
                 assertTrue(d.exited, d.name + " exit hook did not run");

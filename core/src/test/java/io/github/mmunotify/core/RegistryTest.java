@@ -9,8 +9,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import io.github.mmunotify.testing.TestThreads;
+import io.github.mmunotify.testing.TestTimeouts;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -166,12 +169,103 @@ class RegistryTest {
         Module m = Module.create("m");
         fs.register(m, "k", "v");
         AtomicReference<Registry.Pin<String, String>> held = new AtomicReference<>();
-        Thread t = Thread.ofPlatform().name("holder").start(() -> held.set(fs.lookup("k")));
-        t.join(30_000);
+        Thread t;
+        try (TestThreads threads = new TestThreads("holder")) {
+            t = threads.start(() -> held.set(fs.lookup("k")));
+        }
         ModuleBusyException e = assertThrows(ModuleBusyException.class, m::unload);
-        assertTrue(e.getMessage().contains("holder"), e.getMessage());
+        assertTrue(e.getMessage().contains(t.getName()), e.getMessage());
         held.get().close();
         m.unload();
         assertFalse(m.isLoaded());
+    }
+
+    @Test
+    void anExitHookThatThrowsAnErrorLeavesTheModuleUnloadedAndEveryLockFree() throws Exception {
+        Registry<String, String> fs = Registry.create("filesystems");
+        Registry<Integer, String> devices = Registry.create("devices");
+        Module m = Module.create("m");
+        List<String> ran = new ArrayList<>();
+        m.addExitHook(() -> ran.add("first added"));
+        m.addExitHook(() -> {
+            ran.add("overflows");
+            recurseForever(0);
+        });
+        m.addExitHook(() -> {
+            ran.add("out of memory");
+            throw new OutOfMemoryError("exit hook: simulated");
+        });
+        fs.register(m, "k", "v");
+        devices.register(m, 8, "sda");
+        OutOfMemoryError e = assertThrows(OutOfMemoryError.class, m::unload);
+        assertEquals("exit hook: simulated", e.getMessage());
+        assertEquals(1, e.getSuppressed().length);
+        assertTrue(e.getSuppressed()[0] instanceof StackOverflowError, e.getSuppressed()[0].toString());
+        assertEquals(List.of("out of memory", "overflows", "first added"), ran);
+        assertFalse(m.isLoaded());
+        assertEquals(0, fs.size() + devices.size());
+        m.unload(); // already unloaded: no hook runs again, nothing is rethrown
+        assertEquals(3, ran.size());
+        // The write locks are free for other threads, and this thread is no longer "in an exit hook".
+        Module other = Module.create("other");
+        try (TestThreads threads = new TestThreads("after")) {
+            threads.start(() -> {
+                fs.register(other, "k", "again");
+                devices.register(other, 8, "sdb");
+                try (Registry.Pin<String, String> pin = fs.lookup("k")) {
+                    assertEquals("again", pin.driver());
+                }
+            });
+        }
+        try (Registry.Pin<Integer, String> pin = devices.lookup(8)) {
+            assertEquals("sdb", pin.driver());
+        }
+        other.unload();
+    }
+
+    @Test
+    void exitHooksOfTwoUnloadsReadingEachOthersRegistryThrowInsteadOfDeadlocking() throws Exception {
+        // a's unload write-locks fs, c's write-locks devices; each hook then reads the other's
+        // registry, which waits for a lock the other unload holds until its hook returns.
+        Registry<String, String> fs = Registry.create("filesystems");
+        Registry<Integer, String> devices = Registry.create("devices");
+        Module a = Module.create("a");
+        Module c = Module.create("c");
+        fs.register(a, "ext4", "EXT4");
+        devices.register(c, 8, "sda");
+        CyclicBarrier bothInHooks = new CyclicBarrier(2);
+        List<Throwable> refused = java.util.Collections.synchronizedList(new ArrayList<>());
+        a.addExitHook(() -> readInHook(bothInHooks, refused, () -> devices.contains(8), () -> fs.contains("ext4")));
+        c.addExitHook(() -> readInHook(bothInHooks, refused, () -> fs.keys(), () -> devices.size()));
+        try (TestThreads unloaders = new TestThreads("unload", TestTimeouts.await())) {
+            unloaders.startDaemon(a::unload);
+            unloaders.startDaemon(c::unload);
+        }
+        assertEquals(2, refused.size(), refused.toString());
+        for (Throwable t : refused) {
+            assertTrue(t instanceof IllegalStateException && t.getMessage().contains("exit hook"), t.toString());
+        }
+        assertFalse(a.isLoaded() || c.isLoaded());
+        assertTrue(fs.toString().contains("drivers=0"), fs.toString());
+    }
+
+    /** Meets the other hook, reads a registry the unload does not hold (refused), then one it holds (allowed). */
+    private static void readInHook(CyclicBarrier bothInHooks, List<Throwable> refused, Runnable foreignRead,
+            Runnable ownRead) {
+        try {
+            bothInHooks.await(TestTimeouts.await().toSeconds(), TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new AssertionError("the other unload never reached its hook", e);
+        }
+        try {
+            foreignRead.run();
+        } catch (IllegalStateException expected) {
+            refused.add(expected);
+        }
+        ownRead.run();
+    }
+
+    private static int recurseForever(int depth) {
+        return recurseForever(depth + 1) + 1;
     }
 }

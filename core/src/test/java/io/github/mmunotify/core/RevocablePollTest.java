@@ -13,6 +13,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import io.github.mmunotify.testing.StressSize;
+import io.github.mmunotify.testing.TestThreads;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -42,21 +44,22 @@ class RevocablePollTest {
     void aParkedPollerWakesOnNotify() throws Exception {
         Revocable r = Revocable.create("sysfs-attr");
         Revocable.Handle h = r.open(() -> { });
-        Thread[] poller = new Thread[1];
         CountDownLatch polling = new CountDownLatch(1);
         CompletableFuture<Revocable.Events> result = new CompletableFuture<>();
-        poller[0] = Thread.ofPlatform().start(() -> {
+        TestThreads threads = new TestThreads("poller");
+        Thread poller = threads.start(() -> {
             polling.countDown();
             result.complete(h.poll(LONG));
         });
         assertTrue(polling.await(30, SECONDS));
-        awaitParked(poller[0]);
+        awaitParked(poller);
         long start = System.nanoTime();
         r.notifyChanged();
         Revocable.Events e = result.get(30, SECONDS);
         assertEquals(1, e.changes());
         assertFalse(e.hangUp());
         assertTrue(System.nanoTime() - start < LONG.toNanos() / 2, "poller was not woken by notify");
+        threads.close();
     }
 
     @Test
@@ -64,18 +67,20 @@ class RevocablePollTest {
         Revocable r = Revocable.create("usb-dev");
         int pollers = 8;
         List<CompletableFuture<Revocable.Events>> results = new ArrayList<>();
-        List<Thread> threads = new ArrayList<>();
-        for (int i = 0; i < pollers; i++) {
-            Revocable.Handle h = r.open(() -> { });
-            CompletableFuture<Revocable.Events> f = new CompletableFuture<>();
-            results.add(f);
-            Thread.Builder b = i % 2 == 0 ? Thread.ofPlatform() : Thread.ofVirtual();
-            threads.add(b.start(() -> f.complete(h.poll(LONG))));
+        List<Thread> started = new ArrayList<>();
+        try (TestThreads threads = new TestThreads("poller")) {
+            for (int i = 0; i < pollers; i++) {
+                Revocable.Handle h = r.open(() -> { });
+                CompletableFuture<Revocable.Events> f = new CompletableFuture<>();
+                results.add(f);
+                TestThreads.Body poll = () -> f.complete(h.poll(LONG));
+                started.add(i % 2 == 0 ? threads.start(poll) : threads.startVirtual(poll));
+            }
+            for (Thread t : started) {
+                awaitParked(t);
+            }
+            r.revoke();
         }
-        for (Thread t : threads) {
-            awaitParked(t);
-        }
-        r.revoke();
         for (CompletableFuture<Revocable.Events> f : results) {
             Revocable.Events e = f.get(30, SECONDS);
             assertTrue(e.hangUp() && e.error(), e.toString());
@@ -136,10 +141,11 @@ class RevocablePollTest {
         Revocable r = Revocable.create("attr");
         Revocable.Handle h = r.open(() -> { });
         int threads = 4;
-        int each = 20_000;
+        int each = StressSize.of("notifiesPerThread", 20_000);
         AtomicLong seen = new AtomicLong();
         CountDownLatch done = new CountDownLatch(threads);
-        Thread poller = Thread.ofPlatform().start(() -> {
+        TestThreads all = new TestThreads("notify");
+        all.start(() -> {
             try {
                 while (done.getCount() > 0) {
                     seen.addAndGet(h.poll(Duration.ofMillis(50)).changes());
@@ -149,7 +155,7 @@ class RevocablePollTest {
             }
         });
         for (int t = 0; t < threads; t++) {
-            Thread.ofPlatform().start(() -> {
+            all.start(() -> {
                 for (int i = 0; i < each; i++) {
                     r.notifyChanged();
                 }
@@ -157,8 +163,7 @@ class RevocablePollTest {
             });
         }
         assertTrue(done.await(30, SECONDS));
-        poller.join(30_000);
-        assertFalse(poller.isAlive());
+        all.close();
         assertEquals((long) threads * each, seen.get());
     }
 

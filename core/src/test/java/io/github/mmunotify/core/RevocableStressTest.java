@@ -2,32 +2,35 @@ package io.github.mmunotify.core;
 
 import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.ArrayList;
-import java.util.List;
+import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import io.github.mmunotify.testing.StressSize;
+import io.github.mmunotify.testing.TestThreads;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Races of {@link Revocable} with many threads. Counts are system properties, for long runs:
+ * Races of {@link Revocable} with many threads. Counts are {@link StressSize}s, for long runs:
  * {@code -Dmmunotify.test.closeRevokeRaces=10000000 -Dmmunotify.test.revokeRounds=20000}.
  */
+@Tag("stress")
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class RevocableStressTest {
 
-    private static final int CLOSE_REVOKE_RACES = Integer.getInteger("mmunotify.test.closeRevokeRaces", 100_000);
-    private static final int REVOKE_ROUNDS = Integer.getInteger("mmunotify.test.revokeRounds", 200);
+    private static final int CLOSE_REVOKE_RACES = StressSize.of("closeRevokeRaces", 100_000);
+    private static final int REVOKE_ROUNDS = StressSize.of("revokeRounds", 200);
     /** Objects raced per barrier round, so the number of races is not bounded by barrier latency. */
     private static final int BATCH = 64;
 
@@ -83,7 +86,8 @@ class RevocableStressTest {
         };
         prepare.run();
         CyclicBarrier barrier = new CyclicBarrier(2, checkAndPrepare);
-        Thread closer = Thread.ofPlatform().name("closer").start(() -> race(rounds, barrier, failure, () -> {
+        TestThreads racers = new TestThreads("close-revoke", Duration.ofSeconds(110));
+        racers.start(() -> race(rounds, barrier, failure, () -> {
             for (int i = 0; i < BATCH; i++) {
                 handles[i].close();
                 if (!releases[i].finished) {
@@ -91,7 +95,7 @@ class RevocableStressTest {
                 }
             }
         }));
-        Thread revoker = Thread.ofPlatform().name("revoker").start(() -> race(rounds, barrier, failure, () -> {
+        racers.start(() -> race(rounds, barrier, failure, () -> {
             for (int i = 0; i < BATCH; i++) {
                 objects[i].revoke();
                 if (!releases[i].finished) {
@@ -99,9 +103,7 @@ class RevocableStressTest {
                 }
             }
         }));
-        closer.join(110_000);
-        revoker.join(110_000);
-        assertFalse(closer.isAlive() || revoker.isAlive(), "racers did not finish");
+        racers.close();
         assertNull(failure.get());
         assertEquals((long) rounds * BATCH, races.get());
         // Both sides must have won sometimes, or the test raced nothing.
@@ -124,13 +126,17 @@ class RevocableStressTest {
 
     /**
      * Users on platform and virtual threads hammer tryEnter/exit while revoke runs: no method may
-     * be running when revoke returns, and no tryEnter that starts after it may succeed.
+     * be running when revoke returns, and no tryEnter that starts after it may succeed. Odd rounds
+     * revoke with a timeout of microseconds, retried until it completes, while every fourth round
+     * also has an unbounded revoke waiting concurrently: the timed-out attempts hand the drain over
+     * and whichever call finishes it, both must return only after the last method left.
      */
     @Test
     void noMethodRunsOrStartsAfterRevokeReturns() throws Exception {
         int users = 6;
         AtomicReference<String> failure = new AtomicReference<>();
         long successes = 0;
+        long timeouts = 0;
         for (int round = 0; round < REVOKE_ROUNDS && failure.get() == null; round++) {
             Revocable r = Revocable.create("round-" + round);
             AtomicInteger released = new AtomicInteger();
@@ -139,10 +145,9 @@ class RevocableStressTest {
             CountDownLatch started = new CountDownLatch(users);
             CountDownLatch stopped = new CountDownLatch(users);
             AtomicBoolean revokeReturned = new AtomicBoolean();
-            List<Thread> threads = new ArrayList<>();
+            TestThreads threads = new TestThreads("user-" + round);
             for (int u = 0; u < users; u++) {
-                Thread.Builder builder = (u % 2 == 0) ? Thread.ofPlatform() : Thread.ofVirtual();
-                threads.add(builder.start(() -> {
+                TestThreads.Body body = () -> {
                     started.countDown();
                     try {
                         for (int spin = 1; ; spin++) {
@@ -174,32 +179,58 @@ class RevocableStressTest {
                     } finally {
                         stopped.countDown();
                     }
-                }));
+                };
+                if (u % 2 == 0) {
+                    threads.start(body);
+                } else {
+                    threads.startVirtual(body);
+                }
             }
             assertTrue(started.await(30, SECONDS));
-            r.revoke();
+            if (round % 4 == 1) {
+                threads.start(() -> {
+                    r.revoke();
+                    if (released.get() != 1) {
+                        failure.compareAndSet(null, "the concurrent revoke() returned before the release ran");
+                    }
+                });
+            }
+            if (round % 2 == 1) {
+                while (true) {
+                    try {
+                        r.revoke(Duration.ofNanos(20_000));
+                        break;
+                    } catch (TimeoutException stillInside) {
+                        timeouts++;
+                    }
+                }
+            } else {
+                r.revoke();
+            }
             revokeReturned.set(true);
             assertEquals(1, released.get());
             assertTrue(stopped.await(60, SECONDS), "users did not stop");
+            threads.close();
             assertEquals(0, r.usersInFlight());
             successes += entries.get();
         }
         assertNull(failure.get());
         assertTrue(successes > 0, "users never got in; the test tested nothing");
+        System.out.println("entries " + successes + ", timed revokes that timed out and were retried " + timeouts);
     }
 
     /** More threads than cells: the overflow path must count and detect exactly like the fast one. */
     @Test
     void manyThreadsInsideAtOnceAreAllCountedAndDetected() throws Exception {
-        int threads = 80;
+        int threads = StressSize.of("crowdThreads", 80);
         Revocable r = Revocable.create("crowd");
         Revocable other = Revocable.create("other");
         CyclicBarrier allInside = new CyclicBarrier(threads + 1);
         CyclicBarrier leave = new CyclicBarrier(threads + 1);
         AtomicReference<String> failure = new AtomicReference<>();
-        List<Thread> list = new ArrayList<>();
+        TestThreads crowd = new TestThreads("crowd");
         for (int i = 0; i < threads; i++) {
-            list.add(Thread.ofPlatform().start(() -> {
+            crowd.start(() -> {
                 try {
                     assertTrue(r.tryEnter());
                     assertTrue(r.tryEnter());
@@ -222,14 +253,12 @@ class RevocableStressTest {
                 } catch (Exception e) {
                     failure.compareAndSet(null, e.toString());
                 }
-            }));
+            });
         }
         allInside.await(60, SECONDS);
         assertEquals(threads, r.usersInFlight());
         leave.await(60, SECONDS);
-        for (Thread t : list) {
-            t.join(30_000);
-        }
+        crowd.close();
         assertNull(failure.get());
         assertEquals(0, r.usersInFlight());
         r.revoke();

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -16,6 +17,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import io.github.mmunotify.testing.TestThreads;
+import io.github.mmunotify.testing.TestTimeouts;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -63,16 +65,9 @@ class RevocableTest {
     void exitOnAnotherThreadThanEnterIsRefused() throws Exception {
         Revocable r = Revocable.create("dev");
         assertTrue(r.tryEnter());
-        CompletableFuture<Throwable> other = new CompletableFuture<>();
-        Thread.ofPlatform().start(() -> {
-            try {
-                r.exit();
-                other.complete(null);
-            } catch (Throwable t) {
-                other.complete(t);
-            }
-        });
-        assertTrue(other.get(30, SECONDS) instanceof IllegalStateException);
+        try (TestThreads other = new TestThreads("other")) {
+            other.start(() -> assertThrows(IllegalStateException.class, r::exit));
+        }
         assertEquals(1, r.usersInFlight());
         r.exit();
     }
@@ -139,7 +134,8 @@ class RevocableTest {
         r.open(released::incrementAndGet);
         CountDownLatch entered = new CountDownLatch(1);
         CountDownLatch leave = new CountDownLatch(1);
-        Thread user = holdInside(r, entered, leave);
+        TestThreads user = new TestThreads("user");
+        user.start(() -> RevocableTimeoutTest.holdInside(r, entered, leave));
         assertTrue(entered.await(30, SECONDS));
         CompletableFuture<Void> revoking = CompletableFuture.runAsync(r::revoke, Thread::startVirtualThread);
         awaitCondition(r::isRevoked);
@@ -150,7 +146,7 @@ class RevocableTest {
         assertTrue(r.toString().contains("usersInFlight=1"), r.toString());
         leave.countDown();
         revoking.get(30, SECONDS);
-        user.join(30_000);
+        user.close();
         assertEquals(1, released.get());
         assertTrue(r.toString().contains("revoked"), r.toString());
     }
@@ -160,38 +156,30 @@ class RevocableTest {
         CountDownLatch kicked = new CountDownLatch(1);
         Revocable r = Revocable.create("tty", kicked::countDown);
         CountDownLatch entered = new CountDownLatch(1);
-        AtomicReference<String> outcome = new AtomicReference<>();
-        Thread reader = Thread.ofPlatform().start(() -> {
-            if (!r.tryEnter()) {
-                outcome.set("refused");
-                return;
-            }
-            try {
-                entered.countDown();
-                // A read that waits for data indefinitely; only the kick ends it.
-                outcome.set(kicked.await(60, SECONDS) ? "woken by kick" : "timed out");
-            } catch (InterruptedException e) {
-                outcome.set("interrupted");
-            } finally {
-                r.exit();
-            }
-        });
-        assertTrue(entered.await(30, SECONDS));
-        r.revoke();
-        reader.join(30_000);
-        assertEquals("woken by kick", outcome.get());
+        try (TestThreads reader = new TestThreads("reader")) {
+            reader.start(() -> {
+                assertTrue(r.tryEnter());
+                try {
+                    entered.countDown();
+                    // A read that waits for data indefinitely; only the kick ends it.
+                    assertTrue(kicked.await(60, SECONDS), "not woken by the kick");
+                } finally {
+                    r.exit();
+                }
+            });
+            assertTrue(entered.await(30, SECONDS));
+            r.revoke();
+        }
     }
 
     @Test
     void kickRunsOnceEvenWithConcurrentRevokes() throws Exception {
         AtomicInteger kicks = new AtomicInteger();
         Revocable r = Revocable.create("dev", kicks::incrementAndGet);
-        List<Thread> revokers = new ArrayList<>();
-        for (int i = 0; i < 8; i++) {
-            revokers.add(Thread.ofPlatform().start(r::revoke));
-        }
-        for (Thread t : revokers) {
-            t.join(30_000);
+        try (TestThreads revokers = new TestThreads("revoker")) {
+            for (int i = 0; i < 8; i++) {
+                revokers.start(r::revoke);
+            }
         }
         assertEquals(1, kicks.get());
     }
@@ -279,13 +267,44 @@ class RevocableTest {
     }
 
     @Test
+    void revokeFromACloseReleaseWhileAnotherRevokeWaitsForItThrowsInsteadOfDeadlocking() throws Exception {
+        Revocable r = Revocable.create("dev");
+        CountDownLatch releasing = new CountDownLatch(1);
+        CountDownLatch revokeUnderWay = new CountDownLatch(1);
+        AtomicReference<Throwable> fromRelease = new AtomicReference<>();
+        Revocable.Handle h = r.open(() -> {
+            releasing.countDown();
+            try {
+                assertTrue(revokeUnderWay.await(30, SECONDS));
+                r.revoke();
+            } catch (Throwable t) {
+                fromRelease.set(t);
+            }
+        });
+        AtomicInteger other = new AtomicInteger();
+        r.open(other::incrementAndGet);
+        try (TestThreads threads = new TestThreads("close-vs-revoke")) {
+            threads.start(h::close);
+            assertTrue(releasing.await(30, SECONDS));
+            threads.start(r::revoke);
+            awaitCondition(r::isRevoked);
+            revokeUnderWay.countDown();
+        }
+        assertTrue(fromRelease.get() instanceof IllegalStateException, String.valueOf(fromRelease.get()));
+        assertTrue(fromRelease.get().getMessage().contains("revokeAsync"), fromRelease.get().getMessage());
+        assertTrue(r.isRevocationComplete());
+        assertEquals(1, other.get());
+    }
+
+    @Test
     void concurrentRevokesReturnOnlyAfterTheFirstCompletes() throws Exception {
         Revocable r = Revocable.create("dev");
         AtomicInteger released = new AtomicInteger();
         r.open(released::incrementAndGet);
         CountDownLatch entered = new CountDownLatch(1);
         CountDownLatch leave = new CountDownLatch(1);
-        Thread user = holdInside(r, entered, leave);
+        TestThreads user = new TestThreads("user");
+        user.start(() -> RevocableTimeoutTest.holdInside(r, entered, leave));
         assertTrue(entered.await(30, SECONDS));
         List<CompletableFuture<Integer>> revokers = new ArrayList<>();
         for (int i = 0; i < 6; i++) {
@@ -302,7 +321,7 @@ class RevocableTest {
         for (CompletableFuture<Integer> f : revokers) {
             assertEquals(1, f.get(30, SECONDS), "a revoke returned before the release ran");
         }
-        user.join(30_000);
+        user.close();
     }
 
     @Test
@@ -344,27 +363,13 @@ class RevocableTest {
     }
 
     static void awaitCondition(java.util.function.BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + SECONDS.toNanos(30);
+        Duration bound = TestTimeouts.await();
+        long deadline = System.nanoTime() + bound.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
-                throw new AssertionError("condition not reached within 30 s");
+                throw new AssertionError("condition not reached within " + bound);
             }
             Thread.sleep(1); // polling a condition with a deadline, not standing in for ordering
         }
-    }
-
-    /** A thread inside {@code r}'s {@code tryEnter()}: counts {@code entered} down, stays until {@code leave}. */
-    private static Thread holdInside(Revocable r, CountDownLatch entered, CountDownLatch leave) {
-        return Thread.ofPlatform().start(() -> {
-            assertTrue(r.tryEnter());
-            entered.countDown();
-            try {
-                leave.await(30, SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            } finally {
-                r.exit();
-            }
-        });
     }
 }

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.mmunotify.testing.StressSize;
+import io.github.mmunotify.testing.TestThreads;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -126,7 +128,7 @@ class SrcuCallbackTest {
     @Test
     void barrierWaitsForEveryCallbackQueuedBeforeIt() throws Exception {
         try (Srcu srcu = Srcu.create("barrier")) {
-            for (int round = 0; round < Integer.getInteger("srcu.test.rounds", 50); round++) {
+            for (int round = 0; round < StressSize.of("srcuRounds", 50); round++) {
                 AtomicInteger ran = new AtomicInteger();
                 int queued = 1 + round % 7;
                 for (int i = 0; i < queued; i++) {
@@ -192,19 +194,17 @@ class SrcuCallbackTest {
     @Test
     void manyThreadsQueueingConcurrentlyLoseNothing() throws Exception {
         int threads = 4;
-        int each = Integer.getInteger("srcu.test.callbacks", 20_000);
+        int each = StressSize.of("srcuCallbacks", 20_000);
         try (Srcu srcu = Srcu.create("mpsc")) {
             AtomicInteger ran = new AtomicInteger();
-            List<Thread> producers = new ArrayList<>();
-            for (int t = 0; t < threads; t++) {
-                producers.add(Thread.ofPlatform().start(() -> {
-                    for (int i = 0; i < each; i++) {
-                        srcu.callSrcu(ran::incrementAndGet);
-                    }
-                }));
-            }
-            for (Thread producer : producers) {
-                producer.join();
+            try (TestThreads producers = new TestThreads("mpsc-producer")) {
+                for (int t = 0; t < threads; t++) {
+                    producers.start(() -> {
+                        for (int i = 0; i < each; i++) {
+                            srcu.callSrcu(ran::incrementAndGet);
+                        }
+                    });
+                }
             }
             srcu.barrier();
             assertEquals(threads * each, ran.get());

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.mmunotify.testing.StressSize;
+import io.github.mmunotify.testing.TestThreads;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -121,29 +123,27 @@ class SrcuCloseTest {
 
     @Test
     void aCallbackRacingCloseIsEitherRefusedOrRunNeverLost() throws Exception {
-        int rounds = Integer.getInteger("srcu.test.rounds", 50);
+        int rounds = StressSize.of("srcuRounds", 50);
         for (int round = 0; round < rounds; round++) {
             Srcu srcu = Srcu.create("race-" + round);
             AtomicInteger accepted = new AtomicInteger();
             AtomicInteger ran = new AtomicInteger();
             CountDownLatch go = new CountDownLatch(1);
-            Thread producer = Thread.ofPlatform().start(() -> {
+            TestThreads producer = new TestThreads("racing-producer");
+            producer.start(() -> {
+                go.await(SECONDS, TimeUnit.SECONDS);
                 try {
-                    go.await(SECONDS, TimeUnit.SECONDS);
                     while (true) {
                         srcu.callSrcu(ran::incrementAndGet);
                         accepted.incrementAndGet();
                     }
                 } catch (IllegalStateException refused) {
                     // the close won; everything accepted before must have run
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
                 }
             });
             go.countDown();
             srcu.close();
-            producer.join(TimeUnit.SECONDS.toMillis(SECONDS));
-            assertFalse(producer.isAlive());
+            producer.join();
             assertEquals(accepted.get(), ran.get(), "round " + round);
             assertEquals(accepted.get(), srcu.stats().callbacksRun(), "round " + round);
         }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.mmunotify.testing.TestThreads;
 import java.lang.management.ManagementFactory;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
@@ -90,6 +91,30 @@ class SrcuReadSideTest {
             assertTrue(thrown instanceof IllegalArgumentException, String.valueOf(thrown));
             assertTrue(srcu.isReaderOnCurrentThread());
             srcu.readUnlock(token);
+        }
+    }
+
+    @Test
+    void anotherThreadsTokenIsRejectedEvenWhileTheCallerHoldsASectionOnTheSameIndex() throws Exception {
+        try (Srcu srcu = Srcu.create("foreign-token")) {
+            int mine = srcu.readLock();
+            try (TestThreads threads = new TestThreads("foreign-token")) {
+                threads.start(() -> {
+                    int theirs = srcu.readLock();
+                    assertEquals(mine & 1, theirs & 1, "no grace period ran, so both count on one index");
+                    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                            () -> srcu.readUnlock(mine));
+                    assertTrue(e.getMessage().contains("'foreign-token'"), e.getMessage());
+                    assertTrue(e.getMessage().contains(Thread.currentThread().getName()), e.getMessage());
+                    assertTrue(srcu.isReaderOnCurrentThread(), "the caller's own section is untouched");
+                    srcu.readUnlock(theirs);
+                    assertFalse(srcu.isReaderOnCurrentThread());
+                });
+            }
+            assertTrue(srcu.isReaderOnCurrentThread(), "the owner's section is untouched");
+            srcu.readUnlock(mine);
+            assertFalse(srcu.isReaderOnCurrentThread());
+            srcu.synchronize(); // both threads' counts are balanced
         }
     }
 

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.mmunotify.testing.TestThreads;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -32,7 +33,8 @@ class SrcuStallTest {
         try (Srcu srcu = Srcu.builder("stall").stallThreshold(Duration.ofMillis(50)).stallHandler(stalls::add).build()) {
             HeldReader reader = new HeldReader(srcu, builder);
             assertTrue(reader.inside.await(SECONDS, TimeUnit.SECONDS));
-            Thread updater = Thread.ofPlatform().start(srcu::synchronize);
+            TestThreads updater = new TestThreads("updater");
+            updater.start(srcu::synchronize);
 
             Srcu.Stall stall = stalls.poll(SECONDS, TimeUnit.SECONDS);
             assertNotNull(stall, "no stall was reported");
@@ -50,8 +52,7 @@ class SrcuStallTest {
             assertEquals(1, srcu.stats().stallsReported());
 
             reader.release.countDown();
-            updater.join(TimeUnit.SECONDS.toMillis(SECONDS));
-            assertFalse(updater.isAlive());
+            updater.join();
         }
     }
 
@@ -63,10 +64,11 @@ class SrcuStallTest {
             for (int round = 0; round < 2; round++) {
                 HeldReader reader = new HeldReader(srcu, Thread.ofPlatform().name("round-" + round));
                 assertTrue(reader.inside.await(SECONDS, TimeUnit.SECONDS));
-                Thread updater = Thread.ofPlatform().start(srcu::synchronize);
+                TestThreads updater = new TestThreads("updater");
+                updater.start(srcu::synchronize);
                 assertNotNull(stalls.poll(SECONDS, TimeUnit.SECONDS), "round " + round);
                 reader.release.countDown();
-                updater.join(TimeUnit.SECONDS.toMillis(SECONDS));
+                updater.join();
             }
             assertEquals(2, srcu.stats().stallsReported());
         }
@@ -79,10 +81,11 @@ class SrcuStallTest {
                 .stallHandler(stalls::add).build()) {
             HeldReader reader = new HeldReader(srcu, Thread.ofPlatform());
             assertTrue(reader.inside.await(SECONDS, TimeUnit.SECONDS));
-            Thread updater = Thread.ofPlatform().start(srcu::synchronize);
+            TestThreads updater = new TestThreads("updater");
+            updater.start(srcu::synchronize);
             assertNull(stalls.poll(200, TimeUnit.MILLISECONDS));
             reader.release.countDown();
-            updater.join(TimeUnit.SECONDS.toMillis(SECONDS));
+            updater.join();
             assertEquals(0, srcu.stats().stallsReported());
         }
     }
@@ -112,11 +115,11 @@ class SrcuStallTest {
         }).build()) {
             HeldReader reader = new HeldReader(srcu, Thread.ofPlatform());
             assertTrue(reader.inside.await(SECONDS, TimeUnit.SECONDS));
-            Thread updater = Thread.ofPlatform().start(srcu::synchronize);
+            TestThreads updater = new TestThreads("updater");
+            updater.start(srcu::synchronize);
             assertTrue(called.await(SECONDS, TimeUnit.SECONDS));
             reader.release.countDown();
-            updater.join(TimeUnit.SECONDS.toMillis(SECONDS));
-            assertFalse(updater.isAlive());
+            updater.join();
         }
     }
 }

@@ -5,8 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.ArrayList;
-import java.util.List;
+import io.github.mmunotify.testing.TestThreads;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.TimeUnit;
@@ -43,7 +42,8 @@ class SrcuSynchronizeTest {
             reader.awaitInside();
             CountDownLatch synchronized_ = new CountDownLatch(1);
             AtomicBoolean readerWasDone = new AtomicBoolean();
-            Thread updater = Thread.ofPlatform().start(() -> {
+            TestThreads updater = new TestThreads("updater");
+            updater.start(() -> {
                 srcu.synchronize();
                 readerWasDone.set(reader.leaving.get());
                 synchronized_.countDown();
@@ -76,26 +76,20 @@ class SrcuSynchronizeTest {
             long before = srcu.stats().gracePeriodsCompleted();
             CyclicBarrier start = new CyclicBarrier(callers + 1);
             CountDownLatch done = new CountDownLatch(callers);
-            List<Thread> threads = new ArrayList<>();
+            TestThreads threads = new TestThreads("sharing-synchronize");
             for (int i = 0; i < callers; i++) {
-                threads.add(Thread.ofPlatform().start(() -> {
-                    try {
-                        start.await(SECONDS, TimeUnit.SECONDS);
-                        srcu.synchronize();
-                        done.countDown();
-                    } catch (Exception e) {
-                        throw new AssertionError(e);
-                    }
-                }));
+                threads.start(() -> {
+                    start.await(SECONDS, TimeUnit.SECONDS);
+                    srcu.synchronize();
+                    done.countDown();
+                });
             }
             start.await(SECONDS, TimeUnit.SECONDS);
             // All callers are blocked behind the one reader: none can finish before it leaves.
             assertFalse(done.await(200, TimeUnit.MILLISECONDS));
             reader.releaseAndJoin();
             assertTrue(done.await(SECONDS, TimeUnit.SECONDS));
-            for (Thread t : threads) {
-                t.join();
-            }
+            threads.join();
             long used = srcu.stats().gracePeriodsCompleted() - before;
             // The grace period blocked by the reader, plus at most one more for every caller that
             // arrived while it ran; one each would be 8.
@@ -131,7 +125,8 @@ class SrcuSynchronizeTest {
             reader.awaitInside();
             AtomicBoolean stillInterrupted = new AtomicBoolean();
             CountDownLatch synchronizing = new CountDownLatch(1);
-            Thread updater = Thread.ofPlatform().start(() -> {
+            TestThreads updaters = new TestThreads("interrupted-updater");
+            Thread updater = updaters.start(() -> {
                 synchronizing.countDown();
                 srcu.synchronize();
                 stillInterrupted.set(Thread.currentThread().isInterrupted());
@@ -139,8 +134,7 @@ class SrcuSynchronizeTest {
             assertTrue(synchronizing.await(SECONDS, TimeUnit.SECONDS));
             updater.interrupt();
             reader.releaseAndJoin();
-            updater.join(TimeUnit.SECONDS.toMillis(SECONDS));
-            assertFalse(updater.isAlive());
+            updaters.join();
             assertTrue(stillInterrupted.get());
         }
     }
@@ -149,8 +143,9 @@ class SrcuSynchronizeTest {
     void readersThatTerminatedArePrunedAndDoNotBlock() throws Exception {
         try (Srcu srcu = Srcu.create("pruned")) {
             for (int i = 0; i < 50; i++) {
-                Thread t = Thread.ofVirtual().start(() -> srcu.readUnlock(srcu.readLock()));
-                t.join();
+                try (TestThreads reader = new TestThreads("reads-once")) {
+                    reader.startVirtual(() -> srcu.readUnlock(srcu.readLock()));
+                }
             }
             srcu.synchronize();
             srcu.synchronize();

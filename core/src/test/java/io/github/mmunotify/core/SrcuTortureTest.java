@@ -4,15 +4,21 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.mmunotify.testing.StressSize;
+import io.github.mmunotify.testing.TestThreads;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * A torture test on the method of the kernel's rcutorture: readers keep dereferencing a shared
@@ -27,14 +33,18 @@ import org.junit.jupiter.api.Test;
  *
  * <p>Readers run on platform and virtual threads, nest sections and block inside them; a second
  * updater ("fake writer") adds concurrent synchronize() and barrier() calls so grace periods are
- * shared. Runs {@code -Dsrcu.torture.seconds} seconds (default 4); for a long run:
- * {@code mvn -B -ntp -q -pl core -am verify -Dtest=SrcuTortureTest -Dsurefire.failIfNoSpecifiedTests=false -Dsrcu.torture.seconds=600}.
+ * shared, and timed synchronize(Duration) calls with tiny timeouts, so that grace periods are
+ * abandoned half way and resumed by the next driver. Runs {@code -Dmmunotify.test.srcuTortureSeconds}
+ * seconds (default 4); for a long run:
+ * {@code mvn -B -ntp -q -pl core -am verify -Dtest=SrcuTortureTest -Dsurefire.failIfNoSpecifiedTests=false -Dmmunotify.test.srcuTortureSeconds=600}
+ * (runs over 14 minutes also need {@code -Djunit.jupiter.execution.timeout.mode=disabled}).
  */
+@Tag("stress")
 class SrcuTortureTest {
 
-    private static final long SECONDS = Long.getLong("srcu.torture.seconds", 4);
-    private static final int PLATFORM_READERS = Integer.getInteger("srcu.torture.platformReaders", 2);
-    private static final int VIRTUAL_READERS = Integer.getInteger("srcu.torture.virtualReaders", 8);
+    private static final int SECONDS = StressSize.of("srcuTortureSeconds", 4);
+    private static final int PLATFORM_READERS = StressSize.of("srcuTorturePlatformReaders", 2);
+    private static final int VIRTUAL_READERS = StressSize.of("srcuTortureVirtualReaders", 8);
 
     /** The object readers dereference: a serial number, its pipeline count, and a poison flag. */
     private static final class Protected {
@@ -50,20 +60,22 @@ class SrcuTortureTest {
     private final AtomicReference<Protected> current = new AtomicReference<>(new Protected(0));
     private final ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
     private final AtomicLong reads = new AtomicLong();
+    private final AtomicLong timedOut = new AtomicLong();
     private volatile boolean stop;
 
     @Test
+    @Timeout(value = 900, unit = TimeUnit.SECONDS) // longer runs: -Djunit.jupiter.execution.timeout.mode=disabled
     void noReaderEverSeesAnObjectThatOutlivedItsGracePeriod() throws Exception {
         ConcurrentLinkedQueue<Throwable> callbackErrors = new ConcurrentLinkedQueue<>();
         Srcu srcu = Srcu.builder("torture").callbackErrorHandler(callbackErrors::add).build();
-        List<Thread> threads = new ArrayList<>();
+        TestThreads threads = new TestThreads("torture");
         for (int i = 0; i < PLATFORM_READERS; i++) {
-            threads.add(Thread.ofPlatform().name("torture-platform-reader-" + i).start(() -> read(srcu)));
+            threads.start(() -> read(srcu));
         }
         for (int i = 0; i < VIRTUAL_READERS; i++) {
-            threads.add(Thread.ofVirtual().name("torture-virtual-reader-" + i).start(() -> read(srcu)));
+            threads.startVirtual(() -> read(srcu));
         }
-        threads.add(Thread.ofVirtual().name("torture-fake-writer").start(() -> fakeWrite(srcu)));
+        threads.startVirtual(() -> fakeWrite(srcu));
 
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(SECONDS);
         long retiredCount = 0;
@@ -88,13 +100,10 @@ class SrcuTortureTest {
             retired.removeIf(p -> ++p.pipelineCount >= 10);
         }
         stop = true;
-        for (Thread t : threads) {
-            t.join(TimeUnit.SECONDS.toMillis(60));
-            assertFalse(t.isAlive(), t.getName() + " did not stop");
-        }
+        threads.join(); // fails if a reader or the fake writer threw or did not stop
         srcu.barrier();
-        System.out.printf("torture: %d s, %d reads, %d objects retired, %s%n", SECONDS, reads.get(), retiredCount,
-                srcu.stats());
+        System.out.printf("torture: %d s, %d reads, %d objects retired, %d timed synchronize() timed out, %s%n",
+                SECONDS, reads.get(), retiredCount, timedOut.get(), srcu.stats());
         srcu.close();
 
         assertTrue(failures.isEmpty(), failures.size() + " failure(s), first: " + failures.peek());
@@ -145,13 +154,20 @@ class SrcuTortureTest {
         }
     }
 
-    private void fakeWrite(Srcu srcu) {
+    private void fakeWrite(Srcu srcu) throws InterruptedException {
         ThreadLocalRandom random = ThreadLocalRandom.current();
         while (!stop) {
-            if (random.nextBoolean()) {
-                srcu.synchronize();
-            } else {
-                srcu.barrier();
+            switch (random.nextInt(3)) {
+                case 0 -> srcu.synchronize();
+                case 1 -> srcu.barrier();
+                default -> {
+                    try {
+                        // Often times out half way through a grace period, which the next driver resumes.
+                        srcu.synchronize(Duration.ofNanos(random.nextLong(100_000)));
+                    } catch (TimeoutException expected) {
+                        timedOut.incrementAndGet();
+                    }
+                }
             }
             LockSupport.parkNanos(random.nextLong(200_000));
         }

@@ -7,9 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import io.github.mmunotify.testing.StressSize;
+import io.github.mmunotify.testing.TestThreads;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -17,7 +20,7 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class StripedUseCountTest {
 
-    private static final int PAIRS = Integer.getInteger("mmunotify.test.cellPairs", 300);
+    private static final int PAIRS = StressSize.of("cellPairs", 300);
 
     @Test
     void twoThreadsInsideAtOnceNeverShareTheOverflowCell() throws Exception {
@@ -42,10 +45,10 @@ class StripedUseCountTest {
                     failure.compareAndSet(null, e.toString());
                 }
             };
-            Thread a = Thread.ofPlatform().start(user);
-            Thread b = Thread.ofVirtual().start(user);
-            a.join(30_000);
-            b.join(30_000);
+            try (TestThreads pairThreads = new TestThreads("pair-" + pair)) {
+                pairThreads.start(user::run);
+                pairThreads.startVirtual(user::run);
+            }
             assertEquals(0, count.sum());
         }
         assertNull(failure.get());
@@ -55,16 +58,18 @@ class StripedUseCountTest {
     void cellsOfTerminatedThreadsAreReusedSoShortLivedThreadsDoNotOverflow() throws Exception {
         StripedUseCount count = new StripedUseCount();
         AtomicReference<String> failure = new AtomicReference<>();
-        for (int i = 0; i < 500; i++) {
-            Thread t = Thread.ofVirtual().start(() -> {
-                Thread me = Thread.currentThread();
-                count.enter(me);
-                if (count.overflowCount() != 0) {
-                    failure.compareAndSet(null, "a lone short-lived thread overflowed");
-                }
-                count.exit(me);
-            });
-            t.join(30_000);
+        for (int i = 0; i < StressSize.of("shortLivedThreads", 500); i++) {
+            Thread t;
+            try (TestThreads single = new TestThreads("short-lived-" + i)) {
+                t = single.startVirtual(() -> {
+                    Thread me = Thread.currentThread();
+                    count.enter(me);
+                    if (count.overflowCount() != 0) {
+                        failure.compareAndSet(null, "a lone short-lived thread overflowed");
+                    }
+                    count.exit(me);
+                });
+            }
             assertFalse(t.isAlive());
         }
         assertNull(failure.get());
@@ -74,13 +79,14 @@ class StripedUseCountTest {
     @Test
     void overflowEntriesAreExactPerThread() throws Exception {
         // Far more threads than cells, all inside at once: most go through the overflow cell.
-        int threads = 200;
+        int threads = StressSize.of("overflowThreads", 200);
         StripedUseCount count = new StripedUseCount();
         CyclicBarrier inside = new CyclicBarrier(threads + 1);
         CyclicBarrier leave = new CyclicBarrier(threads + 1);
         AtomicReference<String> failure = new AtomicReference<>();
+        TestThreads crowd = new TestThreads("crowd");
         for (int i = 0; i < threads; i++) {
-            Thread.ofVirtual().start(() -> {
+            crowd.startVirtual(() -> {
                 Thread me = Thread.currentThread();
                 try {
                     count.enter(me);
@@ -107,12 +113,52 @@ class StripedUseCountTest {
         assertEquals(threads, count.sum());
         assertTrue(count.overflowCount() > 0, "the overflow path was not exercised");
         leave.await(30, SECONDS);
-        long deadline = System.nanoTime() + SECONDS.toNanos(30);
-        while (count.sum() != 0 && System.nanoTime() < deadline) {
-            Thread.onSpinWait();
-        }
+        crowd.close();
         assertEquals(0, count.sum());
         assertNull(failure.get());
         assertThrows(IllegalStateException.class, () -> count.exit(Thread.currentThread()));
+    }
+
+    @Test
+    void overflowCellsAreAttributedReusedAndIgnoredOnceTheirThreadDied() throws Exception {
+        StripedUseCount count = new StripedUseCount();
+        CountDownLatch leave = new CountDownLatch(1);
+        try (TestThreads owners = new TestThreads("cell-owner")) {
+            int owning = 1024;
+            CountDownLatch owned = new CountDownLatch(owning);
+            for (int i = 0; i < owning; i++) {
+                owners.startVirtual(() -> {
+                    Thread me = Thread.currentThread();
+                    count.enter(me);
+                    count.exit(me);
+                    owned.countDown();
+                    assertTrue(leave.await(60, SECONDS));
+                });
+            }
+            assertTrue(owned.await(30, SECONDS));
+            int overflowed = 0;
+            int rounds = StressSize.of("overflowReuseRounds", 200);
+            for (int i = 0; i < rounds; i++) {
+                try (TestThreads one = new TestThreads("overflow-" + i)) {
+                    one.start(() -> {
+                        Thread me = Thread.currentThread();
+                        count.enter(me);
+                        count.enter(me);
+                        assertTrue(count.isInside(me));
+                        count.exit(me);
+                        count.exit(me);
+                        assertFalse(count.isInside(me));
+                        count.enter(me); // and die inside
+                    });
+                }
+                overflowed += count.overflowCount() > 0 ? 1 : 0;
+                assertEquals(0, count.sum(), "an entry of a terminated thread was counted");
+            }
+            assertTrue(overflowed > rounds / 2, "the overflow path was exercised " + overflowed + " times");
+            // Threads one after another, each dying inside: the cells of the dead are taken over.
+            assertTrue(count.overflowCellsCreated() <= 2, count.overflowCellsCreated() + " overflow cells");
+            leave.countDown();
+        }
+        assertEquals(0, count.sum());
     }
 }

@@ -40,6 +40,8 @@ final class Libc {
     static final int O_RDWR = 2;
     static final int O_CREAT = 0100;
     static final int O_CLOEXEC = 02000000;
+    static final int O_NONBLOCK = 04000;
+    static final int O_NOCTTY = 0400;
     static final int MFD_CLOEXEC = 1;
     static final int MFD_ALLOW_SEALING = 2;
     static final int F_ADD_SEALS = 1033;
@@ -123,13 +125,17 @@ final class Libc {
         }
     }
 
-    /** Opens {@code path} read-only, or read-write creating it (mode 0644), and returns the fd. */
+    /**
+     * Opens {@code path} read-only, or read-write creating it (mode 0644), and returns the fd.
+     * Never blocks: {@code O_NONBLOCK} (a FIFO without a writer would block a read-only open forever;
+     * on a regular file the flag changes nothing), and {@code O_NOCTTY}.
+     */
     static int open(String path, boolean writable) {
-        int flags = O_CLOEXEC | (writable ? O_RDWR | O_CREAT : O_RDONLY);
+        int flags = O_CLOEXEC | O_NONBLOCK | O_NOCTTY | (writable ? O_RDWR | O_CREAT : O_RDONLY);
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CALL_STATE);
             int fd = (int) invoke(() -> (int) OPEN.invokeExact(state, arena.allocateFrom(path), flags, 0644));
-            check(fd, state, "open(\"%s\", %s)", path, writable ? "O_RDWR|O_CREAT" : "O_RDONLY");
+            check(fd, state, "open(\"%s\", %s|O_NONBLOCK)", path, writable ? "O_RDWR|O_CREAT" : "O_RDONLY");
             return fd;
         }
     }
@@ -232,8 +238,22 @@ final class Libc {
         return value & -PAGE_SIZE;
     }
 
+    /** Rounds a non-negative size known to fit (an existing region's length) up to whole pages. */
     static long alignUp(long value) {
         return (value + PAGE_SIZE - 1) & -PAGE_SIZE;
+    }
+
+    /**
+     * Rounds a caller's size up to whole pages.
+     *
+     * @throws IllegalArgumentException naming {@code what} and the value if the rounding would overflow
+     */
+    static long alignUp(String what, long value) {
+        if (value < 0 || value > Long.MAX_VALUE - (PAGE_SIZE - 1)) {
+            throw new IllegalArgumentException(what + " = " + value + " cannot be rounded up to whole pages of "
+                    + PAGE_SIZE + " bytes without overflowing");
+        }
+        return alignUp(value);
     }
 
     private static void check(long rc, MemorySegment state, String call, Object... args) {

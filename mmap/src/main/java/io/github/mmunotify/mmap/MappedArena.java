@@ -32,7 +32,9 @@ import java.util.concurrent.CompletableFuture;
  *
  * <p>Invariants: an extent is in exactly one of: free, a live region, quarantine. Everything that
  * changes the extents, the live set or the mapping takes {@link #lock}; waiting for readers never
- * happens under it.
+ * happens under it, and neither does any call into another object: a trap evicted early by
+ * {@code TrapMappings} (possibly another arena's, whose restore takes that arena's lock) is
+ * released after the lock is let go.
  *
  * <p>Thread-safety: every method may be called from any thread.
  */
@@ -59,7 +61,7 @@ public final class MappedArena implements AutoCloseable {
     /**
      * An arena of {@code capacity} bytes (rounded up to whole pages) of anonymous memory.
      *
-     * @throws IllegalArgumentException if {@code capacity <= 0}
+     * @throws IllegalArgumentException if {@code capacity <= 0}, or too large to round up to whole pages
      */
     public static MappedArena anonymous(String name, long capacity) {
         Objects.requireNonNull(name, "name");
@@ -90,17 +92,19 @@ public final class MappedArena implements AutoCloseable {
     /**
      * Carves a zeroed region of {@code bytes} (its extent rounded up to whole pages).
      *
-     * @throws IllegalArgumentException if {@code bytes <= 0}
+     * @throws IllegalArgumentException if {@code bytes <= 0} or {@code bytes > capacity()} (it could
+     *                                  never fit)
      * @throws IllegalStateException    if the arena is closed, or no free extent is large enough
      *                                  (freed extents come back after their quarantine); nothing
      *                                  changes then
      */
     public Region allocate(String regionName, long bytes) {
         Objects.requireNonNull(regionName, "regionName");
-        if (bytes <= 0) {
-            throw new IllegalArgumentException("arena '" + name + "': region size must be > 0, was " + bytes);
+        if (bytes <= 0 || bytes > capacity()) {
+            throw new IllegalArgumentException("arena '" + name + "': size of region '" + regionName
+                    + "' must be > 0 and at most the capacity " + capacity() + ", was " + bytes);
         }
-        long extent = Libc.alignUp(bytes);
+        long extent = Libc.alignUp(bytes); // bytes <= capacity, a whole number of pages: cannot wrap
         long offset;
         boolean mustZero;
         Region region;
@@ -122,9 +126,37 @@ public final class MappedArena implements AutoCloseable {
             live.add(region);
         }
         if (mustZero) {
-            UnsafeApi.setMemory(region.base, extent, (byte) 0);
+            zero(region, extent);
         }
         return region;
+    }
+
+    /**
+     * Zeroes a new file-backed region's extent inside its guard: the region is already in the live
+     * set, so a concurrent close revokes it, and the guard makes that close wait for the zeroing
+     * instead of trapping the memory under it. The region has not been handed out yet, so nobody
+     * else can see the old contents meanwhile.
+     */
+    private void zero(Region region, long extent) {
+        /* Z: pairs with the guard revoke in Region.beginArenaRevoke(), which close() runs on every
+         * live region: either close waits for this zeroing, or this entry fails and nothing is written. */
+        if (!region.guard.tryEnter()) {
+            throw new IllegalStateException("arena '" + name + "' was closed while allocating '" + region.name()
+                    + "'; the region was revoked before it was handed out");
+        }
+        InternalError fault = null;
+        try {
+            UnsafeApi.setMemory(region.base, extent, (byte) 0);
+            region.surfaceFaults();
+        } catch (InternalError truncated) {
+            fault = truncated; // the arena's file was truncated by another process under the write
+        } finally {
+            region.guard.exit();
+        }
+        if (fault != null) {
+            region.revoke("zeroing faulted in MappedArena.allocate()", UnmapCause.REGION_REVOKED);
+            throw region.faulted(0, fault);
+        }
     }
 
     /**
@@ -183,11 +215,13 @@ public final class MappedArena implements AutoCloseable {
                 drains.addAll(region.beginArenaRevoke(reason));
             }
             CompletableFuture.allOf(drains.toArray(CompletableFuture[]::new)).join();
+            TrapMappings.Evicted evicted;
             synchronized (lock) {
                 live.clear();
-                memory.releaseIntoTrap();
+                evicted = memory.releaseIntoTrap();
             }
             closeDone.complete(null);
+            evicted.release();
         } catch (RuntimeException | Error e) {
             closeDone.completeExceptionally(e);
             throw e;
@@ -197,6 +231,7 @@ public final class MappedArena implements AutoCloseable {
     /** Called by a region of this arena revoked on its own, once its accesses have drained. */
     void release(Region region) {
         long extent = Libc.alignUp(region.length);
+        TrapMappings.Evicted evicted;
         synchronized (lock) {
             live.remove(region);
             if (closed) {
@@ -204,9 +239,13 @@ public final class MappedArena implements AutoCloseable {
             }
             allocatedBytes -= extent;
             memory.flush(region.base - memory.address, region.length);
-            TrapMappings.install(region.base, extent, this::restore);
+            // The trap goes in under the lock, so that close() cannot trap and unmap the whole
+            // mapping in between (this trap would then land on whatever reused the range).
+            evicted = TrapMappings.install(region.base, extent, this::restore);
             quarantinedBytes += extent;
         }
+        // Outside the lock: the evicted trap may be another arena's, whose restore takes its lock.
+        evicted.release();
     }
 
     /** Ends the quarantine of an extent: maps the arena's file back and returns it to the free set. */

@@ -53,7 +53,7 @@ final class MappedMemory {
      */
     static MappedMemory anonymous(String name, long bytes) {
         requirePositive("bytes", bytes);
-        long mapLength = Libc.alignUp(bytes);
+        long mapLength = Libc.alignUp("size of '" + name + "'", bytes);
         long mapAddress = mapAnonymous(0, mapLength);
         return new MappedMemory(mapAddress, bytes, mapAddress, mapLength, NO_FD, 0, false, true, "anonymous " + name);
     }
@@ -81,7 +81,12 @@ final class MappedMemory {
         Libc.mmap(address, length, prot, Libc.MAP_SHARED, fd, mapFileOffset + (address - mapAddress));
     }
 
-    /** A shared mapping of {@code file} from {@code offset}; a writable one creates or extends the file. */
+    /**
+     * A shared mapping of {@code file} from {@code offset}; a writable one creates or extends the file.
+     *
+     * @throws IllegalArgumentException if {@code file} exists and is not a regular file (a FIFO, a
+     *                                  directory, a device, a socket), naming the path and its type
+     */
     static MappedMemory file(Path file, long offset, long length, boolean writable) {
         if (offset < 0) {
             throw new IllegalArgumentException("offset must be >= 0, was " + offset + " (file " + file + ")");
@@ -90,10 +95,22 @@ final class MappedMemory {
         if (offset > Long.MAX_VALUE - length) {
             throw new IllegalArgumentException("offset " + offset + " + length " + length + " overflows (file " + file + ")");
         }
+        long mapFileOffset = Libc.alignDown(offset);
+        long delta = offset - mapFileOffset;
+        // delta <= offset and offset + length was checked, so delta + length cannot wrap; its
+        // rounding up to whole pages can. Checked before the file is opened or extended.
+        long mapLength = Libc.alignUp("length " + length + " from offset " + offset + ", page-rounded,",
+                delta + length);
         String path = file.toAbsolutePath().toString();
+        requireRegularIfPresent(file);
+        // O_NONBLOCK: a FIFO or device swapped in after the check above must not block the open
+        // (a FIFO opened for reading waits for a writer forever); the type is checked again on the
+        // descriptor itself, which is the file actually mapped.
         int fd = Libc.open(path, writable);
         try {
-            long size = Files.size(file);
+            Path opened = Path.of("/proc/self/fd/" + fd);
+            requireRegular(file, mode(opened));
+            long size = (Long) Files.getAttribute(opened, "unix:size");
             long end = offset + length;
             if (size < end) {
                 if (!writable) {
@@ -102,9 +119,6 @@ final class MappedMemory {
                 }
                 Libc.ftruncate(fd, end);
             }
-            long mapFileOffset = Libc.alignDown(offset);
-            long delta = offset - mapFileOffset;
-            long mapLength = Libc.alignUp(delta + length);
             int prot = writable ? Libc.PROT_READ | Libc.PROT_WRITE : Libc.PROT_READ;
             long mapAddress = Libc.mmap(0, mapLength, prot, Libc.MAP_SHARED, fd, mapFileOffset);
             return new MappedMemory(mapAddress + delta, length, mapAddress, mapLength, fd, mapFileOffset,
@@ -112,10 +126,49 @@ final class MappedMemory {
         } catch (IOException e) {
             Libc.closeQuietly(fd);
             throw new UncheckedIOException("cannot map " + file, e);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             Libc.closeQuietly(fd);
             throw e;
         }
+    }
+
+    private static final int S_IFMT = 0170000;
+    private static final int S_IFREG = 0100000;
+
+    /** Refuses an existing non-regular file before opening it (opening a device can have effects). */
+    private static void requireRegularIfPresent(Path file) {
+        int mode;
+        try {
+            mode = mode(file);
+        } catch (java.nio.file.NoSuchFileException absent) {
+            return; // a writable mapping creates it; a read-only open fails with ENOENT
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot inspect " + file, e);
+        }
+        requireRegular(file, mode);
+    }
+
+    private static int mode(Path path) throws IOException {
+        return (Integer) Files.getAttribute(path, "unix:mode");
+    }
+
+    private static void requireRegular(Path file, int mode) {
+        if ((mode & S_IFMT) != S_IFREG) {
+            throw new IllegalArgumentException("cannot map " + file.toAbsolutePath() + ": it is a " + fileType(mode)
+                    + ", not a regular file");
+        }
+    }
+
+    private static String fileType(int mode) {
+        return switch (mode & S_IFMT) {
+            case 0010000 -> "FIFO (named pipe)";
+            case 0020000 -> "character device";
+            case 0040000 -> "directory";
+            case 0060000 -> "block device";
+            case 0120000 -> "symbolic link";
+            case 0140000 -> "socket";
+            default -> "file of type 0" + Integer.toOctalString(mode & S_IFMT);
+        };
     }
 
     private static void requirePositive(String what, long value) {
@@ -140,14 +193,16 @@ final class MappedMemory {
      * the range mapped throughout, so that no other thread's {@code mmap} can be given it before
      * the trap lands; the moved pages are unmapped on the releaser thread. Where the kernel does
      * not support that, the trap replaces the pages directly.
+     *
+     * @return the trap evicted to make room, to be released by the caller once it holds no lock
      */
-    void releaseIntoTrap() {
+    TrapMappings.Evicted releaseIntoTrap() {
         try {
             flush(0, length);
         } finally {
             long moved = fileBacked ? 0 : moveAsideOrZero();
             try {
-                TrapMappings.install(mapAddress, mapLength);
+                return TrapMappings.install(mapAddress, mapLength);
             } finally {
                 if (moved != 0) {
                     DeferredRelease.unmap(moved, mapLength);

@@ -19,8 +19,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@code LIVE -> UNMAPPING -> UNMAPPED}, the first step by CAS: whoever wins it (an
  * {@code unmap()}, the region's revoke, the arena's close) calls every {@link MappingListener}
  * once, while the memory is still accessible through this mapping, then revokes the mapping's own
- * guard, which refuses new accesses and waits for the ones in flight. After {@code unmap()} returns
- * every access through this mapping throws {@link SigBusException}, whoever won.
+ * guard, which refuses new accesses and waits for the ones in flight. A caller that loses the CAS
+ * waits until the winner has called every listener before it touches the guard or the memory, so
+ * whichever call returns first, every listener has completed on mapped memory (a region revoke
+ * that lost to an {@code unmap()} does not release the memory under that unmap's listeners).
+ * After {@code unmap()} returns every access through this mapping throws {@link SigBusException},
+ * whoever won.
  *
  * <p>Read-only is enforced in software, before the memory is touched: the region's memory is one
  * kernel mapping shared by all windows.
@@ -44,6 +48,8 @@ public final class Mapping extends GuardedMemory implements AutoCloseable {
     private volatile Thread notifier;
     /** Completed once the mapping is UNMAPPED. */
     private final CompletableFuture<Void> done = new CompletableFuture<>();
+    /** Completed once the winner of LIVE -> UNMAPPING has called every listener. */
+    private final CompletableFuture<Void> told = new CompletableFuture<>();
 
     Mapping(Region region, long address, long offset, long length) {
         super(region.base + offset, length, Revocable.create("mapping of region " + region.name()),
@@ -102,6 +108,7 @@ public final class Mapping extends GuardedMemory implements AutoCloseable {
         Objects.requireNonNull(listener, "listener");
         // Under the lock that also guards leaving LIVE: a listener is either added before the
         // unmap's snapshot of the list (and called) or refused.
+        /* L: pairs with L in notifyListeners(): an add either precedes leaving LIVE or is refused. */
         synchronized (listeners) {
             if (state.get() != LIVE) {
                 throw new IllegalStateException(describe() + " is already unmapped; listener not added");
@@ -123,6 +130,9 @@ public final class Mapping extends GuardedMemory implements AutoCloseable {
      *
      * A call from one of this mapping's own listeners returns at once (the unmap it is part of
      * completes after the listener returns).
+     *
+     * <p>Memory consistency: everything the listeners did happens-before this call returns, whoever
+     * called them.
      */
     public void unmap() {
         if (notifyListeners(UnmapCause.UNMAPPED)) {
@@ -130,7 +140,11 @@ public final class Mapping extends GuardedMemory implements AutoCloseable {
             markUnmapped();
             region.forget(this);
         } else if (notifier != Thread.currentThread()) {
-            done.join();
+            // Lost to another unmap, the region's revoke or the arena's close: wait for its
+            // listeners, then drain the guard here rather than wait for the winner's whole
+            // teardown, which may be waiting for a listener that called this.
+            awaitListeners();
+            Region.drain(guard).join();
         }
     }
 
@@ -146,6 +160,7 @@ public final class Mapping extends GuardedMemory implements AutoCloseable {
      * @return whether this caller won and must finish the unmap
      */
     boolean notifyListeners(UnmapCause unmapCause) {
+        /* L: pairs with L in addListener(): the list is snapshotted only after every add that saw LIVE. */
         synchronized (listeners) {
             if (!state.compareAndSet(LIVE, UNMAPPING)) {
                 return false;
@@ -164,15 +179,61 @@ public final class Mapping extends GuardedMemory implements AutoCloseable {
             }
         } finally {
             notifier = null;
+            /* T: pairs with T in awaitListeners(): the listeners' effects happen-before the loser goes on. */
+            told.complete(null);
         }
         return true;
     }
 
+    /**
+     * Waits until the winner of LIVE -> UNMAPPING has called every listener (for a caller that lost
+     * the CAS); returns at once on the notifying thread itself (a listener's own call).
+     */
+    void awaitListeners() {
+        try {
+            awaitListeners(Deadline.FOREVER);
+        } catch (InterruptedException | java.util.concurrent.TimeoutException e) {
+            throw new AssertionError("an unbounded wait neither times out nor is interrupted", e);
+        }
+    }
+
+    /** {@link #awaitListeners()} until {@code deadline}. */
+    void awaitListeners(Deadline deadline) throws InterruptedException, java.util.concurrent.TimeoutException {
+        if (notifier == Thread.currentThread()) {
+            return;
+        }
+        /* T: pairs with T in notifyListeners(). */
+        deadline.await(told, () -> {
+            Thread running = notifier;
+            return "a MappingListener of " + describe() + " is still running"
+                    + (running == null ? "" : " on " + Region.describe(running));
+        });
+    }
+
+    /** Whether the calling thread is running this mapping's listeners right now. */
+    boolean isNotifyingOnCurrentThread() {
+        return notifier == Thread.currentThread();
+    }
+
+    /** Records why, refuses new accesses and waits for the accesses in flight until {@code deadline}. */
+    void beginUnmap(Revocation why, UnmapCause unmapCause, Deadline deadline)
+            throws InterruptedException, java.util.concurrent.TimeoutException {
+        recordWhy(why, unmapCause);
+        deadline.revoke(guard);
+    }
+
     /** Records why, refuses new accesses and returns a future of the drain of accesses in flight. */
     CompletableFuture<Void> beginUnmap(Revocation why, UnmapCause unmapCause) {
+        recordWhy(why, unmapCause);
+        return Region.drain(guard);
+    }
+
+    private void recordWhy(Revocation why, UnmapCause unmapCause) {
+        if (revocation != null && unmapCause != UnmapCause.UNMAPPED) {
+            return; // a later finisher of the same region revoke: keep the first record
+        }
         revocation = unmapCause == UnmapCause.UNMAPPED ? why
                 : new Revocation("region '" + region.name() + "' " + why.reason() + " (" + unmapCause + ")", why.at());
-        return Region.drain(guard);
     }
 
     void markUnmapped() {

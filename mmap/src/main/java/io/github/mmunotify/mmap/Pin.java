@@ -46,6 +46,11 @@ public final class Pin implements AutoCloseable {
         this.holder = owner;
     }
 
+    /** The thread that took the pin (for a timed-out revoke's message). */
+    Thread holder() {
+        return holder;
+    }
+
     /** Unparks the holder (the revoke's kick); harmless if it is not parked. */
     void wakeHolder() {
         LockSupport.unpark(holder);
@@ -157,14 +162,17 @@ public final class Pin implements AutoCloseable {
         if (owner != me) {
             throw notOwner("close");
         }
+        // Only what must precede the exit comes before it, inside its try: once the pin reads as
+        // closed, no Throwable may skip the exit. Leaving the set comes after (a pin left there by
+        // a StackOverflowError only makes the kick unpark this thread for nothing).
         owner = null;
-        region.unpinned(this);
         try {
             region.surfaceFaults();
         } catch (InternalError fault) {
             throw region.faulted(-1, fault);
         } finally {
             region.guard.exit();
+            region.unpinned(this);
         }
     }
 

@@ -5,12 +5,14 @@ import net.openhft.chronicle.bytes.Bytes;
 import org.agrona.concurrent.AtomicBuffer;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeoutException;
 
 /**
  * A memory object that can be taken away while other threads still use it: anonymous off-heap
@@ -37,7 +39,18 @@ import java.util.concurrent.ConcurrentHashMap;
  *       A region carved from a {@link MappedArena} goes back to the arena instead.</li>
  * </ol>
  * When {@code revoke()} returns, no access to the memory is running and none will start.
- * Concurrent and repeated calls return once the first has completed.
+ * Concurrent and repeated calls return once the first has completed. {@link #revoke(Duration)}
+ * bounds the wait and names what holds it up (a pin that is never closed, a holder that died).
+ *
+ * <h2>Implementation notes</h2>
+ * The revocation is recorded once, under {@link #lock}, with the mappings to tear down. Every
+ * revoke call, first or not, then runs the same idempotent steps: tell the listeners (each
+ * mapping's CAS picks who calls them; a loser waits until the winner has called them, since a
+ * listener reads through its mapping), then, under the finish lock, drain every mapping's guard
+ * and the region's, release the memory and complete {@code released}. A timed revoke that gives
+ * up leaves the steps to the next caller; the memory is released exactly once, by whoever holds
+ * the finish lock when the drains complete. No foreign code runs under {@link #lock}; listeners
+ * run under no lock at all.
  *
  * <h2>Invariants</h2>
  * The memory stays mapped as long as any guard (the region's or a mapping's) admits accesses: the
@@ -62,8 +75,17 @@ public final class Region extends GuardedMemory implements AutoCloseable {
     private final List<Mapping> mappings = new ArrayList<>();
     /** Set once, under {@link #lock}, when the revoke begins. */
     private volatile Revocation revocation;
-    /** The thread running the revoke, to refuse re-entrant revokes from listeners. */
-    private volatile Thread revoker;
+    /** The mappings the revoke tears down; set once, with {@link #revocation}, under {@link #lock}. */
+    private List<Mapping> victims;
+    /** Held while a revoke drains the guards and releases the memory, so that happens once. */
+    private final FinishLock finishing = new FinishLock();
+
+    /** A lock that can name its holder in a timeout message. */
+    private static final class FinishLock extends java.util.concurrent.locks.ReentrantLock {
+        Thread holder() {
+            return getOwner();
+        }
+    }
     private final CompletableFuture<Void> released = new CompletableFuture<>();
     /** Open pins, so that the revoke's kick can wake their holders. */
     private final Set<Pin> pins;
@@ -100,8 +122,11 @@ public final class Region extends GuardedMemory implements AutoCloseable {
      * {@code offset + length}; a read-only one requires the file to be that long already, and
      * every write through it throws {@link ReadOnlyMappingException}.
      *
-     * @throws IllegalArgumentException on a negative offset, a non-positive length, or a read-only
-     *                                  range beyond the end of the file
+     * @throws IllegalArgumentException on a negative offset, a non-positive length, a range whose
+     *                                  page-rounded size overflows, a read-only range beyond the end of
+     *                                  the file, or a file that is not a regular file (a FIFO, a
+     *                                  directory, a device, a socket: refused without blocking, naming
+     *                                  the path and its type)
      * @throws java.io.UncheckedIOException if the file cannot be inspected
      * @throws NativeMemoryException    if {@code open}, {@code ftruncate} or {@code mmap} fail
      */
@@ -185,9 +210,18 @@ public final class Region extends GuardedMemory implements AutoCloseable {
      * @throws SigBusException once the region is revoked
      */
     public Pin pin() {
-        enter(0);
+        // Everything that allocates or may fail comes before the entry, so that no Throwable (a
+        // StackOverflowError, an OutOfMemoryError) can come between the entry and the caller's
+        // pin: after tryEnter() succeeds, only the return remains. A pin in the set but not yet
+        // entered is harmless (the kick unparks its holder for nothing).
         Pin pin = new Pin(this);
         pins.add(pin);
+        /* K: the add precedes the entry's full fence; pairs with K in kick(): a revoke whose state
+         * change this entry did not see iterates the set after it, so it finds and wakes this pin. */
+        if (!guard.tryEnter()) {
+            pins.remove(pin);
+            throw revoked(0);
+        }
         return pin;
     }
 
@@ -201,6 +235,7 @@ public final class Region extends GuardedMemory implements AutoCloseable {
      * {@link Pin#revokeRequested()} and closes its pin.
      */
     private static void kick(Set<Pin> pins) {
+        /* K: runs after the guard's state change; pairs with K in pin(). */
         for (Pin pin : pins) {
             pin.wakeHolder();
         }
@@ -267,6 +302,8 @@ public final class Region extends GuardedMemory implements AutoCloseable {
             throw new IllegalArgumentException(describe() + ": mapping address 0x" + Long.toHexString(address)
                     + " with length " + length + " is outside the address space");
         }
+        /* M: pairs with M in beginRevoke(): a mapping is added before the revocation is recorded
+         * (and torn down by it) or refused. */
         synchronized (lock) {
             Revocation gone = revocation;
             if (gone != null) {
@@ -290,14 +327,52 @@ public final class Region extends GuardedMemory implements AutoCloseable {
 
     /**
      * Revokes the region (see the class comment for the steps). When this returns no access is
-     * running, none will start, writes to a file are flushed and the memory is gone.
+     * running, none will start, writes to a file are flushed and the memory is gone. Waits as long
+     * as it takes (a pin that is never closed holds it forever); {@link #revoke(Duration)} bounds
+     * the wait. Not interruptible.
      *
      * @throws IllegalStateException if called by a thread holding a pin of this region, or from a
-     *                               {@link MappingListener} of this region's revoke (either would
+     *                               {@link MappingListener} of one of its mappings (either would
      *                               wait for itself); nothing is changed then
      */
     public void revoke() {
         revoke("revoked by Region.revoke()", UnmapCause.REGION_REVOKED);
+    }
+
+    /**
+     * Revokes the region like {@link #revoke()}, waiting at most {@code timeout} for accesses and
+     * pins in flight, for listeners that an {@code unmap()} racing this revoke is running, and for
+     * another revoke finishing. Returns normally exactly when {@code revoke()} would have, with the
+     * same postcondition. The listeners this call runs itself are not bounded by the timeout.
+     *
+     * <p>On timeout the region stays revoked but not complete: every new access, pin and view call
+     * already throws {@link SigBusException}, the memory stays mapped, and a later {@code revoke()}
+     * or {@code revoke(Duration)} (or a concurrent one) finishes the job.
+     *
+     * @param timeout how long to wait; zero completes the revoke only if nothing is in flight
+     * @throws TimeoutException         if the revoke did not complete in time; the message names the
+     *                                  region, the timeout and what it is stuck on: every open pin's
+     *                                  holder (thread name, id, alive or terminated), the threads
+     *                                  still inside the guard (or the count of entries that cannot be
+     *                                  attributed), a listener still running
+     * @throws InterruptedException     if interrupted before or while waiting (the status is cleared);
+     *                                  the region is then left as on timeout
+     * @throws IllegalArgumentException if {@code timeout} is negative
+     * @throws IllegalStateException    as {@link #revoke()}, changing nothing
+     */
+    public void revoke(Duration timeout) throws InterruptedException, TimeoutException {
+        Deadline deadline = Deadline.after(timeout);
+        if (Thread.interrupted()) {
+            throw new InterruptedException("revoke(" + timeout + ") of " + describe() + " interrupted before it began");
+        }
+        try {
+            revoke("revoked by Region.revoke(" + timeout + ")", UnmapCause.REGION_REVOKED, deadline);
+        } catch (TimeoutException stuck) {
+            TimeoutException named = new TimeoutException("revoke of " + describe() + " timed out after " + timeout
+                    + ": " + stuck.getMessage() + describePins());
+            named.initCause(stuck);
+            throw named;
+        }
     }
 
     /** Same as {@link #revoke()}, recording that the region was closed. */
@@ -307,28 +382,40 @@ public final class Region extends GuardedMemory implements AutoCloseable {
     }
 
     void revoke(String reason, UnmapCause cause) {
-        List<Mapping> victims = beginRevoke(reason);
-        if (victims == null) {
+        try {
+            revoke(reason, cause, Deadline.FOREVER);
+        } catch (InterruptedException | TimeoutException e) {
+            throw new AssertionError("an unbounded revoke neither times out nor is interrupted", e);
+        }
+    }
+
+    /**
+     * Begins the revoke if no one has, then finishes it: every caller, first or not, runs the same
+     * idempotent steps, so that a revoke abandoned by a timed-out caller is finished by the next.
+     */
+    private void revoke(String reason, UnmapCause cause, Deadline deadline)
+            throws InterruptedException, TimeoutException {
+        List<Mapping> all = beginRevoke(reason).victims();
+        if (released.isDone()) {
             awaitReleased();
             return;
         }
+        tellListeners(all, cause, deadline);
+        deadline.lock(finishing, this::describeFinisher);
         try {
-            for (Mapping mapping : victims) {
-                mapping.notifyListeners(cause);
+            if (released.isDone()) {
+                awaitReleased();
+                return;
             }
-            // Refuse new accesses everywhere, then wait once: mappings with accesses in flight drain
-            // in the background while this thread drains the region's own guard.
-            List<CompletableFuture<Void>> drains = new ArrayList<>(victims.size());
-            for (Mapping mapping : victims) {
-                drains.add(mapping.beginUnmap(revocation, cause));
+            for (Mapping mapping : all) {
+                mapping.beginUnmap(revocation, cause, deadline);
             }
-            guard.revoke();
-            CompletableFuture.allOf(drains.toArray(CompletableFuture[]::new)).join();
-            for (Mapping mapping : victims) {
+            deadline.revoke(guard);
+            for (Mapping mapping : all) {
                 mapping.markUnmapped();
             }
             if (arena == null) {
-                memory.releaseIntoTrap();
+                memory.releaseIntoTrap().release();
             } else {
                 arena.release(this);
             }
@@ -337,7 +424,21 @@ public final class Region extends GuardedMemory implements AutoCloseable {
             released.completeExceptionally(e);
             throw e;
         } finally {
-            revoker = null;
+            finishing.unlock();
+        }
+    }
+
+    /**
+     * Calls the listeners of every mapping this revoke wins; for a mapping whose {@code unmap()}
+     * (or another revoke) won, waits until the winner has called its listeners. Only then may any
+     * guard be revoked or the memory released: a listener reads through its mapping while it runs.
+     */
+    private static void tellListeners(List<Mapping> victims, UnmapCause cause, Deadline deadline)
+            throws InterruptedException, TimeoutException {
+        for (Mapping mapping : victims) {
+            if (!mapping.notifyListeners(cause)) {
+                mapping.awaitListeners(deadline);
+            }
         }
     }
 
@@ -357,59 +458,105 @@ public final class Region extends GuardedMemory implements AutoCloseable {
     }
 
     /**
-     * Records the revocation and returns the mappings to tear down, or null if a revoke was already
-     * under way (the caller then waits for it).
+     * Records the revocation (once) and returns every mapping the revoke must tear down.
+     *
+     * @throws IllegalStateException from a pin holder or a listener of one of the mappings, before
+     *                               anything is changed
      */
-    private List<Mapping> beginRevoke(String reason) {
-        Thread me = Thread.currentThread();
+    private Begun beginRevoke(String reason) {
         if (guard.isInsideOnCurrentThread()) {
             throw new IllegalStateException("revoke of " + describe()
                     + " from a thread holding a pin of it would wait for itself; close the pin first");
         }
+        /* M: pairs with M in mapAt(). */
         synchronized (lock) {
-            if (revocation != null) {
-                if (revoker == me) {
-                    throw new IllegalStateException("revoke of " + describe()
-                            + " from a MappingListener of its own revoke would wait for itself");
+            List<Mapping> all = revocation == null ? mappings : victims;
+            for (Mapping mapping : all) {
+                if (mapping.isNotifyingOnCurrentThread()) {
+                    throw new IllegalStateException("revoke of " + describe() + " from a MappingListener of "
+                            + mapping + " would wait for that listener to return; nothing was changed");
                 }
-                return null;
             }
-            revocation = Revocation.now(reason);
-            revoker = me;
-            List<Mapping> victims = new ArrayList<>(mappings);
-            mappings.clear();
-            return victims;
+            boolean first = revocation == null;
+            if (first) {
+                revocation = Revocation.now(reason);
+                victims = List.copyOf(mappings);
+                mappings.clear();
+            }
+            return new Begun(victims, first);
         }
+    }
+
+    /** The mappings a revoke tears down, and whether this call began it. */
+    private record Begun(List<Mapping> victims, boolean first) {
+    }
+
+    /** The open pins, for a timed-out revoke: who holds each, and whether that thread still lives. */
+    private String describePins() {
+        StringBuilder out = new StringBuilder();
+        int count = 0;
+        for (Pin pin : pins) {
+            if (!pin.isOpen()) {
+                continue;
+            }
+            out.append(count++ == 0 ? "" : ", ").append("held by ").append(describe(pin.holder()));
+        }
+        return count == 0 ? "; no pin is open" : "; " + count + (count == 1 ? " pin" : " pins") + " open: " + out;
+    }
+
+    private String describeFinisher() {
+        Thread finisher = finishing.holder();
+        return "another revoke of " + describe() + " is finishing"
+                + (finisher == null ? "" : " on " + describe(finisher));
+    }
+
+    /** A thread as timeout messages name it: {@code thread 'name' (#id, alive)}. */
+    static String describe(Thread thread) {
+        return "thread '" + thread.getName() + "' (#" + thread.threadId() + ", "
+                + (thread.isAlive() ? "alive" : "terminated") + ")";
     }
 
     /** Starts the revoke on behalf of an arena: records it, tells listeners, begins every drain. */
     List<CompletableFuture<Void>> beginArenaRevoke(String reason) {
-        List<Mapping> victims = beginRevoke(reason);
-        if (victims == null) {
-            return List.of(released);
-        }
-        List<CompletableFuture<Void>> drains = new ArrayList<>(victims.size() + 1);
-        try {
-            for (Mapping mapping : victims) {
-                mapping.notifyListeners(UnmapCause.ARENA_CLOSED);
+        Begun begun = beginRevoke(reason);
+        if (!begun.first()) {
+            if (released.isDone()) {
+                return List.of(released);
             }
-            drains.add(drain(guard));
-            for (Mapping mapping : victims) {
-                drains.add(mapping.beginUnmap(revocation, UnmapCause.ARENA_CLOSED));
-            }
-            CompletableFuture<Void> all = CompletableFuture.allOf(drains.toArray(CompletableFuture[]::new));
-            all.whenComplete((ignored, failure) -> {
-                victims.forEach(Mapping::markUnmapped);
-                if (failure == null) {
-                    released.complete(null);
-                } else {
-                    released.completeExceptionally(failure);
+            // Begun by a Region.revoke(), which may have timed out and left it: finish it here.
+            CompletableFuture<Void> finished = new CompletableFuture<>();
+            Thread.ofVirtual().name("finish-revoke-" + name).start(() -> {
+                try {
+                    revoke(reason, UnmapCause.ARENA_CLOSED);
+                    finished.complete(null);
+                } catch (Throwable t) {
+                    finished.completeExceptionally(t);
                 }
             });
-            return List.of(released);
-        } finally {
-            revoker = null;
+            return List.of(finished);
         }
+        List<Mapping> all = begun.victims();
+        List<CompletableFuture<Void>> drains = new ArrayList<>(all.size() + 1);
+        try {
+            tellListeners(all, UnmapCause.ARENA_CLOSED, Deadline.FOREVER);
+        } catch (InterruptedException | TimeoutException e) {
+            throw new AssertionError("an unbounded wait neither times out nor is interrupted", e);
+        }
+        /* Z: pairs with Z in MappedArena.zero(). */
+        drains.add(drain(guard));
+        for (Mapping mapping : all) {
+            drains.add(mapping.beginUnmap(revocation, UnmapCause.ARENA_CLOSED));
+        }
+        CompletableFuture<Void> allDrained = CompletableFuture.allOf(drains.toArray(CompletableFuture[]::new));
+        allDrained.whenComplete((ignored, failure) -> {
+            all.forEach(Mapping::markUnmapped);
+            if (failure == null) {
+                released.complete(null);
+            } else {
+                released.completeExceptionally(failure);
+            }
+        });
+        return List.of(released);
     }
 
     /**

@@ -22,14 +22,23 @@ import java.util.concurrent.atomic.AtomicLong;
  * carved again. At most {@code mmunotify.mmap.maxTraps} (default 16384) traps are kept: beyond
  * that the oldest are released early, so the process never runs into {@code vm.max_map_count}.
  *
+ * <p>An early release is not run by {@link #install}: the installing thread usually holds its
+ * owner's lock (an arena's), and the evicted trap's release may be another arena's
+ * {@code restore}, which takes that arena's lock; two arenas evicting each other's traps would
+ * deadlock. {@code install} hands the evicted trap back as an {@link Evicted}, and the caller
+ * runs it once it has let go of every lock ({@link Evicted#release()}). The caller thus pays for
+ * the release it caused, which keeps the number of traps bounded under any rate of installs.
+ *
  * <p>Invariant: the trap file is never grown (it is sealed against growing, shrinking and further
  * sealing), so every page of every trap faults. Thread-safe.
  */
 final class TrapMappings {
     private static final System.Logger LOG = System.getLogger(TrapMappings.class.getName());
-    private static final long QUARANTINE_NANOS =
-            TimeUnit.MILLISECONDS.toNanos(Long.getLong("mmunotify.mmap.trapMillis", 1000L));
-    private static final int MAX_TRAPS = Integer.getInteger("mmunotify.mmap.maxTraps", 16384);
+    /** At most a day, so that {@code nanoTime() + QUARANTINE_NANOS} cannot wrap. */
+    private static final long QUARANTINE_NANOS = TimeUnit.MILLISECONDS.toNanos(
+            Math.clamp(Long.getLong("mmunotify.mmap.trapMillis", 1000L), 0L, TimeUnit.DAYS.toMillis(1)));
+    /** The most traps kept; package-private and mutable only so that tests reach eviction quickly. */
+    static volatile int maxTraps = Math.max(1, Integer.getInteger("mmunotify.mmap.maxTraps", 16384));
 
     /** Puts a trapped range back into use; runs once, on the reaper thread. */
     @FunctionalInterface
@@ -57,27 +66,63 @@ final class TrapMappings {
         return Libc.memfdCreate("mmunotify-trap", 0, true);
     }
 
-    /** Replaces the page-aligned range with a trap; it is unmapped after the quarantine period. */
-    static void install(long address, long length) {
-        install(address, length, UNMAP);
+    /**
+     * Replaces the page-aligned range with a trap; it is unmapped after the quarantine period.
+     *
+     * @return a trap evicted to stay within the limit, which the caller must {@linkplain Evicted#release()
+     *         release} once it holds no lock
+     */
+    static Evicted install(long address, long length) {
+        return install(address, length, UNMAP);
     }
 
-    /** Replaces the page-aligned range with a trap; {@code release} puts it back into use later. */
-    static void install(long address, long length, Release release) {
+    /**
+     * Replaces the page-aligned range with a trap; {@code release} puts it back into use later.
+     *
+     * @return a trap evicted to stay within the limit, which the caller must {@linkplain Evicted#release()
+     *         release} once it holds no lock; never null
+     */
+    static Evicted install(long address, long length, Release release) {
         Libc.mmap(address, length, Libc.PROT_READ | Libc.PROT_WRITE, Libc.MAP_SHARED, TRAP_FD, 0);
         INSTALLED.incrementAndGet();
         PENDING.add(new Trap(address, length, release, System.nanoTime() + QUARANTINE_NANOS));
-        if (PENDING.size() > MAX_TRAPS) {
-            Trap oldest = PENDING.poll();
-            if (oldest == null) {
-                // Nothing expired yet: take the earliest anyway (the queue is ordered by expiry).
-                oldest = PENDING.stream().min(Trap::compareTo).orElse(null);
-                if (oldest != null && !PENDING.remove(oldest)) {
-                    oldest = null;
-                }
+        if (PENDING.size() <= maxTraps) {
+            return Evicted.NONE;
+        }
+        Trap oldest = PENDING.poll();
+        if (oldest == null) {
+            // Nothing expired yet: take the earliest anyway (the queue is ordered by expiry).
+            oldest = PENDING.stream().min(Trap::compareTo).orElse(null);
+            if (oldest != null && !PENDING.remove(oldest)) {
+                oldest = null; // the reaper took it first and releases it
             }
-            if (oldest != null) {
-                oldest.run();
+        }
+        return oldest == null ? Evicted.NONE : new Evicted(oldest);
+    }
+
+    /**
+     * A trap taken out of quarantine early by {@link #install}, not yet released. Its release may
+     * call into another owner (an arena's {@code restore}, which takes that arena's lock), so it
+     * must run with no lock held.
+     */
+    static final class Evicted {
+        static final Evicted NONE = new Evicted(null);
+
+        private final Trap trap;
+
+        private Evicted(Trap trap) {
+            this.trap = trap;
+        }
+
+        /** Runs the evicted trap's release; a failure is reported, as the reaper reports one. */
+        void release() {
+            if (trap == null) {
+                return;
+            }
+            try {
+                trap.run();
+            } catch (RuntimeException | Error e) {
+                LOG.log(System.Logger.Level.ERROR, "releasing an evicted trap mapping failed", e);
             }
         }
     }

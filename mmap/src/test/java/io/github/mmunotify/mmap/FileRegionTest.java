@@ -1,5 +1,6 @@
 package io.github.mmunotify.mmap;
 
+import io.github.mmunotify.testing.TestTimeouts;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -10,10 +11,14 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class FileRegionTest {
@@ -124,6 +129,43 @@ class FileRegionTest {
                 assertThrows(SigBusException.class, () -> buffer.getLong((int) offset));
             }
             assertThrows(SigBusException.class, () -> bytes.writeLong(5));
+        }
+    }
+
+    /**
+     * Issue 10, defect 12: a read-only mapFile of a FIFO blocked forever in the native open (no
+     * writer ever comes). Every non-regular file is refused, naming the path and its type.
+     */
+    @Test
+    void aFifoIsRefusedAtOnceNamingPathAndType() throws Exception {
+        Path fifo = dir.resolve("pipe");
+        Process mkfifo = new ProcessBuilder("mkfifo", fifo.toString()).inheritIO().start();
+        assertEquals(0, mkfifo.waitFor());
+        for (boolean writable : new boolean[]{false, true}) {
+            IllegalArgumentException e = assertTimeoutPreemptively(TestTimeouts.await(),
+                    () -> assertThrows(IllegalArgumentException.class, () -> Region.mapFile(fifo, 0, 4096, writable)));
+            assertTrue(e.getMessage().contains(fifo.toString()) && e.getMessage().contains("FIFO"), e.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> MappedArena.mapFile(fifo, 4096));
+        }
+    }
+
+    @Test
+    void directoriesDevicesAndSocketsAreRefusedNamingPathAndType() throws Exception {
+        Path socket = dir.resolve("socket");
+        try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            server.bind(UnixDomainSocketAddress.of(socket));
+            assertRefused(socket, "socket");
+        }
+        assertRefused(dir, "directory");
+        assertRefused(Path.of("/dev/zero"), "device");
+        assertRefused(Path.of("/dev/null"), "device");
+    }
+
+    private static void assertRefused(Path path, String type) {
+        for (boolean writable : new boolean[]{false, true}) {
+            IllegalArgumentException e = assertTimeoutPreemptively(TestTimeouts.await(),
+                    () -> assertThrows(IllegalArgumentException.class, () -> Region.mapFile(path, 0, 4096, writable)));
+            assertTrue(e.getMessage().contains(path.toString()) && e.getMessage().contains(type), e.getMessage());
         }
     }
 }

@@ -1,5 +1,8 @@
 package io.github.mmunotify.mmap;
 
+import io.github.mmunotify.testing.StressSize;
+import io.github.mmunotify.testing.TestThreads;
+import io.github.mmunotify.testing.TestTimeouts;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -7,6 +10,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -114,24 +118,18 @@ class MappedArenaTest {
             pin.putLong(0, 1);
         }
         CountDownLatch pinned = new CountDownLatch(1);
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        Thread reader = new Thread(() -> {
-            try (Pin pin = region.pin()) {
-                pinned.countDown();
-                while (!pin.revokeRequested()) {
-                    Thread.onSpinWait();
+        try (TestThreads threads = new TestThreads("arena-reader")) {
+            threads.start(() -> {
+                try (Pin pin = region.pin()) {
+                    pinned.countDown();
+                    while (!pin.revokeRequested()) {
+                        Thread.onSpinWait();
+                    }
+                    assertEquals(1, pin.getLong(0));
                 }
-                assertEquals(1, pin.getLong(0));
-            } catch (Throwable t) {
-                failure.set(t);
-            }
-        });
-        reader.start();
-        assertTrue(pinned.await(30, TimeUnit.SECONDS));
-        arena.close();
-        reader.join(TimeUnit.SECONDS.toMillis(30));
-        if (failure.get() != null) {
-            throw new AssertionError(failure.get());
+            });
+            assertTrue(pinned.await(TestTimeouts.await().toMillis(), TimeUnit.MILLISECONDS));
+            arena.close();
         }
         assertThrows(SigBusException.class, () -> region.getLong(0));
     }
@@ -157,6 +155,69 @@ class MappedArenaTest {
         try (MappedArena arena = MappedArena.anonymous("args", 4096)) {
             assertThrows(IllegalArgumentException.class, () -> arena.allocate("none", 0));
             assertThrows(NullPointerException.class, () -> arena.allocate(null, 8));
+        }
+    }
+
+    /**
+     * Issue 10, defect 4: with the default limit, the 16,385th trap alive at once (16,384 frees within
+     * one quarantine second) evicted the oldest trap and ran its release, another arena's restore,
+     * under the freeing arena's lock; two arenas doing that to each other deadlocked. The limit is
+     * lowered here so that every free evicts.
+     */
+    @Test
+    void twoArenasEvictingEachOthersTrapsDoNotDeadlock() {
+        int rounds = StressSize.of("arenaEvictRounds", 20_000);
+        int previous = TrapMappings.maxTraps;
+        TrapMappings.maxTraps = 4;
+        MappedArena left = MappedArena.anonymous("evict-left", 1 << 20);
+        MappedArena right = MappedArena.anonymous("evict-right", 1 << 20);
+        try (TestThreads threads = new TestThreads("arena-evict", TestTimeouts.scaled(Duration.ofSeconds(20)))) {
+            for (MappedArena arena : List.of(left, right)) {
+                // Daemons: on the bug they stay deadlocked, and must not keep the test JVM alive.
+                threads.startDaemon(() -> {
+                    for (int i = 0; i < rounds; i++) {
+                        arena.free(arena.allocate("r" + i, 4096));
+                    }
+                });
+            }
+        } finally {
+            TrapMappings.maxTraps = previous;
+        }
+        // Not in a finally: after a deadlock, close would block on the lock the stuck thread holds.
+        left.close();
+        right.close();
+    }
+
+    /**
+     * Issue 10, defect 5: allocate zeroed a file-backed extent after publishing the region and
+     * without entering its guard, so a concurrent close trapped the memory under the write: a raw
+     * InternalError in the allocating thread (or a write into reused memory).
+     */
+    @Test
+    void closeRacingTheZeroingOfAFileBackedAllocationWaitsForIt() throws Exception {
+        int rounds = StressSize.of("arenaZeroRaceRounds", 30);
+        for (int round = 0; round < rounds; round++) {
+            MappedArena arena = MappedArena.mapFile(dir.resolve("zero-race-" + round + ".bin"), 32 << 20);
+            CountDownLatch allocating = new CountDownLatch(1);
+            int spins = round * 2000;
+            try (TestThreads threads = new TestThreads("zero-race")) {
+                threads.start(() -> {
+                    allocating.countDown();
+                    try {
+                        Region region = arena.allocate("big", 16 << 20);
+                        region.getLong(0); // a live or revoked region: either works or is SigBus
+                    } catch (IllegalStateException closed) {
+                        assertTrue(closed.getMessage().contains("closed"), closed.getMessage());
+                    } catch (SigBusException revoked) {
+                        assertTrue(revoked.reason().contains("closed"), revoked.reason());
+                    }
+                });
+                assertTrue(allocating.await(TestTimeouts.await().toSeconds(), TimeUnit.SECONDS));
+                for (int i = 0; i < spins; i++) {
+                    Thread.onSpinWait(); // jitter only: the outcome is asserted either way
+                }
+                arena.close();
+            }
         }
     }
 }

@@ -1,5 +1,8 @@
 package io.github.mmunotify.mmap;
 
+import io.github.mmunotify.testing.StressSize;
+import io.github.mmunotify.testing.TestThreads;
+import io.github.mmunotify.testing.TestTimeouts;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -8,7 +11,9 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -150,41 +155,131 @@ class MappingTest {
 
     @Test
     void revokingTheRegionWaitsForAccessesInFlightThroughMappings() throws Exception {
-        int rounds = Integer.getInteger("mmunotify.test.mappingRevokeRounds", 200);
+        int rounds = StressSize.of("mappingRevokeRounds", 200);
         for (int round = 0; round < rounds; round++) {
             Region region = Region.allocate("race-" + round, 4096);
             Mapping mapping = region.map(0, 4096);
             CyclicBarrier start = new CyclicBarrier(2);
-            AtomicReference<Throwable> failure = new AtomicReference<>();
-            CountDownLatch done = new CountDownLatch(1);
-            Thread reader = new Thread(() -> {
-                try {
-                    start.await(30, TimeUnit.SECONDS);
+            try (TestThreads threads = new TestThreads("mapping-reader-" + round)) {
+                threads.start(() -> {
+                    start.await(TestTimeouts.await().toMillis(), TimeUnit.MILLISECONDS);
                     long expected = 0;
-                    while (true) {
-                        mapping.putLong(0, ++expected);
-                        assertEquals(expected, mapping.getLong(0));
-                    }
-                } catch (SigBusException expectedEnd) {
-                    // The revoke won: every later access must fail too.
                     try {
+                        while (true) {
+                            mapping.putLong(0, ++expected);
+                            assertEquals(expected, mapping.getLong(0));
+                        }
+                    } catch (SigBusException expectedEnd) {
+                        // The revoke won: every later access must fail too.
                         assertThrows(SigBusException.class, () -> mapping.getLong(0));
-                    } catch (Throwable t) {
-                        failure.set(t);
                     }
-                } catch (Throwable t) {
-                    failure.set(t);
-                } finally {
-                    done.countDown();
-                }
-            });
-            reader.start();
-            start.await(30, TimeUnit.SECONDS);
-            region.revoke();
-            assertTrue(done.await(30, TimeUnit.SECONDS));
-            if (failure.get() != null) {
-                throw new AssertionError("round " + round, failure.get());
+                });
+                start.await(TestTimeouts.await().toMillis(), TimeUnit.MILLISECONDS);
+                region.revoke();
             }
         }
+    }
+
+    /**
+     * Issue 10, defect 7: an unmap() that won the mapping's CAS was still calling its listeners when
+     * a racing Region.revoke() skipped the mapping, revoked its guard and released the memory: the
+     * listener's reads through the mapping failed and revoke returned before it finished.
+     */
+    @Test
+    void revokeWaitsForTheListenersOfAnUnmapThatWonAndTheyStillSeeTheMemory() throws Exception {
+        Region region = Region.allocate("unmap-then-revoke", 4096);
+        Mapping mapping = region.map(0, 4096);
+        region.putLong(0, 42);
+        CountDownLatch inListener = new CountDownLatch(1);
+        CountDownLatch letGo = new CountDownLatch(1);
+        AtomicLong seen = new AtomicLong(-1);
+        AtomicBoolean listenerDone = new AtomicBoolean();
+        AtomicBoolean revokeReturned = new AtomicBoolean();
+        mapping.addListener((m, cause) -> {
+            inListener.countDown();
+            try {
+                letGo.await();
+                seen.set(m.getLong(0));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                listenerDone.set(true);
+            }
+        });
+        try (TestThreads threads = new TestThreads("unmap-then-revoke")) {
+            threads.start(mapping::unmap);
+            assertTrue(inListener.await(TestTimeouts.await().toMillis(), TimeUnit.MILLISECONDS));
+            threads.start(() -> {
+                region.revoke();
+                assertTrue(listenerDone.get(), "revoke returned while the unmap's listener was running");
+                revokeReturned.set(true);
+            });
+            // Asserting absence only: the revoke must still be waiting for the listener.
+            Thread.sleep(TestTimeouts.quiet().toMillis());
+            assertFalse(revokeReturned.get(), "revoke returned while the unmap's listener was running");
+            letGo.countDown();
+        }
+        assertEquals(42, seen.get(), "the listener could not read the memory through its mapping");
+        assertTrue(revokeReturned.get());
+        assertThrows(SigBusException.class, () -> mapping.getLong(0));
+    }
+
+    /** Defect 7, both orders, raced: whichever call returns, every listener ran on mapped memory. */
+    @Test
+    void unmapRacingRevokeReturnsOnlyAfterEveryListenerRanOnMappedMemory() throws Exception {
+        int rounds = StressSize.of("unmapRevokeRounds", 300);
+        for (int round = 0; round < rounds; round++) {
+            Region region = Region.allocate("unmap-race-" + round, 4096);
+            List<Mapping> mappings = List.of(region.map(0, 4096), region.map(0, 2048), region.map(2048, 2048));
+            region.putLong(0, round);
+            region.putLong(2048, round);
+            AtomicInteger told = new AtomicInteger();
+            AtomicInteger sawMemory = new AtomicInteger();
+            for (Mapping mapping : mappings) {
+                mapping.addListener((m, cause) -> {
+                    // A few thousand reads widen the window in which a racing revoke could release.
+                    long sum = 0;
+                    for (int i = 0; i < 2000; i++) {
+                        sum += m.getLong(0);
+                    }
+                    if (sum == 2000L * m.getLong(0)) {
+                        sawMemory.incrementAndGet();
+                    }
+                    told.incrementAndGet();
+                });
+            }
+            CyclicBarrier start = new CyclicBarrier(mappings.size() + 1);
+            int r = round;
+            try (TestThreads threads = new TestThreads("unmap-race")) {
+                for (Mapping mapping : mappings) {
+                    threads.start(() -> {
+                        start.await(TestTimeouts.await().toMillis(), TimeUnit.MILLISECONDS);
+                        mapping.unmap();
+                        assertThrows(SigBusException.class, () -> mapping.getLong(0));
+                    });
+                }
+                threads.start(() -> {
+                    start.await(TestTimeouts.await().toMillis(), TimeUnit.MILLISECONDS);
+                    region.revoke();
+                    assertEquals(mappings.size(), told.get(), "round " + r + ": revoke returned before every listener ran");
+                });
+            }
+            assertEquals(mappings.size(), sawMemory.get(), "round " + round + ": a listener could not read its memory");
+        }
+    }
+
+    /** A listener of an unmap that revokes the region would wait for itself: refused, nothing changed. */
+    @Test
+    void aRevokeFromAnUnmapListenerIsRefusedAndChangesNothing() {
+        Region region = Region.allocate("listener-revoke", 4096);
+        Mapping mapping = region.map(0, 4096);
+        AtomicReference<Throwable> thrown = new AtomicReference<>();
+        mapping.addListener((m, cause) -> thrown.set(assertThrows(IllegalStateException.class, region::revoke)));
+        mapping.unmap();
+        assertTrue(thrown.get().getMessage().contains("MappingListener"), thrown.get().getMessage());
+        assertFalse(region.isRevoked());
+        region.putLong(0, 1);
+        region.revoke();
+        assertTrue(region.isRevoked());
     }
 }

@@ -44,9 +44,46 @@ import java.util.concurrent.locks.ReentrantLock;
  * protection change of a mapping is not supported and throws {@link IllegalArgumentException}
  * without changing anything.
  *
+ * <p><b>Re-entrant changes are refused.</b> A callback of this space's own invalidation walk that
+ * calls {@link #unmap}, {@link #tryUnmap}, {@link #protect} or {@link #tryProtect} of this space
+ * gets {@link IllegalStateException} (the kernel would deadlock on its own mmap lock; recursing
+ * here would invalidate the same range again and again until the stack overflows). Changes of
+ * other spaces from a callback are allowed.
+ *
+ * <p><b>Callback failures.</b> Whatever a callback throws (any {@link Throwable}, including
+ * {@link StackOverflowError} and {@link OutOfMemoryError}) is reported to the {@link Mmu}'s error
+ * handler and never reaches the caller: the change is made, every subscriber that got a start gets
+ * its end, and the walk's read section, the interval invalidation and the mapping table are left
+ * as if the callback had returned.
+ *
  * <p>Thread-safe. {@code AutoCloseable}: {@link #close} tears the space down.
  */
 public final class AddressSpace implements AutoCloseable {
+
+    /*
+     * Implementation notes.
+     *
+     * Addresses. Every address and length is checked before it is used: a range [address,
+     * address + length) must satisfy 0 <= address and length > 0 and address <= 2^63 - 1 - length,
+     * so that its exclusive end is representable and no sum below can wrap. map() chooses an address
+     * above the highest mapping (bottom-up, a guard page between mappings); when that does not fit
+     * below 2^63 - 1 it falls back to the first gap, from FIRST_ADDRESS up, that does. guardedEnd()
+     * saturates at Long.MAX_VALUE, a value no mapping can start at, so "no room" never wraps into a
+     * low address. Whatever is chosen is checked against the table once more before it is reserved.
+     *
+     * The walk. invalidate() is one read section of the Mmu's SRCU domain around: interval starts,
+     * list starts, the change, interval end, list ends. Every stage that began is ended in a
+     * finally block of its own, innermost first, and the read section's unlock is the outermost
+     * finally, so a Throwable from any stage (a callback's, which is caught and reported anyway, or
+     * one raised by the JVM inside our own code) cannot leave a section open, an interval
+     * invalidation active or a subscriber without its end. The walk, the failure reports and the
+     * changes use no lambdas and no string concatenation (invokedynamic): a call site whose first
+     * linkage fails (a StackOverflowError during the bootstrap) stays broken for the life of the
+     * JVM, which would make every later walk or report throw BootstrapMethodError.
+     *
+     * walkDepth counts, per thread, the walks of this space the thread is inside; it refuses
+     * re-entrant changes and the interval operations that would wait for the thread's own walk.
+     */
 
     /** Addresses the space chooses are multiples of this, and mappings are a page apart. */
     public static final long PAGE_SIZE = 4096;
@@ -76,6 +113,14 @@ public final class AddressSpace implements AutoCloseable {
     private long nextAddress = FIRST_ADDRESS;
     private boolean mappingClosed;
 
+    /** Walks of this space the current thread is inside (see the implementation notes). */
+    private final ThreadLocal<int[]> walkDepth = new ThreadLocal<>() {
+        @Override
+        protected int[] initialValue() {
+            return new int[1];
+        }
+    };
+
     private final LongAdder invalidations = new LongAdder();
     private final LongAdder retries = new LongAdder();
     private final LongAdder callbackFailures = new LongAdder();
@@ -95,7 +140,7 @@ public final class AddressSpace implements AutoCloseable {
         }
 
         long end() {
-            return address + length;
+            return address + length; // never wraps: checked by requireRange or chooseAddress
         }
 
         @Override
@@ -145,26 +190,70 @@ public final class AddressSpace implements AutoCloseable {
      *                                   the mapping was being installed
      * @throws SigBusException           if the region is already revoked
      * @throws IndexOutOfBoundsException if the window is not inside the region
-     * @throws IllegalArgumentException  if {@code length} is not positive
+     * @throws IllegalArgumentException  if {@code length} is not positive, or no free range of the
+     *                                   address space below 2^63 - 1 can hold it with its guard
+     *                                   pages; the mapping table is then unchanged
      */
     public Mapping map(Region region, long offset, long length) {
         Objects.requireNonNull(region, "region");
-        requirePositiveLength(length);
+        requirePositiveLength("map", length);
         MappedRange range;
         mapLock.lock();
         try {
             requireMappingOpen();
-            long address = nextAddress;
-            Map.Entry<Long, MappedRange> highest = mappingsByAddress.lastEntry();
-            if (highest != null && highest.getValue().end() + PAGE_SIZE > address) {
-                address = roundUpToPage(highest.getValue().end()) + PAGE_SIZE;
-            }
-            nextAddress = roundUpToPage(Math.addExact(address, length)) + PAGE_SIZE;
+            long address = chooseAddress(length);
             range = reserve(address, length);
+            nextAddress = guardedEnd(address, length);
         } finally {
             mapLock.unlock();
         }
         return install(range, region, offset);
+    }
+
+    /**
+     * A page-aligned address where {@code length} bytes fit with a guard page to either side:
+     * above the highest mapping if there is room below the top, else the lowest gap that holds it.
+     * Caller holds mapLock.
+     */
+    private long chooseAddress(long length) {
+        long candidate = nextAddress;
+        Map.Entry<Long, MappedRange> highest = mappingsByAddress.lastEntry();
+        if (highest != null) {
+            candidate = Math.max(candidate, guardedEnd(highest.getKey(), highest.getValue().length));
+        }
+        if (!fitsBelowTop(candidate, length)) {
+            candidate = FIRST_ADDRESS;
+            for (MappedRange next : mappingsByAddress.values()) {
+                if (fitsBelowTop(candidate, length) && guardedEnd(candidate, length) <= next.address) {
+                    break;
+                }
+                candidate = Math.max(candidate, guardedEnd(next.address, next.length));
+            }
+        }
+        if (!fitsBelowTop(candidate, length) || firstOverlapping(candidate, candidate + length) != null) {
+            throw new IllegalArgumentException(new StringBuilder("map in address space ").append(name)
+                    .append(": length ").append(length).append(" does not fit in any free range below 2^63 - 1 (with ")
+                    .append(mappingsByAddress.size()).append(" mappings and their guard pages)").toString());
+        }
+        return candidate;
+    }
+
+    /** Whether {@code [address, address + length)} ends at or below 2^63 - 1. */
+    private static boolean fitsBelowTop(long address, long length) {
+        return address <= Long.MAX_VALUE - length;
+    }
+
+    /**
+     * The lowest address a mapping may start at above {@code [address, address + length)}: its end
+     * rounded up to a page, plus a guard page; {@link Long#MAX_VALUE} (where nothing fits) if that
+     * is beyond the address space.
+     */
+    private static long guardedEnd(long address, long length) {
+        long end = address + length; // address <= MAX - length for every range here
+        if (end > Long.MAX_VALUE - (2 * PAGE_SIZE - 1)) {
+            return Long.MAX_VALUE;
+        }
+        return ((end + PAGE_SIZE - 1) & -PAGE_SIZE) + PAGE_SIZE;
     }
 
     /**
@@ -180,7 +269,7 @@ public final class AddressSpace implements AutoCloseable {
      */
     public Mapping mapAt(long address, Region region, long offset, long length) {
         Objects.requireNonNull(region, "region");
-        requireRange(address, length);
+        requireRange("mapAt", address, length);
         MappedRange range;
         mapLock.lock();
         try {
@@ -204,12 +293,15 @@ public final class AddressSpace implements AutoCloseable {
     }
 
     private Mapping install(MappedRange range, Region region, long offset) {
-        Mapping mapping;
+        Mapping mapping = null;
         try {
             mapping = region.mapAt(range.address, offset, range.length);
             mapping.addListener(range);
-        } catch (RuntimeException | Error failure) {
+        } catch (Throwable failure) {
             releaseReservation(range);
+            if (mapping != null) {
+                mapping.unmap(); // created but not watched: nobody else would ever unmap it
+            }
             throw failure;
         }
         mapLock.lock();
@@ -278,7 +370,10 @@ public final class AddressSpace implements AutoCloseable {
      *
      * @return the number of mappings unmapped
      * @throws IllegalArgumentException if a mapping straddles a boundary of the range (partial
-     *                                  unmap is not supported; nothing is changed)
+     *                                  unmap is not supported; nothing is changed), or the range
+     *                                  is empty, negative or runs past 2^63 - 1
+     * @throws IllegalStateException    if called from a callback of an invalidation of this space
+     *                                  on this thread (a re-entrant change; nothing is changed)
      */
     public int unmap(long address, long length) {
         int[] count = {0};
@@ -298,8 +393,10 @@ public final class AddressSpace implements AutoCloseable {
     }
 
     private InvalidationOutcome unmap(long address, long length, boolean blockable, int[] count) {
-        requireRange(address, length);
-        List<MappedRange> targets = collect(address, address + length, blockable, "unmap");
+        String operation = blockable ? "unmap" : "tryUnmap";
+        requireRange(operation, address, length);
+        requireNotInOwnWalk(operation, address, length);
+        List<MappedRange> targets = collect(address, address + length, blockable, operation);
         if (targets == null) {
             retries.increment();
             return InvalidationOutcome.TRY_AGAIN;
@@ -309,13 +406,7 @@ public final class AddressSpace implements AutoCloseable {
         }
         InvalidationRange range = new InvalidationRange(this, targets.getFirst().address, targets.getLast().end(),
                 InvalidationEvent.UNMAP, blockable);
-        return invalidate(range, () -> {
-            List<MappedRange> claimed = claim(targets);
-            for (MappedRange target : claimed) {
-                target.mapping.unmap();
-            }
-            count[0] = claimed.size();
-        });
+        return invalidate(range, new UnmapChange(targets, count));
     }
 
     /**
@@ -327,7 +418,10 @@ public final class AddressSpace implements AutoCloseable {
      *
      * @return the number of mappings changed
      * @throws IllegalArgumentException if nothing is mapped in the range, or a mapping straddles a
-     *                                  boundary of it (nothing is changed)
+     *                                  boundary of it, or the range is empty, negative or runs
+     *                                  past 2^63 - 1 (nothing is changed)
+     * @throws IllegalStateException    if called from a callback of an invalidation of this space
+     *                                  on this thread (a re-entrant change; nothing is changed)
      */
     public int protect(long address, long length, boolean writable) {
         int[] count = {0};
@@ -348,8 +442,10 @@ public final class AddressSpace implements AutoCloseable {
 
     private InvalidationOutcome protect(long address, long length, boolean writable, boolean blockable,
                                         int[] count) {
-        requireRange(address, length);
-        List<MappedRange> targets = collect(address, address + length, blockable, "protect");
+        String operation = blockable ? "protect" : "tryProtect";
+        requireRange(operation, address, length);
+        requireNotInOwnWalk(operation, address, length);
+        List<MappedRange> targets = collect(address, address + length, blockable, operation);
         if (targets == null) {
             retries.increment();
             return InvalidationOutcome.TRY_AGAIN;
@@ -360,16 +456,7 @@ public final class AddressSpace implements AutoCloseable {
         }
         InvalidationRange range = new InvalidationRange(this, targets.getFirst().address, targets.getLast().end(),
                 InvalidationEvent.PROTECTION_CHANGE, blockable);
-        return invalidate(range, () -> {
-            for (MappedRange target : targets) {
-                try {
-                    target.mapping.setWritable(writable);
-                    count[0]++;
-                } catch (SigBusException revokedMeanwhile) {
-                    // The region was revoked concurrently; its own invalidation covers the range.
-                }
-            }
-        });
+        return invalidate(range, new ProtectChange(targets, writable, count));
     }
 
     /**
@@ -462,58 +549,142 @@ public final class AddressSpace implements AutoCloseable {
             mapLock.unlock();
         }
         InvalidationEvent event = cause == UnmapCause.UNMAPPED ? InvalidationEvent.UNMAP : InvalidationEvent.REGION_REVOKED;
-        invalidate(new InvalidationRange(this, range.address, range.end(), event, true), () -> { });
+        invalidate(new InvalidationRange(this, range.address, range.end(), event, true), NO_CHANGE);
     }
 
     // ---------------------------------------------------------------------------------------------
     // The invalidation walk
 
+    /** What an invalidation changes between the starts and the ends. */
+    private interface Change {
+        void run();
+    }
+
+    private static final Change NO_CHANGE = new Change() {
+        @Override
+        public void run() {
+        }
+    };
+
+    /** Unmaps the targets this walk claims; a mapping taken meanwhile by someone else is skipped. */
+    private final class UnmapChange implements Change {
+        private final List<MappedRange> targets;
+        private final int[] count;
+
+        UnmapChange(List<MappedRange> targets, int[] count) {
+            this.targets = targets;
+            this.count = count;
+        }
+
+        @Override
+        public void run() {
+            List<MappedRange> claimed = claim(targets);
+            count[0] = claimed.size();
+            unmapAll(claimed, "unmap (a MappingListener of the mapping or its region threw)");
+        }
+    }
+
+    /** Changes the protection of the targets; one revoked meanwhile is covered by its own invalidation. */
+    private static final class ProtectChange implements Change {
+        private final List<MappedRange> targets;
+        private final boolean writable;
+        private final int[] count;
+
+        ProtectChange(List<MappedRange> targets, boolean writable, int[] count) {
+            this.targets = targets;
+            this.writable = writable;
+            this.count = count;
+        }
+
+        @Override
+        public void run() {
+            for (MappedRange target : targets) {
+                try {
+                    target.mapping.setWritable(writable);
+                    count[0]++;
+                } catch (SigBusException revokedMeanwhile) {
+                    // The region was revoked concurrently; its own invalidation covers the range.
+                }
+            }
+        }
+    }
+
+    /**
+     * Unmaps every one of {@code ranges} (already out of the table) even if one of them throws, so
+     * that no mapping is left out of the table but still mapped. What an unmap throws comes from
+     * foreign code (a {@code MappingListener}, or the region reporting one), so it is reported as a
+     * callback failure, like any other, and the change goes on.
+     */
+    private void unmapAll(List<MappedRange> ranges, String operation) {
+        for (MappedRange range : ranges) {
+            try {
+                range.mapping.unmap();
+            } catch (Throwable failure) {
+                reportCallbackFailure(operation, range.mapping, failure);
+            }
+        }
+    }
+
     /**
      * Runs one invalidation around {@code change}, inside one SRCU read section: intervals start,
      * list start, change, intervals end, list end. On a refusal the subscribers that accepted get
-     * their end, the change is skipped and the outcome is TRY_AGAIN.
+     * their end, the change is skipped and the outcome is TRY_AGAIN. See the implementation notes
+     * for why every stage ends in a finally block of its own.
      */
-    private InvalidationOutcome invalidate(InvalidationRange range, Runnable change) {
+    private InvalidationOutcome invalidate(InvalidationRange range, Change change) {
+        int[] depth = walkDepth.get();
         int token = srcu.readLock();
+        depth[0]++;
         try {
-            boolean withIntervals = hasIntervals;
-            if (withIntervals && !intervals.invalidateStart(range)) {
-                retries.increment();
-                return InvalidationOutcome.TRY_AGAIN;
-            }
-            MmuNotifier[] list = subscribers.snapshot();
-            int refusedAt = startAll(list, range);
-            if (refusedAt >= 0) {
-                endAll(list, refusedAt, range);
-                if (withIntervals) {
-                    intervals.invalidateEnd();
-                }
-                retries.increment();
-                return InvalidationOutcome.TRY_AGAIN;
-            }
-            try {
-                change.run();
-            } finally {
-                if (withIntervals) {
-                    intervals.invalidateEnd();
-                }
-                endAll(list, list.length, range);
-                invalidations.increment();
-            }
-            return InvalidationOutcome.DONE;
+            return walk(range, change);
         } finally {
+            depth[0]--;
             srcu.readUnlock(token);
         }
     }
 
-    /** Calls every start; returns the index of the subscriber that refused, or -1. */
-    private int startAll(MmuNotifier[] list, InvalidationRange range) {
-        for (int i = 0; i < list.length; i++) {
-            if (!start(list[i], range)) {
-                return i;
+    /** The walk itself; runs inside the read section taken by {@link #invalidate}. */
+    private InvalidationOutcome walk(InvalidationRange range, Change change) {
+        /* W1: read once per walk; pairs with W2 in enableIntervals() (the grace period after it) */
+        if (hasIntervals) {
+            if (!intervals.invalidateStart(range)) {
+                retries.increment(); // the refusal already ended the interval invalidation
+                return InvalidationOutcome.TRY_AGAIN;
+            }
+            try {
+                return walkList(range, change);
+            } finally {
+                intervals.invalidateEnd();
             }
         }
-        return -1;
+        return walkList(range, change);
+    }
+
+    private InvalidationOutcome walkList(InvalidationRange range, Change change) {
+        MmuNotifier[] list = subscribers.snapshot();
+        int owed = 0; // subscribers that got a start and are owed an end
+        boolean done = false;
+        try {
+            while (owed < list.length) {
+                owed++;
+                if (!start(list[owed - 1], range)) {
+                    owed--; // a refuser gets no end
+                    break;
+                }
+            }
+            if (owed == list.length) {
+                change.run();
+                done = true;
+            }
+        } finally {
+            endAll(list, owed, range);
+            if (done) {
+                invalidations.increment();
+            } else {
+                retries.increment();
+            }
+        }
+        return done ? InvalidationOutcome.DONE : InvalidationOutcome.TRY_AGAIN;
     }
 
     private boolean start(MmuNotifier subscriber, InvalidationRange range) {
@@ -532,6 +703,7 @@ public final class AddressSpace implements AutoCloseable {
         return accepted;
     }
 
+    /** Calls the end of the first {@code count} subscribers; one that throws does not stop the rest. */
     private void endAll(MmuNotifier[] list, int count, InvalidationRange range) {
         for (int i = 0; i < count; i++) {
             try {
@@ -542,10 +714,37 @@ public final class AddressSpace implements AutoCloseable {
         }
     }
 
+    /**
+     * Counts and reports a callback failure. Never throws: describing the subscriber or the
+     * failure runs foreign code (toString, getMessage) that may throw again, and so may the
+     * handler; a report that cannot be made is only counted.
+     */
     void reportCallbackFailure(String callback, Object subscriber, Throwable failure) {
         callbackFailures.increment();
-        mmu.report(new NotifierCallbackException(callback + " of " + subscriber + " on address space " + name
-                + (failure == null ? "" : " threw " + failure), failure));
+        try {
+            StringBuilder message = new StringBuilder(callback).append(" of ");
+            describe(message, subscriber);
+            message.append(" on address space ").append(name);
+            if (failure != null) {
+                message.append(" threw ");
+                describe(message, failure);
+            }
+            mmu.report(new NotifierCallbackException(message.toString(), failure));
+        } catch (Throwable unreportable) {
+            // Counted above; there is nowhere left to report it, and the walk must go on.
+        }
+    }
+
+    /** Appends {@code String.valueOf(object)}, or its class name if that throws. */
+    private static void describe(StringBuilder message, Object object) {
+        int mark = message.length();
+        try {
+            message.append(object);
+        } catch (Throwable undescribable) {
+            message.setLength(mark);
+            message.append(object.getClass().getName()).append(" (toString threw ")
+                    .append(undescribable.getClass().getName()).append(')');
+        }
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -565,17 +764,25 @@ public final class AddressSpace implements AutoCloseable {
         Objects.requireNonNull(subscriber, "subscriber");
         requireOutsideCallbacks("register");
         subscribers.add(subscriber, name);
+        /* S3: waits out every walk that read the array before S1 in SubscriberList.add() */
         srcu.synchronize();
     }
 
     /**
-     * Unregisters a subscriber: calls its {@code release} if that has not run yet (as the kernel's
-     * {@code mmu_notifier_unregister}), removes it, then waits until no callback of it is running
-     * on any thread. When this returns, no callback of the subscriber runs or will run. Legal after
-     * the space was closed (then only the wait happens). As it waits for callbacks, the caller must
-     * not hold a lock that a callback of this Mmu takes.
+     * Unregisters a subscriber (the kernel's {@code mmu_notifier_unregister}): calls its
+     * {@code release} if that has not run yet, removes it if it is still registered, then waits
+     * until no callback of it is running on any thread. When this returns, no callback of the
+     * subscriber runs or will run. A subscriber already removed (by its own {@code release}
+     * calling {@link #unregisterNoRelease}, the documented pattern, by an earlier
+     * {@code unregister}, or after {@link #close}) is success: nothing is released again, and the
+     * wait still happens. Legal after the space was closed. As it waits for callbacks, the caller
+     * must not hold a lock that a callback of this Mmu takes.
      *
-     * @throws IllegalArgumentException if it is not registered with this space
+     * <p>Memory consistency: everything a callback of the subscriber did happens-before this
+     * returns (the grace period).
+     *
+     * @throws IllegalArgumentException if the subscriber was never registered with this space
+     *                                  (the kernel treats that as a bug); nothing is changed
      * @throws IllegalStateException    if called inside a notifier callback of this {@link Mmu}
      *                                  (the wait would wait for itself; use
      *                                  {@link #unregisterNoRelease} there); nothing is changed
@@ -583,20 +790,54 @@ public final class AddressSpace implements AutoCloseable {
     public void unregister(MmuNotifier subscriber) {
         Objects.requireNonNull(subscriber, "subscriber");
         requireOutsideCallbacks("unregister");
-        subscribers.requireRegistered(subscriber, name);
-        if (subscribers.claimRelease(subscriber) && !mmu.isDomainClosed()) {
-            int token = srcu.readLock();
-            try {
-                callRelease(subscriber);
-            } finally {
-                srcu.readUnlock(token);
+        SubscriberList.Unregistering found = subscribers.beginUnregister(subscriber, name);
+        try {
+            if (found == SubscriberList.Unregistering.CALL_RELEASE) {
+                releaseInReadSection(subscriber);
             }
+        } finally {
+            // Removed even if release threw past its report; false if release removed it itself.
+            subscribers.remove(subscriber);
+            awaitCallbacks();
         }
-        if (!subscribers.remove(subscriber)) {
-            throw new IllegalArgumentException(subscriber + " was unregistered from " + name + " concurrently");
+    }
+
+    /**
+     * Calls {@code release} inside a read section, so that a free it queues with
+     * {@link Mmu#callSrcu} waits for it to return. Once the domain is closed (no walk can run) the
+     * section is pointless and impossible, and release is called without one.
+     */
+    private void releaseInReadSection(MmuNotifier subscriber) {
+        int token;
+        try {
+            token = srcu.readLock();
+        } catch (IllegalStateException domainClosed) {
+            callRelease(subscriber);
+            return;
         }
-        if (!mmu.isDomainClosed()) {
+        try {
+            callRelease(subscriber);
+        } finally {
+            srcu.readUnlock(token);
+        }
+    }
+
+    /**
+     * Waits a grace period: every walk that could still hold a snapshot with a removed subscriber
+     * has ended. Once the domain is closed no walk runs, so there is nothing to wait for.
+     */
+    private void awaitCallbacks() {
+        if (mmu.isDomainClosed()) {
+            return;
+        }
+        try {
+            /* S3: waits out every walk that read the array before S1 in SubscriberList.remove() */
             srcu.synchronize();
+        } catch (IllegalStateException closedMeanwhile) {
+            if (!mmu.isDomainClosed()) {
+                throw closedMeanwhile;
+            }
+            // The domain closed under us: it closes only with no reader inside, so none is left.
         }
     }
 
@@ -604,14 +845,15 @@ public final class AddressSpace implements AutoCloseable {
      * Removes a subscriber without calling {@code release} and without waiting: callbacks of it
      * that are running may still be running, and walks already under way may still call it. Legal
      * anywhere, including inside its own {@code release}; pair it with {@link Mmu#callSrcu} to free
-     * the subscriber once no callback of it can run.
+     * the subscriber once no callback of it can run. Removing an already removed subscriber does
+     * nothing.
      *
-     * @throws IllegalArgumentException if it is not registered with this space
+     * @throws IllegalArgumentException if it was never registered with this space
      */
     public void unregisterNoRelease(MmuNotifier subscriber) {
         Objects.requireNonNull(subscriber, "subscriber");
-        if (!subscribers.remove(subscriber)) {
-            throw new IllegalArgumentException(subscriber + " is not registered with " + name);
+        if (!subscribers.remove(subscriber) && !subscribers.wasRemoved(subscriber)) {
+            throw SubscriberList.notRegistered(subscriber, name);
         }
     }
 
@@ -653,7 +895,7 @@ public final class AddressSpace implements AutoCloseable {
      */
     public IntervalNotifier insert(long start, long length, IntervalCallback callback) {
         Objects.requireNonNull(callback, "callback");
-        requireRange(start, length);
+        requireRange("insert", start, length);
         if (state != State.OPEN) {
             throw new IllegalStateException("address space " + name + " is closing; cannot insert an interval");
         }
@@ -673,6 +915,8 @@ public final class AddressSpace implements AutoCloseable {
                 return;
             }
             requireOutsideCallbacks("the first insert");
+            /* W2: walks that start later visit the tree; pairs with W1 in walk(), the grace period
+             * below waiting out the walks that read false */
             hasIntervals = true;
             srcu.synchronize();
             intervalsEnabled = true;
@@ -703,62 +947,71 @@ public final class AddressSpace implements AutoCloseable {
                 return;
             }
             state = State.CLOSING;
-            subscribers.close();
-            intervals.close();
-            List<MappedRange> all;
-            mapLock.lock();
             try {
-                mappingClosed = true;
-                all = new ArrayList<>();
-                for (MappedRange range : mappingsByAddress.values()) {
-                    if (!range.gone) {
-                        range.gone = true;
-                        if (range.installed) {
-                            all.add(range);
-                        }
-                    }
-                }
-                mappingsByAddress.clear();
+                tearDown();
             } finally {
-                mapLock.unlock();
+                state = State.CLOSED;
+                mmu.closed(this);
             }
-            releaseEverything(all);
-            srcu.synchronize();
-            state = State.CLOSED;
         }
-        mmu.closed(this);
     }
 
-    private void releaseEverything(List<MappedRange> mapped) {
-        InvalidationRange range = new InvalidationRange(this, 0, Long.MAX_VALUE, InvalidationEvent.RELEASE, true);
-        int token = srcu.readLock();
+    private void tearDown() {
+        subscribers.close();
+        intervals.close();
         try {
-            boolean withIntervals = hasIntervals;
-            if (withIntervals) {
-                intervals.invalidateStart(range);
+            List<MappedRange> all = takeAllMappings();
+            invalidate(new InvalidationRange(this, 0, Long.MAX_VALUE, InvalidationEvent.RELEASE, true),
+                    new ReleaseChange(all));
+        } finally {
+            subscribers.detachAll();
+            awaitCallbacks();
+        }
+    }
+
+    /** Empties the table and refuses new mappings; returns the installed mappings that were in it. */
+    private List<MappedRange> takeAllMappings() {
+        mapLock.lock();
+        try {
+            mappingClosed = true;
+            List<MappedRange> all = new ArrayList<>();
+            for (MappedRange range : mappingsByAddress.values()) {
+                if (!range.gone) {
+                    range.gone = true;
+                    if (range.installed) {
+                        all.add(range);
+                    }
+                }
             }
+            mappingsByAddress.clear();
+            return all;
+        } finally {
+            mapLock.unlock();
+        }
+    }
+
+    /**
+     * The change of a teardown: detach every list subscriber (walks that start later call nobody),
+     * call each {@code release} not yet claimed, unmap every mapping. Failures are reported and the
+     * teardown goes on.
+     */
+    private final class ReleaseChange implements Change {
+        private final List<MappedRange> mapped;
+
+        ReleaseChange(List<MappedRange> mapped) {
+            this.mapped = mapped;
+        }
+
+        @Override
+        public void run() {
             MmuNotifier[] list = subscribers.snapshot();
-            startAll(list, range);
+            subscribers.detachAll();
             for (MmuNotifier subscriber : list) {
                 if (subscribers.claimRelease(subscriber)) {
                     callRelease(subscriber);
                 }
             }
-            for (MappedRange target : mapped) {
-                try {
-                    target.mapping.unmap();
-                } catch (Throwable failure) {
-                    reportCallbackFailure("unmap during close", target.mapping, failure);
-                }
-            }
-            if (withIntervals) {
-                intervals.invalidateEnd();
-            }
-            endAll(list, list.length, range);
-            subscribers.detachAll();
-            invalidations.increment();
-        } finally {
-            srcu.readUnlock(token);
+            unmapAll(mapped, "unmap during close (a MappingListener of the mapping or its region threw)");
         }
     }
 
@@ -788,22 +1041,44 @@ public final class AddressSpace implements AutoCloseable {
         }
     }
 
-    private static void requirePositiveLength(long length) {
+    private void requirePositiveLength(String operation, long length) {
         if (length <= 0) {
-            throw new IllegalArgumentException("length must be positive: " + length);
+            throw new IllegalArgumentException(operation + " in address space " + name
+                    + ": length must be positive, was " + length);
         }
     }
 
-    private static void requireRange(long address, long length) {
-        requirePositiveLength(length);
-        if (address < 0 || address > Long.MAX_VALUE - length) {
-            throw new IllegalArgumentException("range at " + address + " of " + length
-                    + " bytes is outside the address space [0, 2^63 - 1)");
+    /**
+     * Checks that {@code [address, address + length)} is a non-empty range whose exclusive end is
+     * at most 2^63 - 1, so that no sum over it can wrap.
+     */
+    private void requireRange(String operation, long address, long length) {
+        requirePositiveLength(operation, length);
+        if (address < 0) {
+            throw new IllegalArgumentException(operation + " in address space " + name + ": address 0x"
+                    + Long.toHexString(address) + " (" + address + ") is negative");
+        }
+        if (address > Long.MAX_VALUE - length) {
+            throw new IllegalArgumentException(operation + " in address space " + name + ": range at address 0x"
+                    + Long.toHexString(address) + " of length " + length
+                    + " runs past the end of the address space (2^63 - 1)");
         }
     }
 
-    private static long roundUpToPage(long address) {
-        return Math.addExact(address, PAGE_SIZE - 1) & -PAGE_SIZE;
+    /** Whether the current thread is inside an invalidation walk of this space. */
+    boolean isWalkingOnThisThread() {
+        return walkDepth.get()[0] > 0;
+    }
+
+    private void requireNotInOwnWalk(String operation, long address, long length) {
+        if (isWalkingOnThisThread()) {
+            throw new IllegalStateException(new StringBuilder(operation).append(" of 0x")
+                    .append(Long.toHexString(address)).append(" (+").append(length).append(" bytes) in address space ")
+                    .append(name).append(" refused: called from a notifier callback of an invalidation of ")
+                    .append(name).append(" on this thread; a change of the space from inside its own"
+                            + " invalidation would invalidate again from inside itself (re-entrant change)")
+                    .toString());
+        }
     }
 
     @Override

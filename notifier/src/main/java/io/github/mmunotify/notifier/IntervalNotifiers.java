@@ -29,6 +29,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@code readBegin} that would wait, throw on a thread that is itself inside an invalidation of
  * this space, which would otherwise wait for itself. (Insert or remove always throw there, even
  * when no wait would be needed, so that misuse fails deterministically.)
+ *
+ * <p><b>Failures.</b> A callback's Throwable is caught and reported. Should the walk itself throw
+ * (the JVM raising an Error inside it), {@code invalidateStart} ends the invalidation before
+ * rethrowing, and {@code invalidateEnd} wakes waiters in a finally block: no failure leaves
+ * {@code activeInvalidations} counted or the sequence odd, which would block every later
+ * {@code readBegin}, insert and remove of an overlapping interval.
  */
 final class IntervalNotifiers {
 
@@ -40,7 +46,6 @@ final class IntervalNotifiers {
     private final Condition sequenceChanged = lock.newCondition();
     private final IntervalTree<IntervalNotifier> tree = new IntervalTree<>();
     private final List<IntervalNotifier> deferred = new ArrayList<>();
-    private final ThreadLocal<int[]> invalidationDepth = ThreadLocal.withInitial(() -> new int[1]);
 
     private volatile long sequence = INITIAL_SEQUENCE;
     private int activeInvalidations;
@@ -65,7 +70,7 @@ final class IntervalNotifiers {
     }
 
     private boolean isInvalidatingOnThisThread() {
-        return invalidationDepth.get()[0] > 0;
+        return addressSpace.isWalkingOnThisThread();
     }
 
     IntervalNotifier insert(long start, long length, IntervalCallback callback) {
@@ -146,6 +151,8 @@ final class IntervalNotifiers {
 
     long readBegin(IntervalNotifier interval) {
         long seq = interval.sequence;
+        /* I2: an odd value equal to the interval's means its invalidation is running; pairs with I1
+         * in invalidateStart() and I3 in invalidateEnd() */
         if (seq != sequence) {
             return seq;
         }
@@ -184,26 +191,47 @@ final class IntervalNotifiers {
      *         already been ended and the caller must not call {@link #invalidateEnd}
      */
     boolean invalidateStart(InvalidationRange range) {
-        long last = range.end() - 1;
+        long last = range.end() - 1; // end > start >= 0: no wrap
         long seq;
         lock.lock();
         try {
-            activeInvalidations++;
-            invalidationDepth.get()[0]++;
             if (!tree.anyOverlapping(range.start(), last)) {
+                activeInvalidations++;
                 return true;
             }
+            /* I1: the odd sequence is published before any callback runs; pairs with I2 in readBegin() */
             sequence |= 1;
             seq = sequence;
+            activeInvalidations++;
         } finally {
             lock.unlock();
         }
         // The sequence is odd until this invalidation ends: the tree cannot change under the walk.
-        boolean accepted = tree.visitOverlapping(range.start(), last, interval -> invoke(interval, range, seq));
-        if (!accepted) {
-            invalidateEnd();
+        boolean accepted = false;
+        try {
+            accepted = tree.visitOverlapping(range.start(), last, new Invoker(range, seq));
+        } finally {
+            if (!accepted) {
+                invalidateEnd();
+            }
         }
         return accepted;
+    }
+
+    /** Calls the callback of each visited interval (a class, not a lambda: see AddressSpace's notes). */
+    private final class Invoker implements IntervalTree.Visitor<IntervalNotifier> {
+        private final InvalidationRange range;
+        private final long seq;
+
+        Invoker(InvalidationRange range, long seq) {
+            this.range = range;
+            this.seq = seq;
+        }
+
+        @Override
+        public boolean visit(IntervalNotifier interval) {
+            return invoke(interval, range, seq);
+        }
     }
 
     private boolean invoke(IntervalNotifier interval, InvalidationRange range, long seq) {
@@ -226,13 +254,16 @@ final class IntervalNotifiers {
     void invalidateEnd() {
         lock.lock();
         try {
-            invalidationDepth.get()[0]--;
             if (--activeInvalidations > 0 || (sequence & 1) == 0) {
                 return;
             }
+            /* I3: even again; pairs with I2 in readBegin() and the waits in insert() and remove() */
             sequence++;
-            applyDeferred();
-            sequenceChanged.signalAll();
+            try {
+                applyDeferred();
+            } finally {
+                sequenceChanged.signalAll();
+            }
         } finally {
             lock.unlock();
         }

@@ -93,9 +93,17 @@ final class IntervalTree<V> {
         size--;
     }
 
+    /** Stops at the first interval visited (a class, not a lambda: its first linkage cannot fail). */
+    private static final Visitor<Object> STOP = new Visitor<>() {
+        @Override
+        public boolean visit(Object value) {
+            return false;
+        }
+    };
+
     /** Whether any interval overlaps {@code [first, last]}. */
     boolean anyOverlapping(long first, long last) {
-        return !visitOverlapping(first, last, value -> false);
+        return !visitOverlapping(first, last, STOP);
     }
 
     /**

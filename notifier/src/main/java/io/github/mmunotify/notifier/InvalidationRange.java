@@ -29,7 +29,7 @@ public record InvalidationRange(AddressSpace addressSpace, long start, long end,
         Objects.requireNonNull(addressSpace, "addressSpace");
         Objects.requireNonNull(event, "event");
         if (start < 0 || end <= start) {
-            throw new IllegalArgumentException("invalid invalidation range [" + start + ", " + end
+            throw new IllegalArgumentException("invalid invalidation range [start " + start + ", end " + end
                     + "): start must be >= 0 and end > start");
         }
     }
@@ -39,9 +39,20 @@ public record InvalidationRange(AddressSpace addressSpace, long start, long end,
         return end - start;
     }
 
-    /** Whether {@code [address, address + length)} overlaps this range. */
+    /**
+     * Whether {@code [address, address + length)} overlaps this range. Computed without forming
+     * {@code address + length}, so a length running past 2^63 - 1 does not wrap: the answer is
+     * that of the exact sum. An empty range ({@code length == 0}) overlaps nothing.
+     *
+     * @throws IllegalArgumentException if {@code length} is negative
+     */
     public boolean overlaps(long address, long length) {
-        return address < end && address + length > start;
+        if (length < 0) {
+            throw new IllegalArgumentException("overlaps: length must not be negative, was " + length);
+        }
+        // address + length > start  <=>  address > start - length, and start - length cannot wrap
+        // (start >= 0, length >= 0).
+        return length > 0 && address < end && address > start - length;
     }
 
     /** Whether {@code address} lies in this range. */

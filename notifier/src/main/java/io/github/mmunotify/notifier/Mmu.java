@@ -22,6 +22,11 @@ import java.util.function.Consumer;
  * has ended. Whoever unloads the subscriber's code calls {@link #synchronize}, which returns only
  * once every queued free has run.
  *
+ * <p><b>Failures.</b> A queued free that throws is reported to the error handler like any callback
+ * failure, and counts as run: {@link #synchronize} and {@link #close} do not wait for it again.
+ * The Mmu keeps no count of its own that a failed call could leave behind; what {@code synchronize}
+ * and {@code close} wait for is the SRCU domain's own bookkeeping.
+ *
  * <p>Thread-safe. {@link #close} closes every address space, then the SRCU domain.
  */
 public final class Mmu implements AutoCloseable {
@@ -35,13 +40,30 @@ public final class Mmu implements AutoCloseable {
     private final Set<AddressSpace> addressSpaces = ConcurrentHashMap.newKeySet();
     private final LongAdder callbackFailures = new LongAdder();
     private volatile boolean closed;
+    // Guarded by this: a close() is running (concurrent callers return at once, as before).
+    private boolean closing;
+    /** Set once close() has closed the SRCU domain; a close() that failed before may be retried. */
+    private volatile boolean domainClosed;
     /** Set once the address spaces are closed and the queue drained: callSrcu is refused after it. */
     private volatile boolean queueClosed;
 
     private Mmu(String name, Consumer<? super NotifierCallbackException> errorHandler) {
         this.name = name;
         this.errorHandler = errorHandler;
-        this.srcu = Srcu.create("mmu-notifier:" + name);
+        this.srcu = Srcu.builder("mmu-notifier:" + name).callbackErrorHandler(new FreeFailures()).build();
+    }
+
+    /** Reports a queued free that threw (a class, not a lambda: see AddressSpace's notes). */
+    private final class FreeFailures implements Consumer<Throwable> {
+        @Override
+        public void accept(Throwable failure) {
+            try {
+                report(new NotifierCallbackException(new StringBuilder("a free queued with callSrcu on mmu ")
+                        .append(name).append(" threw ").append(failure.getClass().getName()).toString(), failure));
+            } catch (Throwable unreportable) {
+                // Counted by the domain; nowhere left to report it, and the queue must go on.
+            }
+        }
     }
 
     /** Creates an Mmu named {@code mmu-N} whose callback failures are logged. */
@@ -56,7 +78,8 @@ public final class Mmu implements AutoCloseable {
 
     /**
      * Creates a named Mmu that hands every callback failure (a subscriber callback that threw or
-     * refused a blockable range) to {@code errorHandler}, on the thread where it happened.
+     * refused a blockable range, a queued free that threw) to {@code errorHandler}, on the thread
+     * where it happened (for frees: the domain's callback thread). A handler that throws is logged.
      */
     public static Mmu create(String name, Consumer<? super NotifierCallbackException> errorHandler) {
         Objects.requireNonNull(name, "name");
@@ -180,9 +203,14 @@ public final class Mmu implements AutoCloseable {
 
     /**
      * Closes every address space (see {@link AddressSpace#close}), waits for every queued callback
-     * to run, and closes the SRCU domain. Idempotent.
+     * to run, and closes the SRCU domain. Idempotent: a call while another is running returns at
+     * once. If the domain cannot be closed (a thread is still inside a read section of it, for
+     * example blocked in a callback), throws and may be called again later; no new address space
+     * can be created meanwhile. No lock is held while release callbacks and frees run.
      *
-     * @throws IllegalStateException if called inside a notifier callback of this Mmu
+     * @throws IllegalStateException if called inside a notifier callback of this Mmu, or if a
+     *                               thread is inside a read section of the domain (see
+     *                               {@link Srcu#close})
      */
     @Override
     public void close() {
@@ -191,17 +219,42 @@ public final class Mmu implements AutoCloseable {
                     + " called inside a notifier callback or a queued callback: it would wait for itself");
         }
         synchronized (this) {
-            if (closed) {
+            closed = true;
+            if (closing || domainClosed) {
                 return;
             }
-            closed = true;
+            closing = true;
         }
+        try {
+            closeAddressSpaces();
+            srcu.barrier();
+            queueClosed = true;
+            srcu.close();
+            domainClosed = true;
+        } finally {
+            synchronized (this) {
+                closing = false;
+            }
+        }
+    }
+
+    /** Closes every space even if one of them throws; rethrows the first failure. */
+    private void closeAddressSpaces() {
+        RuntimeException first = null;
         for (AddressSpace space : addressSpaces()) {
-            space.close();
+            try {
+                space.close();
+            } catch (RuntimeException failure) {
+                if (first == null) {
+                    first = failure;
+                } else {
+                    first.addSuppressed(failure);
+                }
+            }
         }
-        srcu.barrier();
-        queueClosed = true;
-        srcu.close();
+        if (first != null) {
+            throw first;
+        }
     }
 
     @Override

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.mmunotify.testing.StressSize;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -12,7 +13,7 @@ import org.junit.jupiter.api.Test;
 
 class IntervalTreeTest {
 
-    private static final int ROUNDS = Integer.getInteger("mmunotify.test.intervalTreeRounds", 20_000);
+    private static final int ROUNDS = StressSize.of("intervalTreeRounds", 20_000);
 
     private record Interval(long first, long last, IntervalTree.Node<Interval>[] node) {
         boolean overlaps(long qFirst, long qLast) {

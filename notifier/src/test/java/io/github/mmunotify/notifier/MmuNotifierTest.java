@@ -150,7 +150,8 @@ class MmuNotifierTest {
         space.close();
         space.unregister(recorder);
         assertEquals(1, recorder.releases.size());
-        assertThrows(IllegalArgumentException.class, () -> space.unregister(recorder));
+        space.unregister(recorder); // already removed: success, as mmu_notifier_unregister
+        assertEquals(1, recorder.releases.size());
     }
 
     @Test
@@ -171,7 +172,7 @@ class MmuNotifierTest {
         assertEquals(1, space.stats().subscribers());
         Recorder stranger = new Recorder("stranger");
         IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class, () -> space.unregister(stranger));
-        assertTrue(unknown.getMessage().contains("not registered"), unknown.getMessage());
+        assertTrue(unknown.getMessage().contains("never registered"), unknown.getMessage());
         assertThrows(IllegalArgumentException.class, () -> space.unregisterNoRelease(stranger));
         assertThrows(NullPointerException.class, () -> space.register(null));
         AddressSpace other = mmu.createAddressSpace("other");

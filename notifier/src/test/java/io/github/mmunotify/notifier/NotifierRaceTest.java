@@ -8,6 +8,7 @@ import static java.util.concurrent.TimeUnit.SECONDS;
 import io.github.mmunotify.mmap.Mapping;
 import io.github.mmunotify.mmap.Region;
 import io.github.mmunotify.mmap.SigBusException;
+import io.github.mmunotify.testing.StressSize;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
@@ -28,9 +29,9 @@ import org.junit.jupiter.api.Test;
 class NotifierRaceTest {
 
     /** Register/unregister rounds; raise with -Dmmunotify.test.raceRounds=... */
-    private static final int RACE_ROUNDS = Integer.getInteger("mmunotify.test.raceRounds", 2_000);
+    private static final int RACE_ROUNDS = StressSize.of("raceRounds", 2_000);
     /** Unmap/remap rounds of the mirror test; raise with -Dmmunotify.test.mirrorRounds=... */
-    private static final int MIRROR_ROUNDS = Integer.getInteger("mmunotify.test.mirrorRounds", 3_000);
+    private static final int MIRROR_ROUNDS = StressSize.of("mirrorRounds", 3_000);
 
     private static final long PAGE = AddressSpace.PAGE_SIZE;
 

@@ -9,6 +9,8 @@ import static java.util.concurrent.TimeUnit.SECONDS;
 import io.github.mmunotify.mmap.Mapping;
 import io.github.mmunotify.mmap.Region;
 import io.github.mmunotify.mmap.SigBusException;
+import io.github.mmunotify.testing.StressSize;
+import io.github.mmunotify.testing.TestThreads;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -21,7 +23,7 @@ import org.junit.jupiter.api.Test;
 class TeardownTest {
 
     /** Rounds of the concurrent seed scenario; raise with -Dmmunotify.test.seedRounds=... */
-    private static final int SEED_ROUNDS = Integer.getInteger("mmunotify.test.seedRounds", 200);
+    private static final int SEED_ROUNDS = StressSize.of("seedRounds", 200);
 
     private final Failures failures = new Failures();
     private final Mmu mmu = Mmu.create("test", failures);
@@ -101,14 +103,14 @@ class TeardownTest {
             };
             space.register(subscriber);
             CountDownLatch go = new CountDownLatch(1);
-            Thread unregistering = Thread.ofPlatform().start(() -> {
-                awaitQuietly(go);
-                space.unregister(subscriber);
-            });
-            go.countDown();
-            space.close();
-            unregistering.join(SECONDS.toMillis(30));
-            assertFalse(unregistering.isAlive());
+            try (TestThreads unregistering = new TestThreads("unregister-vs-close-" + round)) {
+                unregistering.start(() -> {
+                    awaitQuietly(go);
+                    space.unregister(subscriber);
+                });
+                go.countDown();
+                space.close();
+            }
             assertEquals(1, releases.get(), "round " + round);
         }
     }
@@ -146,9 +148,9 @@ class TeardownTest {
             Driver driver = new Driver(mmu);
             space.register(driver);
             CountDownLatch started = new CountDownLatch(2);
-            List<Thread> invalidators = new ArrayList<>();
+            TestThreads invalidators = new TestThreads("invalidators-" + round);
             for (Mapping mapping : mappings) {
-                invalidators.add(Thread.ofPlatform().start(() -> {
+                invalidators.start(() -> {
                     started.countDown();
                     boolean writable = false;
                     while (!space.isClosed()) {
@@ -159,7 +161,7 @@ class TeardownTest {
                             return;
                         }
                     }
-                }));
+                });
             }
             assertTrue(started.await(30, SECONDS));
             space.close();
@@ -167,10 +169,7 @@ class TeardownTest {
             if (!driver.freed) {
                 problems.add("round " + round + ": free had not run when synchronize returned");
             }
-            for (Thread invalidator : invalidators) {
-                invalidator.join(SECONDS.toMillis(30));
-                assertFalse(invalidator.isAlive());
-            }
+            invalidators.close();
             if (driver.callbacksAfterFree.get() != 0) {
                 problems.add("round " + round + ": " + driver.callbacksAfterFree.get() + " callbacks after the free");
             }
