@@ -27,9 +27,12 @@ import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
  * <p>The reader is the driver's fault path of the class Javadoc: {@code readBegin}, look the page
  * up (read through the mapping, or {@link SigBusException} once unmapped), then under the driver
  * lock {@code readRetry} and install the mirror. The invalidation is an {@code unmap} of the
- * mapping; its interval callback sets the sequence and drops the mirror under the same lock. The
- * pair: the callback's {@code setSequence} happens before the unmap, so a read that saw the page
- * gone sees the new sequence; and {@code readBegin} waits out an invalidation in progress.
+ * mapping; its interval callback sets the sequence and drops the mirror under the same lock. Fence
+ * pairs: I1 in {@code IntervalNotifiers.invalidateStart()} (the odd sequence is published before
+ * any callback runs) and I3 in {@code invalidateEnd()} (even again) against I2 in
+ * {@code readBegin()} (an interval sequence equal to the odd one means wait); the callback's
+ * {@code setSequence} happens before the unmap, and {@code readRetry} reads it under the driver
+ * lock, so a read that saw the page gone, or raced the callback, is told to retry.
  *
  * <p>Results: r1 is the first value the reader looked up (42: the page; -1: unmapped), r2 whether
  * its first {@code readRetry} said retry, r3 the mirror once both are done (0: dropped).

@@ -22,11 +22,14 @@ import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
  * of the callbacks that did run is visible to the caller.
  *
  * <p>The walk ({@code protect} of a mapping: start and end callbacks, no memory goes away) runs in
- * one read section of the Mmu's SRCU domain over a snapshot of the subscriber array;
- * {@code unregister} publishes the array without {@code n} and then synchronizes the domain. So a
- * walk that saw {@code n} is waited for (both its callbacks), and a walk that began later cannot
- * see {@code n}. The callbacks count themselves in a plain field and check a plain flag the
- * unregistering thread sets after {@code unregister} returns: only the domain's fences order them.
+ * one read section of the Mmu's SRCU domain over a snapshot of the subscriber array. Fence pairs:
+ * S1 in {@code SubscriberList.remove()} (publish the array without {@code n}) against S2 in
+ * {@code SubscriberList.snapshot()} (one volatile read per walk), and S3 in
+ * {@code AddressSpace.awaitCallbacks()}, the grace period {@code unregister} waits, which carries
+ * the SRCU pairs of {@link SrcuSynchronizeTest}: a walk that read the old array is waited for (both
+ * its callbacks), a walk that began later cannot see {@code n}. The callbacks count themselves in a
+ * plain field and check a plain flag the unregistering thread sets after {@code unregister}
+ * returns: only those pairs order them.
  *
  * <p>Per state: an address space with one mapping of a shared region and the subscriber; the
  * arbiter closes the space (the Mmu and its domain are shared, one per fork).
