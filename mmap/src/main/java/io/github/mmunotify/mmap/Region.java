@@ -247,6 +247,15 @@ public final class Region extends GuardedMemory implements AutoCloseable {
      * writes; {@code readLimit(length())} exposes what is already there); on a read-only region it
      * starts with the whole region readable. Every call is guarded by the region's revocation and throws
      * {@link SigBusException} once it is revoked. Not thread-safe (as any {@code Bytes}).
+     *
+     * <p>Every offset, position and limit is checked against the region before anything is read or
+     * written ({@link IndexOutOfBoundsException} or {@link IllegalArgumentException} naming the
+     * method, argument and bounds; Chronicle's buffer exceptions for streaming past a limit); a
+     * variable-width streaming write that does not fit writes nothing. Methods that would hand out
+     * the region's memory past the guard (streams, readers, writers, stores, {@code ByteBuffer}s,
+     * addresses) or switch checks off are refused with {@link UnsupportedOperationException} naming
+     * what to use instead, as is any method the view does not know. Atomic, volatile and ordered
+     * accesses need aligned addresses.
      */
     public Bytes<Void> bytes() {
         enter(0);
@@ -260,8 +269,12 @@ public final class Region extends GuardedMemory implements AutoCloseable {
     /**
      * An Agrona {@link AtomicBuffer} over {@code [offset, offset + length)} of the region (at most
      * 2 GiB, Agrona's index limit). Every call is guarded by the region's revocation and throws
-     * {@link SigBusException} once it is revoked; {@code wrap} is refused, since re-pointing the
-     * view would escape the guard.
+     * {@link SigBusException} once it is revoked. Every index and length is checked against the
+     * window before anything is read or written, whether or not Agrona's own checks are on
+     * ({@code agrona.disable.bounds.checks}); atomic, volatile and ordered accesses need aligned
+     * addresses. {@code wrap}, {@code addressOffset()}, {@code byteBuffer()} and copies to or from
+     * other buffers are refused with {@link UnsupportedOperationException} naming what to use
+     * instead, since they would escape the guard.
      *
      * @throws IndexOutOfBoundsException if the window is not inside the region
      */

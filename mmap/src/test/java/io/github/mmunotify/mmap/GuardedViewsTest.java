@@ -1,12 +1,13 @@
 package io.github.mmunotify.mmap;
 
+import io.github.mmunotify.testing.TestThreads;
+import io.github.mmunotify.testing.TestTimeouts;
 import net.openhft.chronicle.bytes.Bytes;
 import org.agrona.concurrent.AtomicBuffer;
 import org.junit.jupiter.api.Test;
 
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -33,6 +34,70 @@ class GuardedViewsTest {
             existing.readSkip(100);
             assertEquals(55, existing.readLong());
             assertTrue(bytes.toString().contains("bytes"), bytes.toString());
+        }
+    }
+
+    @Test
+    void lengthPrefixedAndStopBitValuesRoundTripThroughTheChecks() {
+        try (Region region = Region.allocate("round-trip", 4096)) {
+            Bytes<Void> bytes = region.bytes();
+            bytes.writeUtf8("h\u00e9llo \u20ac").writeUtf8((String) null).write8bit("abc");
+            bytes.writeBigInteger(new java.math.BigInteger("-123456789012345678901234567890"));
+            bytes.writeBigDecimal(new java.math.BigDecimal("-10.5"));
+            for (long v : new long[]{0, 127, 128, -1, -2, Long.MAX_VALUE, Long.MIN_VALUE}) {
+                bytes.writeStopBit(v);
+            }
+            bytes.writeStopBit(1.5).writeStopBit('\u20ac');
+            assertEquals("h\u00e9llo \u20ac", bytes.readUtf8());
+            assertEquals(null, bytes.readUtf8());
+            assertEquals("abc", bytes.read8bit());
+            assertEquals(new java.math.BigInteger("-123456789012345678901234567890"), bytes.readBigInteger());
+            assertEquals(new java.math.BigDecimal("-10.5"), bytes.readBigDecimal());
+            for (long v : new long[]{0, 127, 128, -1, -2, Long.MAX_VALUE, Long.MIN_VALUE}) {
+                assertEquals(v, bytes.readStopBit());
+            }
+            assertEquals(1.5, bytes.readStopBitDouble());
+            assertEquals('\u20ac', bytes.readStopBitChar());
+            assertEquals(0, bytes.readRemaining());
+        }
+    }
+
+    @Test
+    void aStagedWriteNestedInsideAnotherOnTheSameViewGetsAScratchOfItsOwn() {
+        try (Region region = Region.allocate("nested-stage", 4096)) {
+            Bytes<Void> bytes = region.bytes();
+            boolean[] nested = {false};
+            CharSequence writesWhileRead = new CharSequence() {
+                @Override
+                public int length() {
+                    return 3;
+                }
+
+                @Override
+                public char charAt(int index) {
+                    if (!nested[0]) {
+                        nested[0] = true;
+                        bytes.writeUtf8("in");
+                    }
+                    return 'x';
+                }
+
+                @Override
+                public CharSequence subSequence(int start, int end) {
+                    return "xxx".subSequence(start, end);
+                }
+
+                @Override
+                public String toString() {
+                    return "xxx";
+                }
+            };
+            bytes.writeUtf8(writesWhileRead);
+            assertTrue(nested[0], "the nested write ran");
+            assertEquals("in", bytes.readUtf8());
+            assertEquals("xxx", bytes.readUtf8());
+            bytes.writeUtf8("after");
+            assertEquals("after", bytes.readUtf8(), "the scratch is still usable");
         }
     }
 
@@ -76,26 +141,20 @@ class GuardedViewsTest {
         Region region = Region.allocate("view-in-flight", 1 << 20);
         AtomicBuffer buffer = region.atomicBuffer(0, 1 << 20);
         CountDownLatch started = new CountDownLatch(1);
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        Thread writer = new Thread(() -> {
-            try {
+        try (TestThreads threads = new TestThreads("view-writer")) {
+            threads.start(() -> {
                 started.countDown();
-                for (long i = 0; ; i++) {
-                    buffer.putLong((int) ((i * 8) & ((1 << 20) - 8)), i);
+                try {
+                    for (long i = 0; ; i++) {
+                        buffer.putLong((int) ((i * 8) & ((1 << 20) - 8)), i);
+                    }
+                } catch (SigBusException expected) {
+                    // the end of the loop: the revoke refused the next call
                 }
-            } catch (SigBusException expected) {
-                // the end of the loop
-            } catch (Throwable t) {
-                failure.set(t);
-            }
-        });
-        writer.start();
-        assertTrue(started.await(30, TimeUnit.SECONDS));
-        region.revoke();
-        writer.join(TimeUnit.SECONDS.toMillis(30));
-        assertTrue(!writer.isAlive());
-        if (failure.get() != null) {
-            throw new AssertionError(failure.get());
+            });
+            assertTrue(started.await(TestTimeouts.await().toMillis(), TimeUnit.MILLISECONDS));
+            region.revoke();
+            threads.join();
         }
     }
 }

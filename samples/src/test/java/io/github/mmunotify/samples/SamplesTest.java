@@ -1,5 +1,7 @@
 package io.github.mmunotify.samples;
 
+import io.github.mmunotify.testing.StressSize;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
@@ -17,6 +19,26 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Runs every sample of the tour as a test: its own checks must hold and none may fail. */
 class SamplesTest {
+
+    /**
+     * The samples size themselves from {@code mmunotify.samples.*} (their own knobs, read once when
+     * each sample class initialises). Under test those sizes come from the one stress-size prefix
+     * instead, {@code mmunotify.test.samples.*}, with defaults that keep the suite inside the CI
+     * budget; a sample property given explicitly on the command line still wins. The samples'
+     * checks are about correctness only (no timing thresholds), so smaller runs stay meaningful.
+     */
+    @BeforeAll
+    static void sizeTheSamplesFromStressSizes() {
+        sizeSample("mmunotify.samples.driver.rounds", "samples.driverRounds", 3_000);
+        sizeSample("mmunotify.samples.overhead.invalidations", "samples.overheadInvalidations", 20_000);
+        sizeSample("mmunotify.samples.overhead.reads", "samples.overheadReads", 200_000);
+    }
+
+    private static void sizeSample(String sampleProperty, String stressKey, int testDefault) {
+        if (System.getProperty(sampleProperty) == null) {
+            System.setProperty(sampleProperty, Integer.toString(StressSize.of(stressKey, testDefault)));
+        }
+    }
 
     @TestFactory
     Stream<DynamicTest> everySampleHoldsItsChecks() {
