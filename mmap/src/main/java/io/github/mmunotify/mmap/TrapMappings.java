@@ -86,18 +86,21 @@ final class TrapMappings {
         Libc.mmap(address, length, Libc.PROT_READ | Libc.PROT_WRITE, Libc.MAP_SHARED, TRAP_FD, 0);
         INSTALLED.incrementAndGet();
         PENDING.add(new Trap(address, length, release, System.nanoTime() + QUARANTINE_NANOS));
-        if (PENDING.size() <= maxTraps) {
-            return Evicted.NONE;
-        }
-        Trap oldest = PENDING.poll();
-        if (oldest == null) {
-            // Nothing expired yet: take the earliest anyway (the queue is ordered by expiry).
-            oldest = PENDING.stream().min(Trap::compareTo).orElse(null);
-            if (oldest != null && !PENDING.remove(oldest)) {
-                oldest = null; // the reaper took it first and releases it
+        // Loop: a racing install (or the reaper) may take the same earliest trap first; giving up
+        // then would let the queue grow past the limit by one per lost race, and an arena whose
+        // extents all sit in quarantine reports itself full.
+        while (PENDING.size() > maxTraps) {
+            Trap oldest = PENDING.poll();
+            if (oldest == null) {
+                // Nothing expired yet: take the earliest anyway (the queue is ordered by expiry).
+                oldest = PENDING.stream().min(Trap::compareTo).orElse(null);
+                if (oldest == null || !PENDING.remove(oldest)) {
+                    continue; // someone else took it and releases it; look again
+                }
             }
+            return new Evicted(oldest);
         }
-        return oldest == null ? Evicted.NONE : new Evicted(oldest);
+        return Evicted.NONE;
     }
 
     /**
