@@ -34,12 +34,20 @@ public final class Tour {
         System.exit(run(chosen, System.out) ? 0 : 1);
     }
 
-    /** Runs {@code chosen} in order, printing each sample's narration and verdict; true if all held. */
+    /**
+     * Runs {@code chosen} in order, printing each sample's narration and verdict; true if all held.
+     * Each sample is announced before it starts and timed, so a slow one is never a silent wait.
+     */
     static boolean run(List<Sample> chosen, PrintStream out) {
-        out.printf("mmunotify tour on Java %s, %d samples%n", Runtime.version(), chosen.size());
+        long tourStart = System.nanoTime();
+        out.printf("running the mmunotify tour on Java %s: %d sample%s (%s)%n", Runtime.version(), chosen.size(),
+                chosen.size() == 1 ? "" : "s",
+                String.join(", ", chosen.stream().map(Sample::name).toList()));
         int failed = 0;
+        int index = 0;
         for (Sample sample : chosen) {
-            out.printf("%n== %s: %s ==%n", sample.name(), sample.title());
+            index++;
+            out.printf("%n== [%d/%d] running %s: %s ==%n", index, chosen.size(), sample.name(), sample.title());
             long start = System.nanoTime();
             boolean held;
             try {
@@ -49,14 +57,15 @@ public final class Tour {
                 held = false;
             }
             long millis = (System.nanoTime() - start) / 1_000_000;
-            out.printf("-- %s: %s (%d ms)%n", sample.name(), held ? "checks held" : "CHECKS FAILED", millis);
+            out.printf("-- %s: %s, done in %d ms%n", sample.name(), held ? "checks held" : "CHECKS FAILED", millis);
             if (!held) {
                 failed++;
             }
         }
-        out.printf("%n%s%n", failed == 0
-                ? "tour finished: every check held"
-                : "tour finished: " + failed + " sample(s) failed their checks");
+        long tourMillis = (System.nanoTime() - tourStart) / 1_000_000;
+        out.printf("%ntour finished in %d ms: %s%n", tourMillis, failed == 0
+                ? "every check held"
+                : failed + " sample(s) failed their checks");
         return failed == 0;
     }
 

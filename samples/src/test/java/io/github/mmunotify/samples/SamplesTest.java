@@ -92,6 +92,10 @@ class SamplesTest {
         ByteArrayOutputStream narration = new ByteArrayOutputStream();
         boolean held = Tour.run(List.of(failing), new PrintStream(narration, true, StandardCharsets.UTF_8));
         assertFalse(held);
-        assertTrue(narration.toString(StandardCharsets.UTF_8).contains("CHECKS FAILED"));
+        String text = narration.toString(StandardCharsets.UTF_8);
+        assertTrue(text.contains("CHECKS FAILED"), text);
+        assertTrue(text.contains("[1/1] running failing"), () -> "the tour announces each sample:\n" + text);
+        assertTrue(text.matches("(?s).*failing: CHECKS FAILED, done in \\d+ ms.*"), () -> "and times it:\n" + text);
+        assertTrue(text.matches("(?s).*tour finished in \\d+ ms.*"), () -> "and the whole tour:\n" + text);
     }
 }
