@@ -96,12 +96,20 @@ public final class MappedArena implements AutoCloseable {
         return arena;
     }
 
-    /** The arena's name. */
+    /**
+     * The arena's name.
+     *
+     * @return the name given at creation
+     */
     public String name() {
         return name;
     }
 
-    /** The capacity in bytes (whole pages). */
+    /**
+     * The capacity in bytes (whole pages).
+     *
+     * @return the capacity, a whole number of pages
+     */
     public long capacity() {
         return memory.mapLength;
     }
@@ -109,6 +117,10 @@ public final class MappedArena implements AutoCloseable {
     /**
      * Carves a zeroed region of {@code bytes} (its extent rounded up to whole pages).
      *
+     * @param regionName the region's name, for messages
+     * @param bytes      the region's length in bytes
+     * @return the new region, which {@link #free(Region)} or {@link Region#revoke()} gives back
+     * @throws NullPointerException     if {@code regionName} is null
      * @throws IllegalArgumentException if {@code bytes <= 0} or {@code bytes > capacity()} (it could
      *                                  never fit)
      * @throws IllegalStateException    if the arena is closed, or no free extent is large enough
@@ -179,6 +191,7 @@ public final class MappedArena implements AutoCloseable {
     /**
      * Revokes {@code region} and returns its extent to the arena (after the quarantine).
      *
+     * @param region a region carved from this arena
      * @throws IllegalArgumentException if the region was not carved from this arena
      */
     public void free(Region region) {
@@ -188,7 +201,11 @@ public final class MappedArena implements AutoCloseable {
         region.revoke("freed by MappedArena.free()", UnmapCause.REGION_REVOKED);
     }
 
-    /** Whether the arena is closed (or closing). */
+    /**
+     * Whether the arena is closed (or closing).
+     *
+     * @return true once {@link #close()} has begun
+     */
     public boolean isClosed() {
         synchronized (lock) {
             return closed;
@@ -318,7 +335,11 @@ public final class MappedArena implements AutoCloseable {
         free.put(start, length);
     }
 
-    /** A snapshot of the arena's bookkeeping, for operators. */
+    /**
+     * A snapshot of the arena's bookkeeping, for operators.
+     *
+     * @return a consistent snapshot, taken under the arena's lock
+     */
     public Stats stats() {
         synchronized (lock) {
             long freeBytes = free.values().stream().mapToLong(Long::longValue).sum();

@@ -60,12 +60,20 @@ public final class Mapping extends GuardedMemory implements AutoCloseable {
         this.writable = region.isWritable();
     }
 
-    /** The virtual address this mapping was placed at ({@code offset()} for {@link Region#map}). */
+    /**
+     * The virtual address this mapping was placed at ({@code offset()} for {@link Region#map}).
+     *
+     * @return the address given to {@link Region#mapAt}
+     */
     public long address() {
         return address;
     }
 
-    /** The offset of this window in its region. */
+    /**
+     * The offset of this window in its region.
+     *
+     * @return the offset in bytes
+     */
     public long offset() {
         return offset;
     }
@@ -84,6 +92,7 @@ public final class Mapping extends GuardedMemory implements AutoCloseable {
      * Makes the mapping writable or read-only. Writes through a read-only mapping throw
      * {@link ReadOnlyMappingException}; a write already past its check completes.
      *
+     * @param writable whether writes through this mapping are allowed from now on
      * @throws ReadOnlyMappingException if asked to make a mapping of a read-only region writable
      */
     public void setWritable(boolean writable) {
@@ -94,7 +103,11 @@ public final class Mapping extends GuardedMemory implements AutoCloseable {
         this.writable = writable;
     }
 
-    /** Whether this mapping has begun going away: from then on every access throws {@link SigBusException}. */
+    /**
+     * Whether this mapping has begun going away: from then on every access throws {@link SigBusException}.
+     *
+     * @return true once an unmap, the region's revoke or the arena's close has begun
+     */
     public boolean isUnmapped() {
         return state.get() != LIVE;
     }
@@ -102,6 +115,8 @@ public final class Mapping extends GuardedMemory implements AutoCloseable {
     /**
      * Adds a listener told once, before this mapping goes away (see {@link MappingListener}).
      *
+     * @param listener the listener
+     * @throws NullPointerException  if {@code listener} is null
      * @throws IllegalStateException if the mapping is already unmapped
      */
     public void addListener(MappingListener listener) {
@@ -117,7 +132,12 @@ public final class Mapping extends GuardedMemory implements AutoCloseable {
         }
     }
 
-    /** Removes a listener; returns whether it was registered. */
+    /**
+     * Removes a listener.
+     *
+     * @param listener the listener to remove
+     * @return whether it was registered
+     */
     public boolean removeListener(MappingListener listener) {
         return listeners.remove(listener);
     }

@@ -164,7 +164,11 @@ public final class Region extends GuardedMemory implements AutoCloseable {
         return new Region(file.getFileName() + "@" + offset, memory, memory.address, memory.length, null);
     }
 
-    /** The name given at creation (for a file region: file name and offset). */
+    /**
+     * The name given at creation (for a file region: file name and offset).
+     *
+     * @return the name
+     */
     public String name() {
         return name;
     }
@@ -180,12 +184,20 @@ public final class Region extends GuardedMemory implements AutoCloseable {
         return writable;
     }
 
-    /** Whether the region is backed by a file (and {@link #force()} writes to disk). */
+    /**
+     * Whether the region is backed by a file (and {@link #force()} writes to disk).
+     *
+     * @return true for {@link #mapFile} regions and regions of a file-backed arena
+     */
     public boolean isFileBacked() {
         return memory.fileBacked;
     }
 
-    /** Whether a revoke has begun: from then on every access throws {@link SigBusException}. */
+    /**
+     * Whether a revoke has begun: from then on every access throws {@link SigBusException}.
+     *
+     * @return true once {@link #revoke()}, {@link #close()} or the arena's close has begun
+     */
     public boolean isRevoked() {
         return revocation != null;
     }
@@ -201,7 +213,11 @@ public final class Region extends GuardedMemory implements AutoCloseable {
         return TrapMappings.stats();
     }
 
-    /** The number of live mappings, for monitoring. */
+    /**
+     * The number of live mappings, for monitoring.
+     *
+     * @return the number of mappings made and not yet unmapped
+     */
     public int mappingCount() {
         synchronized (lock) {
             return mappings.size();
@@ -241,6 +257,7 @@ public final class Region extends GuardedMemory implements AutoCloseable {
      * store, nothing else) until the pin is closed. A revoke waits for the pin; the holder sees
      * {@link Pin#revokeRequested()} turn true and should close it soon.
      *
+     * @return the pin, held by the calling thread until it closes it
      * @throws SigBusException once the region is revoked
      */
     public Pin pin() {
@@ -326,6 +343,12 @@ public final class Region extends GuardedMemory implements AutoCloseable {
      * Maps {@code [offset, offset + length)} of the region: a window with accesses at
      * mapping-relative offsets, which can be unmapped on its own. Its {@link Mapping#address()} is
      * {@code offset}.
+     *
+     * @param offset the offset in the region of the mapping's first byte
+     * @param length the mapping's length in bytes
+     * @return the new mapping
+     * @throws IndexOutOfBoundsException if the window is not inside the region, or is empty
+     * @throws SigBusException           once the region is revoked
      */
     public Mapping map(long offset, long length) {
         return mapAt(offset, offset, length);
@@ -336,6 +359,10 @@ public final class Region extends GuardedMemory implements AutoCloseable {
      * {@code address} of whoever manages addresses (a notifier's address space). The address is
      * recorded, not interpreted.
      *
+     * @param address the virtual address the mapping is placed at
+     * @param offset  the offset in the region of the mapping's first byte
+     * @param length  the mapping's length in bytes
+     * @return the new mapping
      * @throws IndexOutOfBoundsException if the window is not inside the region, or is empty
      * @throws IllegalArgumentException  if {@code address} is negative or the window would wrap
      * @throws SigBusException           once the region is revoked
