@@ -53,7 +53,7 @@ public final class Registry<K, V> {
      * Creates an empty registry. Its place in the global lock order of unloads is its creation
      * order.
      *
-     * @param <K>  the key type (keys are compared with {@code equals})
+     * @param <K>  the key type (keys are compared with {@code equals} and {@code hashCode})
      * @param <V>  the driver type
      * @param name shown in exceptions, pins and {@link #toString()}; not blank
      * @return a new empty registry

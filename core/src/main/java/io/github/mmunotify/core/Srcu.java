@@ -222,7 +222,6 @@ public final class Srcu implements AutoCloseable {
      * ({@link #synchronize()}, a callback's run, a polled cookie reported done) that waits for it.
      *
      * @param token the value {@link #readLock()} returned on this thread for the section being left
-     *        (sections may be left in any order)
      * @throws IllegalArgumentException if {@code token} was not returned by {@link #readLock()} of
      *         this domain on the calling thread, or no section entered with it is outstanding;
      *         nothing changes then
@@ -654,7 +653,7 @@ public final class Srcu implements AutoCloseable {
         /**
          * Callbacks queued that have not run yet.
          *
-         * @return {@code callbacksQueued - callbacksRun}; not negative
+         * @return {@code callbacksQueued - callbacksRun} (as roughly consistent as the two counts)
          */
         public long callbacksPending() {
             return callbacksQueued - callbacksRun;

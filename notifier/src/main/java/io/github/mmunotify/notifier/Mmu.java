@@ -94,8 +94,10 @@ public final class Mmu implements AutoCloseable {
      * where it happened (for frees: the domain's callback thread). A handler that throws is logged.
      *
      * @param name         what the Mmu is called in messages and in its SRCU domain's name; not blank
-     * @param errorHandler receives every callback failure; called from invalidation walks and the
-     *                     callback thread, so it must be thread-safe and must not block for long
+     * @param errorHandler receives every callback failure, on the thread where it happened (any
+     *                     thread that changes, registers in or closes a space, and the callback
+     *                     thread), so it must be thread-safe; it runs inside the walk, so it should
+     *                     not block for long
      * @return a new open Mmu
      * @throws NullPointerException     if {@code name} or {@code errorHandler} is null
      * @throws IllegalArgumentException if {@code name} is blank
