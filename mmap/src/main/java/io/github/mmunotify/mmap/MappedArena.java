@@ -59,9 +59,9 @@ public final class MappedArena implements AutoCloseable {
     /**
      * An arena of {@code capacity} bytes (rounded up to whole pages) of anonymous memory.
      *
-     * @param name     the arena's name, for messages
-     * @param capacity the bytes regions can be carved from
-     * @return the new arena
+     * @param name     the arena's name, used in messages and by {@link #name()}; not null
+     * @param capacity the arena's size in bytes; positive, rounded up to whole pages
+     * @return a new open arena, all of it free
      * @throws NullPointerException     if {@code name} is null
      * @throws IllegalArgumentException if {@code capacity <= 0}, or too large to round up to whole pages
      * @throws NativeMemoryException    if the kernel refuses the memory (naming the call and errno)
@@ -77,12 +77,15 @@ public final class MappedArena implements AutoCloseable {
      * An arena over the first {@code capacity} bytes of {@code file}, created or extended as
      * needed, mapped writable and shared; closing it flushes every region to the file.
      *
-     * @param file     the file to map
-     * @param capacity the bytes of the file regions can be carved from
-     * @return the new arena
+     * @param file     the file to map from offset 0; created if missing, extended to
+     *                 {@code capacity} bytes if shorter; not null
+     * @param capacity the arena's size in bytes; positive, rounded up to whole pages
+     * @return a new open arena named after the file's name, all of it free
      * @throws NullPointerException     if {@code file} is null
-     * @throws IllegalArgumentException if {@code capacity <= 0}, too large to round up to whole pages,
-     *                                  or the file is not a regular file
+     * @throws IllegalArgumentException if {@code capacity <= 0}, or too large to round up to whole
+     *                                  pages, or {@code file} is not a regular file (a FIFO, a
+     *                                  directory, a device, a socket: refused without blocking,
+     *                                  naming the path and its type)
      * @throws java.io.UncheckedIOException if the file cannot be opened or inspected; the cause is the
      *                                  {@code java.nio.file} exception for the error (see {@link Region#mapFile})
      * @throws NativeMemoryException    if {@code ftruncate} or {@code mmap} fail (naming the call and errno)
@@ -99,7 +102,7 @@ public final class MappedArena implements AutoCloseable {
     /**
      * The arena's name.
      *
-     * @return the name given at creation
+     * @return the name given to {@link #anonymous}, or for {@link #mapFile} the file's name
      */
     public String name() {
         return name;
@@ -108,7 +111,7 @@ public final class MappedArena implements AutoCloseable {
     /**
      * The capacity in bytes (whole pages).
      *
-     * @return the capacity, a whole number of pages
+     * @return the size of the arena's mapping: the requested capacity rounded up to whole pages
      */
     public long capacity() {
         return memory.mapLength;
@@ -117,15 +120,20 @@ public final class MappedArena implements AutoCloseable {
     /**
      * Carves a zeroed region of {@code bytes} (its extent rounded up to whole pages).
      *
-     * @param regionName the region's name, for messages
-     * @param bytes      the region's length in bytes
-     * @return the new region, which {@link #free(Region)} or {@link Region#revoke()} gives back
+     * @param regionName the region's name, used in messages and by {@link Region#name()}; not null
+     * @param bytes      the region's length in bytes; positive, at most {@link #capacity()}
+     * @return a new live, writable region of exactly {@code bytes} bytes, all zero, carved from
+     *         the first free extent (by offset) that holds it
      * @throws NullPointerException     if {@code regionName} is null
      * @throws IllegalArgumentException if {@code bytes <= 0} or {@code bytes > capacity()} (it could
      *                                  never fit)
      * @throws IllegalStateException    if the arena is closed, or no free extent is large enough
      *                                  (freed extents come back after their quarantine); nothing
-     *                                  changes then
+     *                                  changes then. Also, for a file-backed arena, if a concurrent
+     *                                  {@link #close()} revoked the region before it was zeroed and
+     *                                  handed out
+     * @throws SigBusException          if zeroing a file-backed region faulted (the file was
+     *                                  truncated by another process); the region is revoked then
      */
     public Region allocate(String regionName, long bytes) {
         Objects.requireNonNull(regionName, "regionName");
@@ -189,10 +197,14 @@ public final class MappedArena implements AutoCloseable {
     }
 
     /**
-     * Revokes {@code region} and returns its extent to the arena (after the quarantine).
+     * Revokes {@code region} and returns its extent to the arena (after the quarantine). Same as
+     * {@code region.close()}; freeing a revoked region returns once its revoke has completed.
      *
-     * @param region a region carved from this arena
+     * @param region a region {@link #allocate} of this arena returned; not null
+     * @throws NullPointerException     if {@code region} is null
      * @throws IllegalArgumentException if the region was not carved from this arena
+     * @throws IllegalStateException    as {@link Region#revoke()}: if the calling thread holds a pin
+     *                                  of the region or runs a listener of one of its mappings
      */
     public void free(Region region) {
         if (region.arena != this) {
@@ -204,7 +216,8 @@ public final class MappedArena implements AutoCloseable {
     /**
      * Whether the arena is closed (or closing).
      *
-     * @return true once {@link #close()} has begun
+     * @return {@code true} once a {@link #close()} has got past its checks; from then on
+     *         {@link #allocate} throws. Never turns back to {@code false}
      */
     public boolean isClosed() {
         synchronized (lock) {
@@ -336,9 +349,10 @@ public final class MappedArena implements AutoCloseable {
     }
 
     /**
-     * A snapshot of the arena's bookkeeping, for operators.
+     * A snapshot of the arena's bookkeeping, for operators; the fields are consistent with each
+     * other (taken under the arena's lock).
      *
-     * @return a consistent snapshot, taken under the arena's lock
+     * @return the bookkeeping now; legal at any time, also after {@link #close()}
      */
     public Stats stats() {
         synchronized (lock) {
