@@ -55,7 +55,7 @@ final class InvalidationWalkEvent extends Event {
     boolean blockable;
 
     @Label("Subscribers")
-    @Description("List subscribers in the snapshot the walk used")
+    @Description("List subscribers registered when the walk began")
     int subscribers;
 
     @Label("Interval Notifiers")
