@@ -36,13 +36,21 @@ public final class MmapThreads {
     private static final String RELEASER = "mmunotify-releaser";
     private static final String REAPER = "mmunotify-trap-reaper";
 
-    /** Guarded by the class: the factory set, or null. */
-    private static ThreadFactory factory;
+    /*
+     * Implementation notes. The configuration changes only under the class's monitor, in one
+     * direction: no factory and not used -> a factory set, or -> used (with or without a factory),
+     * after which nothing changes. Both fields are volatile so that regions, created often (an
+     * arena carves them), read a fixed configuration without the monitor: once firstUse is set,
+     * factory never changes again. The user's factory is never called under the monitor.
+     */
+
+    /** The factory set, or null; written under the class's monitor. */
+    private static volatile ThreadFactory factory;
+    /** What first used the configuration, or null while it may still change; written under the monitor. */
+    private static volatile String firstUse;
     /** Guarded by the class: the daemons the factory made when it was set, until they start. */
     private static Thread releaser;
     private static Thread reaper;
-    /** Guarded by the class: what first used the threads' configuration, or null while it may still change. */
-    private static String firstUse;
 
     private MmapThreads() {
     }
@@ -59,25 +67,38 @@ public final class MmapThreads {
      *         Also if {@code factory} throws (the cause), returns null or returns a thread already
      *         started: then nothing is set, and a later call may set another factory
      */
-    public static synchronized void setThreadFactory(ThreadFactory factory) {
+    public static void setThreadFactory(ThreadFactory factory) {
         Objects.requireNonNull(factory, "factory");
-        if (MmapThreads.factory != null) {
-            throw new IllegalStateException("the mmap thread factory is already set, to " + describe(MmapThreads.factory)
+        requireSettable();
+        // Asked outside the monitor: the factory is the user's code.
+        Thread newReleaser = daemon(newThread(factory, DeferredRelease::serve, "the " + RELEASER + " daemon"));
+        Thread newReaper = daemon(newThread(factory, TrapMappings::reap, "the " + REAPER + " daemon"));
+        synchronized (MmapThreads.class) {
+            requireSettable(); // again: another call may have set one, or the module been used, meanwhile
+            MmapThreads.factory = factory;
+            releaser = newReleaser;
+            reaper = newReaper;
+        }
+    }
+
+    private static synchronized void requireSettable() {
+        ThreadFactory set = factory;
+        if (set != null) {
+            throw new IllegalStateException("the mmap thread factory is already set, to " + describe(set)
                     + "; it can be set only once");
         }
         if (firstUse != null) {
             throw new IllegalStateException("the mmap thread factory must be set before the module is first used;"
                     + " it was already used with the default threads by " + firstUse);
         }
-        Thread newReleaser = daemon(newThread(factory, DeferredRelease::serve, "the " + RELEASER + " daemon"));
-        Thread newReaper = daemon(newThread(factory, TrapMappings::reap, "the " + REAPER + " daemon"));
-        MmapThreads.factory = factory;
-        releaser = newReleaser;
-        reaper = newReaper;
     }
 
-    /** The factory set with {@link #setThreadFactory}, if any. */
-    public static synchronized Optional<ThreadFactory> threadFactory() {
+    /**
+     * The factory set with {@link #setThreadFactory}, if any.
+     *
+     * @return the factory, or empty if none was set (the defaults are in use or will be)
+     */
+    public static Optional<ThreadFactory> threadFactory() {
         return Optional.ofNullable(factory);
     }
 
@@ -85,11 +106,17 @@ public final class MmapThreads {
      * For a region being created: the factory its guards' {@code revokeAsync()} threads come
      * from, or null for the default. Fixes the configuration from now on.
      */
-    static synchronized ThreadFactory forRegion(String region) {
+    static ThreadFactory forRegion(String region) {
         if (firstUse == null) {
-            firstUse = "creating region '" + region + "'";
+            markUsed("creating region '" + region + "'");
         }
-        return factory;
+        return factory; // fixed: firstUse is set, so no factory can be set any more
+    }
+
+    private static synchronized void markUsed(String use) {
+        if (firstUse == null) {
+            firstUse = use;
+        }
     }
 
     /** The started releaser daemon (called once, by {@code DeferredRelease}'s initialisation). */
@@ -104,9 +131,7 @@ public final class MmapThreads {
 
     private static synchronized Thread takeDaemon(boolean wantReleaser) {
         String name = wantReleaser ? RELEASER : REAPER;
-        if (firstUse == null) {
-            firstUse = "starting the " + name + " daemon";
-        }
+        markUsed("starting the " + name + " daemon");
         Thread made = wantReleaser ? releaser : reaper;
         if (wantReleaser) {
             releaser = null;
@@ -129,13 +154,10 @@ public final class MmapThreads {
      * @throws IllegalStateException if the factory fails, naming it
      */
     static Thread newThread(String name, Runnable task) {
-        ThreadFactory current;
-        synchronized (MmapThreads.class) {
-            if (firstUse == null) {
-                firstUse = "starting thread " + name;
-            }
-            current = factory;
+        if (firstUse == null) {
+            markUsed("starting thread " + name);
         }
+        ThreadFactory current = factory;
         return current == null ? Thread.ofVirtual().name(name).unstarted(task) : newThread(current, task, "thread " + name);
     }
 
