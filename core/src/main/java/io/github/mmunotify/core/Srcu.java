@@ -308,6 +308,7 @@ public final class Srcu implements AutoCloseable {
      * every read section that began before this call has ended. The domain's thread drives the
      * grace period; this never blocks.
      *
+     * @return the cookie to pass to {@link #pollState(long)}
      * @throws IllegalStateException if the domain is closed, or if the callback thread had to be
      *         started and the builder's {@linkplain Builder#threadFactory thread factory} failed
      *         (nothing is requested)
@@ -344,6 +345,7 @@ public final class Srcu implements AutoCloseable {
      * <p>If it throws (including an {@link OutOfMemoryError} while queueing), the callback was not
      * queued and will never run, and nothing is left counted: barriers and close are not held up.
      *
+     * @param callback what to run after the grace period
      * @throws NullPointerException if {@code callback} is null
      * @throws IllegalStateException if the domain is closed or closing, or if the callback thread
      *         had to be started and the builder's {@linkplain Builder#threadFactory thread factory}

@@ -190,7 +190,9 @@ final class SrcuGracePeriods {
             }
             driverLock.unlock();
         }
-        commit(event);
+        if (event != null) {
+            event.commit(); // ends the event and checks the threshold itself
+        }
     }
 
     /** A started event if a recording enables it, else null (nothing allocated). */
@@ -203,12 +205,6 @@ final class SrcuGracePeriods {
         event.waiter = waiter;
         event.begin();
         return event;
-    }
-
-    private static void commit(GracePeriodEvent event) {
-        if (event != null) {
-            event.commit(); // commit() ends the event and checks the threshold itself
-        }
     }
 
     /**
@@ -232,7 +228,9 @@ final class SrcuGracePeriods {
             if (event != null) {
                 event.completed = isDone(cookie);
             }
-            commit(event);
+            if (event != null) {
+                event.commit();
+            }
         }
     }
 
