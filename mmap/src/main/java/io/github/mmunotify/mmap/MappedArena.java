@@ -82,8 +82,10 @@ public final class MappedArena implements AutoCloseable {
      * @param capacity the arena's size in bytes; positive, rounded up to whole pages
      * @return a new open arena named after the file's name, all of it free
      * @throws NullPointerException     if {@code file} is null
-     * @throws IllegalArgumentException if {@code capacity <= 0}, too large to round up to whole pages,
-     *                                  or the file is not a regular file
+     * @throws IllegalArgumentException if {@code capacity <= 0}, or too large to round up to whole
+     *                                  pages, or {@code file} is not a regular file (a FIFO, a
+     *                                  directory, a device, a socket: refused without blocking,
+     *                                  naming the path and its type)
      * @throws java.io.UncheckedIOException if the file cannot be opened or inspected; the cause is the
      *                                  {@code java.nio.file} exception for the error (see {@link Region#mapFile})
      * @throws NativeMemoryException    if {@code ftruncate} or {@code mmap} fail (naming the call and errno)
