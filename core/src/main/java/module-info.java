@@ -4,5 +4,8 @@
  * runs with no JVM flag, on the class path and on the module path.
  */
 module io.github.mmunotify.core {
+    // GracePeriodEvent and RevokeEvent (JFR) extend jdk.jfr.Event; a
+    // platform module, so no dependency and no flag.
+    requires jdk.jfr;
     exports io.github.mmunotify.core;
 }

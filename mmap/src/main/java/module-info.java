@@ -9,6 +9,9 @@
 // this module.
 @SuppressWarnings("requires-automatic")
 module io.github.mmunotify.mmap {
+    // RegionRevokeEvent (JFR) extends jdk.jfr.Event; a
+    // platform module, so no dependency and no flag.
+    requires jdk.jfr;
     requires transitive io.github.mmunotify.core;
     // Temporary: Region.bytes() and Region.atomicBuffer(..) still return Chronicle and Agrona types
     // here, until the guarded views move to their own modules (mmunotify-chronicle,

@@ -12,6 +12,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeoutException;
 
 /**
@@ -89,13 +90,21 @@ public final class Region extends GuardedMemory implements AutoCloseable {
     private final CompletableFuture<Void> released = new CompletableFuture<>();
     /** Open pins, so that the revoke's kick can wake their holders. */
     private final Set<Pin> pins;
+    /** Where the guards of this region and its mappings get their revokeAsync() threads; null: the default. */
+    final ThreadFactory revokeThreads;
 
     Region(String name, MappedMemory memory, long base, long length, MappedArena arena) {
         this(name, memory, base, length, arena, ConcurrentHashMap.newKeySet());
     }
 
     private Region(String name, MappedMemory memory, long base, long length, MappedArena arena, Set<Pin> pins) {
-        super(base, length, Revocable.create("region " + name, () -> kick(pins)), memory.fileBacked);
+        this(name, memory, base, length, arena, pins, MmapThreads.forRegion(name));
+    }
+
+    private Region(String name, MappedMemory memory, long base, long length, MappedArena arena, Set<Pin> pins,
+                   ThreadFactory revokeThreads) {
+        super(base, length, newGuard("region " + name, () -> kick(pins), revokeThreads), memory.fileBacked);
+        this.revokeThreads = revokeThreads;
         this.pins = pins;
         this.name = name;
         this.memory = memory;
@@ -486,7 +495,44 @@ public final class Region extends GuardedMemory implements AutoCloseable {
      */
     private void revoke(String reason, UnmapCause cause, Deadline deadline)
             throws InterruptedException, TimeoutException {
-        List<Mapping> all = beginRevoke(reason).victims();
+        Begun begun = beginRevoke(reason);
+        RegionRevokeEvent event = beginEvent(reason, begun);
+        try {
+            finishRevoke(begun.victims(), cause, deadline);
+        } catch (InterruptedException | TimeoutException givenUp) {
+            if (event != null) {
+                event.timedOut = true;
+            }
+            throw givenUp;
+        } finally {
+            if (event != null) {
+                event.commit();
+            }
+        }
+    }
+
+    /** A started {@link RegionRevokeEvent} if a recording enables it, else null (nothing allocated). */
+    private RegionRevokeEvent beginEvent(String reason, Begun begun) {
+        if (!RegionRevokeEvent.enabled()) {
+            return null;
+        }
+        RegionRevokeEvent event = new RegionRevokeEvent();
+        event.region = name;
+        event.reason = reason;
+        event.joined = !begun.first();
+        event.mappings = begun.victims().size();
+        long inFlight = guard.usersInFlight();
+        for (Mapping mapping : begun.victims()) {
+            inFlight += mapping.guard.usersInFlight();
+        }
+        event.accessesInFlight = inFlight;
+        event.begin();
+        return event;
+    }
+
+    /** The steps every revoke call runs once the revocation is recorded; see {@link #revoke(String, UnmapCause, Deadline)}. */
+    private void finishRevoke(List<Mapping> all, UnmapCause cause, Deadline deadline)
+            throws InterruptedException, TimeoutException {
         if (released.isDone()) {
             awaitReleased();
             return;
@@ -634,14 +680,14 @@ public final class Region extends GuardedMemory implements AutoCloseable {
             }
             // Begun by a Region.revoke(), which may have timed out and left it: finish it here.
             CompletableFuture<Void> finished = new CompletableFuture<>();
-            Thread.ofVirtual().name("finish-revoke-" + name).start(() -> {
+            MmapThreads.newThread("finish-revoke-" + name, () -> {
                 try {
                     revoke(reason, UnmapCause.ARENA_CLOSED);
                     finished.complete(null);
                 } catch (Throwable t) {
                     finished.completeExceptionally(t);
                 }
-            });
+            }).start();
             return List.of(finished);
         }
         List<Mapping> all = begun.victims();
@@ -666,6 +712,11 @@ public final class Region extends GuardedMemory implements AutoCloseable {
             }
         });
         return List.of(released);
+    }
+
+    /** A guard whose revokeAsync() threads come from {@code revokeThreads}, or are the default virtual ones if null. */
+    static Revocable newGuard(String name, Runnable kick, ThreadFactory revokeThreads) {
+        return revokeThreads == null ? Revocable.create(name, kick) : Revocable.create(name, kick, revokeThreads);
     }
 
     /**
