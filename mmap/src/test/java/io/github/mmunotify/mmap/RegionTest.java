@@ -89,7 +89,6 @@ class RegionTest {
             assertThrows(IndexOutOfBoundsException.class, () -> region.setMemory(8, 9, (byte) 0));
             assertThrows(IndexOutOfBoundsException.class, () -> region.map(8, 9));
             assertThrows(IndexOutOfBoundsException.class, () -> region.map(0, 0));
-            assertThrows(IndexOutOfBoundsException.class, () -> region.atomicBuffer(10, 8));
         }
     }
 
@@ -157,7 +156,6 @@ class RegionTest {
         assertThrows(SigBusException.class, () -> region.putLongVolatile(0, 1));
         assertThrows(SigBusException.class, region::pin);
         assertThrows(SigBusException.class, region::bytes);
-        assertThrows(SigBusException.class, () -> region.atomicBuffer(0, 8));
         assertThrows(SigBusException.class, () -> region.map(0, 8));
         assertThrows(SigBusException.class, region::force);
         region.revoke();
