@@ -1,7 +1,5 @@
 package io.github.mmunotify.mmap;
 
-import org.agrona.UnsafeApi;
-
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -146,7 +144,7 @@ public final class MappedArena implements AutoCloseable {
         }
         InternalError fault = null;
         try {
-            UnsafeApi.setMemory(region.base, extent, (byte) 0);
+            Memory.fill(region.base, extent, (byte) 0);
             region.surfaceFaults();
         } catch (InternalError truncated) {
             fault = truncated; // the arena's file was truncated by another process under the write
