@@ -5,6 +5,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.RandomAccessFile;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
@@ -87,7 +88,9 @@ class FileRegionTest {
         assertTrue(beyond.getMessage().contains("4096 bytes"), beyond.getMessage());
         assertThrows(IllegalArgumentException.class, () -> Region.mapFile(file, -1, 10, true));
         assertThrows(IllegalArgumentException.class, () -> Region.mapFile(file, 0, 0, true));
-        assertThrows(NativeMemoryException.class, () -> Region.mapFile(dir.resolve("missing"), 0, 8, false));
+        UncheckedIOException missing = assertThrows(UncheckedIOException.class,
+                () -> Region.mapFile(dir.resolve("missing"), 0, 8, false));
+        assertTrue(missing.getCause() instanceof java.nio.file.NoSuchFileException, missing::toString);
     }
 
     @Test
