@@ -53,7 +53,7 @@ class GuardedAtomicBufferRevokeTest {
      */
     @Test
     void aRevokeWaitsForTheCallsInFlightSoEachCallIsAllOrNothing(@TempDir Path dir) throws Exception {
-        int rounds = StressSize.of("agronaRevokeRounds", 20);
+        int rounds = StressSize.of("agronaRevokeRounds", 50);
         int size = 1 << 20;
         for (int round = 0; round < rounds; round++) {
             Path file = dir.resolve("all-or-nothing-" + round + ".bin");
