@@ -14,8 +14,9 @@ import java.util.stream.Stream;
 
 /**
  * Runs a test class's {@code main} in a JVM of its own with exactly the flags given (none of this
- * JVM's), this JVM's class path and {@code java}: for flags that must be left out, and for
- * settings read once per JVM (Agrona's bounds-check switch). A crash log goes to a temporary
+ * JVM's), this JVM's {@code java} and, unless told otherwise, its class path: for flags that must
+ * be left out, for the module path, and for settings read once per JVM (Agrona's bounds-check
+ * switch). A crash log goes to a temporary
  * directory that is deleted afterwards and is reported in the result, never into the module.
  */
 final class ForkedJvm {
@@ -36,6 +37,10 @@ final class ForkedJvm {
     }
 
     static Result run(Class<?> main, List<String> flags) throws IOException, InterruptedException {
+        return run(main, flags, System.getProperty("java.class.path"));
+    }
+
+    static Result run(Class<?> main, List<String> flags, String classPath) throws IOException, InterruptedException {
         Path errorDir = Files.createTempDirectory("mmunotify-agrona-fork");
         try {
             List<String> command = new ArrayList<>();
@@ -44,7 +49,7 @@ final class ForkedJvm {
             command.add("-XX:-CreateCoredumpOnCrash");
             command.addAll(flags);
             command.add("-cp");
-            command.add(System.getProperty("java.class.path"));
+            command.add(classPath);
             command.add(main.getName());
             Path output = errorDir.resolve("output.txt");
             Process process = new ProcessBuilder(command).redirectErrorStream(true)
