@@ -62,10 +62,10 @@ import java.util.Objects;
  * unmaps the memory or throws {@link SigBusException} having touched nothing.
  *
  * <h2>Cost</h2>
- * A fixed-width access is the region's accessor plus one window check: two atomic operations on
- * the guard (its enter and exit) and no allocation, a few nanoseconds more than a raw
- * {@code UnsafeBuffer} access (see the package summary for figures). Strings, ASCII numbers and
- * copies to or from other buffers allocate a heap copy of the bytes.
+ * A fixed-width access is the region's accessor plus one window check: the guard's enter and exit
+ * around the load or store, no allocation; as fast as {@code Region.getLong} and about 10 ns
+ * slower than a raw {@code UnsafeBuffer} access (see the package summary for figures). Strings,
+ * ASCII numbers and copies to or from other buffers allocate a heap copy of the bytes.
  *
  * <h2>Differences from {@code UnsafeBuffer}</h2>
  * Copies to and from other Agrona buffers and {@code ByteBuffer}s go through a heap array, since
