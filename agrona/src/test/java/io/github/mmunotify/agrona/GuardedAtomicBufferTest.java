@@ -1,6 +1,9 @@
 package io.github.mmunotify.agrona;
 
 import io.github.mmunotify.mmap.Region;
+import io.github.mmunotify.testing.StressSize;
+import io.github.mmunotify.testing.TestThreads;
+import io.github.mmunotify.testing.TestTimeouts;
 import org.agrona.AsciiNumberFormatException;
 import org.agrona.concurrent.AtomicBuffer;
 import org.junit.jupiter.api.Test;
@@ -9,6 +12,8 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.ReadOnlyBufferException;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -147,6 +152,41 @@ class GuardedAtomicBufferTest {
             IllegalStateException notAligned = assertThrows(IllegalStateException.class, shifted::verifyAlignment);
             assertTrue(notAligned.getMessage().contains("verifyAlignment"), notAligned.getMessage());
             shifted.getIntVolatile(0); // 4-byte aligned: fine
+        }
+    }
+
+    /**
+     * compareAndExchange is built from compare-and-set and volatile reads; under contention it must
+     * still return the value it found, so that counting through it loses no increment.
+     */
+    @Test
+    void compareAndExchangeCountsExactlyUnderContention() throws Exception {
+        int perThread = StressSize.of("agronaExchangeIncrements", 100_000);
+        try (Region region = Region.allocate("exchange", WINDOW)) {
+            AtomicBuffer buffer = GuardedAtomicBuffer.wrap(region, 0, WINDOW);
+            CyclicBarrier start = new CyclicBarrier(2);
+            try (TestThreads threads = new TestThreads("exchange")) {
+                for (int t = 0; t < 2; t++) {
+                    threads.start(() -> {
+                        start.await(TestTimeouts.await().toMillis(), TimeUnit.MILLISECONDS);
+                        for (int i = 0; i < perThread; i++) {
+                            long seen = buffer.getLongVolatile(0);
+                            int seenInt = buffer.getIntVolatile(8);
+                            long witness;
+                            while ((witness = buffer.compareAndExchangeLong(0, seen, seen + 1)) != seen) {
+                                seen = witness;
+                            }
+                            int witnessInt;
+                            while ((witnessInt = buffer.compareAndExchangeInt(8, seenInt, seenInt + 1)) != seenInt) {
+                                seenInt = witnessInt;
+                            }
+                        }
+                    });
+                }
+                threads.join();
+            }
+            assertEquals(2L * perThread, buffer.getLongVolatile(0));
+            assertEquals(2 * perThread, buffer.getIntVolatile(8));
         }
     }
 
