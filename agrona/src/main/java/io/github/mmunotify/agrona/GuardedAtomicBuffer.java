@@ -63,7 +63,7 @@ import java.util.Objects;
  *
  * <h2>Cost</h2>
  * A fixed-width access is the region's accessor plus one window check: the guard's enter and exit
- * around the load or store, no allocation; as fast as {@code Region.getLong} and about 10 ns
+ * around the load or store, no allocation; as fast as {@code Region.getLong} and some 6 to 10 ns
  * slower than a raw {@code UnsafeBuffer} access (see the package summary for figures). Strings,
  * ASCII numbers and copies to or from other buffers allocate a heap copy of the bytes.
  *

@@ -34,14 +34,15 @@
  * <h2>Cost</h2>
  * A fixed-width access is a window check plus the region's accessor: the guard's enter and exit
  * (two atomic operations on a per-thread counter) around the load or store, and no allocation.
- * Measured on a shared 2-core machine under a load average of 16
- * ({@code GuardedAtomicBufferBenchmark}, JMH {@code -f 1 -wi 2 -i 3}, so read the ratios, not the
- * digits): {@code getLong} 15.2 ns through this buffer, 15.6 ns through {@code Region.getLong},
- * 4.5 ns through Agrona's {@code UnsafeBuffer} over memory that cannot be revoked;
- * {@code getLongVolatile} 26 ns against 4.3 ns. The adapter adds nothing measurable to the
- * region's own accessor; the guard costs about 10 ns per access. Loops that need raw
- * speed take a {@link io.github.mmunotify.mmap.Pin} (one guard entry per batch) instead. Strings,
- * ASCII numbers and copies to or from other buffers allocate a heap copy of their bytes.
+ * Measured on a shared 2-core machine ({@code GuardedAtomicBufferBenchmark}, JMH
+ * {@code -f 1 -wi 2 -i 3}, two runs at load averages of about 8 and 16, so read the ratios, not
+ * the digits): {@code getLong} 8.0 / 15.2 ns through this buffer, 8.1 / 15.6 ns through
+ * {@code Region.getLong}, 1.6 / 4.5 ns through Agrona's {@code UnsafeBuffer} over memory that
+ * cannot be revoked; {@code getLongVolatile} 8.4 / 26 ns against 3.3 / 4.3 ns. The adapter adds
+ * nothing measurable to the region's own accessor; the guard costs some 6 to 10 ns per access.
+ * Loops that need raw speed take a {@link io.github.mmunotify.mmap.Pin} (one guard entry per
+ * batch) instead. Strings, ASCII numbers and copies to or from other buffers allocate a heap copy
+ * of their bytes.
  *
  * <h2>Flags</h2>
  * Only mmap's: {@code --enable-native-access=ALL-UNNAMED} on the class path,
