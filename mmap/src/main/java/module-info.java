@@ -5,7 +5,7 @@
  * application on the module path runs it with {@code --enable-native-access=io.github.mmunotify.mmap}
  * (on the class path: {@code --enable-native-access=ALL-UNNAMED}).
  */
-// Temporary, with the two "requires static" lines below: delete all three once the views have left
+// Temporary, with the "requires static" line below: delete both once the Chronicle view has left
 // this module.
 @SuppressWarnings("requires-automatic")
 module io.github.mmunotify.mmap {
@@ -13,12 +13,11 @@ module io.github.mmunotify.mmap {
     // platform module, so no dependency and no flag.
     requires jdk.jfr;
     requires transitive io.github.mmunotify.core;
-    // Temporary: Region.bytes() and Region.atomicBuffer(..) still return Chronicle and Agrona types
-    // here, until the guarded views move to their own modules (mmunotify-chronicle,
-    // mmunotify-agrona). Static, not transitive: an application that never calls the views needs
-    // neither library, at run time nor to compile (the root pom's guarded-views-in-mmap profile
-    // silences the exports lint this trips meanwhile).
-    requires static org.agrona;
+    // Temporary: Region.bytes() still returns a Chronicle type here, until the guarded view moves
+    // to its own module (mmunotify-chronicle; the Agrona view is already in mmunotify-agrona).
+    // Static, not transitive: an application that never calls the view needs no Chronicle, at run
+    // time nor to compile (the root pom's guarded-views-in-mmap profile silences the exports lint
+    // this trips meanwhile).
     requires static chronicle.bytes;
 
     exports io.github.mmunotify.mmap;

@@ -2,8 +2,6 @@ package io.github.mmunotify.mmap;
 
 import net.openhft.chronicle.bytes.Bytes;
 import net.openhft.chronicle.bytes.BytesStore;
-import org.agrona.concurrent.AtomicBuffer;
-import org.agrona.concurrent.UnsafeBuffer;
 
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
@@ -16,12 +14,11 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The guarded Chronicle {@link Bytes} and Agrona {@link AtomicBuffer} views of a {@link Region}.
+ * The guarded Chronicle {@link Bytes} view of a {@link Region}.
  *
  * <p>Each view is a {@link Proxy} of the library's interface in front of a plain view of the
- * region's memory (a Chronicle store's {@code Bytes} of exactly the region's length, an Agrona
- * {@link UnsafeBuffer} of the window). Every call through the proxy is looked up in an allow-list
- * ({@link BytesViewMethods}, {@link BufferViewMethods}); then, in order:
+ * region's memory (a Chronicle store's {@code Bytes} of exactly the region's length). Every call
+ * through the proxy is looked up in an allow-list ({@link BytesViewMethods}); then, in order:
  * <ol>
  *   <li>a method not on the list, or listed as refused (one that would hand out a stream, a store,
  *       a {@code ByteBuffer}, an address, or switch bounds checks off), throws
@@ -48,7 +45,6 @@ final class GuardedViews {
     /** The largest staging buffer a view keeps between writes. */
     private static final long SCRATCH_KEPT = 64 * 1024;
     private static final Map<Method, ViewMethod> BYTES_METHODS = new ConcurrentHashMap<>();
-    private static final Map<Method, ViewMethod> BUFFER_METHODS = new ConcurrentHashMap<>();
 
     private GuardedViews() {
     }
@@ -63,13 +59,6 @@ final class GuardedViews {
         plain.writeLimit(region.length);
         ViewMethod.Window window = new ViewMethod.Window(region.base, region.length, "Bytes view of " + region.describe());
         return (Bytes<Void>) proxy(Bytes.class, plain, region, window, BYTES_METHODS, BytesViewMethods.TABLE);
-    }
-
-    static AtomicBuffer atomicBuffer(Region region, long offset, int length) {
-        UnsafeBuffer plain = new UnsafeBuffer(region.base + offset, length);
-        ViewMethod.Window window = new ViewMethod.Window(region.base + offset, length,
-                "AtomicBuffer view [" + offset + ", " + (offset + length) + ") of " + region.describe());
-        return (AtomicBuffer) proxy(AtomicBuffer.class, plain, region, window, BUFFER_METHODS, BufferViewMethods.TABLE);
     }
 
     /**

@@ -2,7 +2,6 @@ package io.github.mmunotify.mmap;
 
 import io.github.mmunotify.core.Revocable;
 import net.openhft.chronicle.bytes.Bytes;
-import org.agrona.concurrent.AtomicBuffer;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,8 +18,9 @@ import java.util.concurrent.TimeoutException;
  * A memory object that can be taken away while other threads still use it: anonymous off-heap
  * memory or a range of a file, of any length (beyond 2 GiB too), with typed, bounds-checked
  * access (inherited from {@link GuardedMemory}), {@link Mapping}s (windows of it, like VMAs),
- * {@link Pin}s for raw-speed batches, and guarded Chronicle {@link Bytes} and Agrona
- * {@link AtomicBuffer} views.
+ * {@link Pin}s for raw-speed batches, and a guarded Chronicle {@link Bytes} view. (The guarded
+ * Agrona {@code AtomicBuffer} over a region is {@code GuardedAtomicBuffer}, in the
+ * {@code mmunotify-agrona} module.)
  *
  * <h2>Revoke</h2>
  * {@link #revoke()} (and {@link #close()}) is the kernel's {@code unmap_mapping_range} followed by
@@ -335,28 +335,6 @@ public final class Region extends GuardedMemory implements AutoCloseable {
         enter(0);
         try {
             return GuardedViews.bytes(this);
-        } finally {
-            guard.exit();
-        }
-    }
-
-    /**
-     * An Agrona {@link AtomicBuffer} over {@code [offset, offset + length)} of the region (at most
-     * 2 GiB, Agrona's index limit). Every call is guarded by the region's revocation and throws
-     * {@link SigBusException} once it is revoked. Every index and length is checked against the
-     * window before anything is read or written, whether or not Agrona's own checks are on
-     * ({@code agrona.disable.bounds.checks}); atomic, volatile and ordered accesses need aligned
-     * addresses. {@code wrap}, {@code addressOffset()}, {@code byteBuffer()} and copies to or from
-     * other buffers are refused with {@link UnsupportedOperationException} naming what to use
-     * instead, since they would escape the guard.
-     *
-     * @throws IndexOutOfBoundsException if the window is not inside the region
-     */
-    public AtomicBuffer atomicBuffer(long offset, int length) {
-        address(offset, length);
-        enter(offset);
-        try {
-            return GuardedViews.atomicBuffer(this, offset, length);
         } finally {
             guard.exit();
         }

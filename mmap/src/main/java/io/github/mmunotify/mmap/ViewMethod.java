@@ -1,7 +1,6 @@
 package io.github.mmunotify.mmap;
 
 import java.lang.reflect.Method;
-import java.nio.ByteOrder;
 import java.util.Objects;
 
 /**
@@ -164,21 +163,6 @@ record ViewMethod(String signature, Kind kind, Check check, String refusal,
                 throw new IndexOutOfBoundsException(where(w, m) + ": array slice [" + offset + ", " + offset
                         + " + " + length + ") (arguments " + arrayOffsetArg + " and " + lengthArg
                         + ") is not inside the array of length " + arrayLength);
-            }
-        };
-    }
-
-    /** {@code 4 + n} bytes at the index in argument 0, {@code n} being the int length prefix stored there. */
-    static Check lengthPrefixed(int byteOrderArg) {
-        return (plain, args, w, m) -> {
-            int index = (Integer) args[0];
-            inside(w, m, 0, index, Integer.BYTES);
-            org.agrona.DirectBuffer buffer = (org.agrona.DirectBuffer) plain;
-            int length = byteOrderArg < 0 ? buffer.getInt(index)
-                    : buffer.getInt(index, (ByteOrder) Objects.requireNonNull(args[byteOrderArg], "byteOrder"));
-            if (length < 0 || (long) index + Integer.BYTES > w.capacity() - (long) length) {
-                throw new IndexOutOfBoundsException(where(w, m) + ": index " + index + " holds a string length of "
-                        + length + " bytes, which does not fit in [0, " + w.capacity() + ")");
             }
         };
     }

@@ -1,7 +1,6 @@
 package io.github.mmunotify.mmap;
 
 import net.openhft.chronicle.bytes.Bytes;
-import org.agrona.concurrent.AtomicBuffer;
 import org.junit.jupiter.api.Test;
 
 import java.util.LinkedHashMap;
@@ -24,7 +23,6 @@ class GuardedViewsEscapeTest {
     void objectsOverTheRegionsMemoryAreRefusedNotHandedOut() {
         try (Region region = Region.allocate("escapes", 4096)) {
             Bytes<Void> bytes = region.bytes();
-            AtomicBuffer buffer = region.atomicBuffer(0, 4096);
             Map<String, Callable<Object>> escapes = new LinkedHashMap<>();
             escapes.put("writer", bytes::writer);
             escapes.put("reader", bytes::reader);
@@ -38,12 +36,6 @@ class GuardedViewsEscapeTest {
             escapes.put("addressForWritePosition", bytes::addressForWritePosition);
             escapes.put("unchecked", () -> bytes.unchecked(true));
             escapes.put("chars", bytes::chars);
-            escapes.put("byteBuffer", buffer::byteBuffer);
-            escapes.put("addressOffset", buffer::addressOffset);
-            escapes.put("wrap", () -> {
-                buffer.wrap(region.base, 8192);
-                return buffer;
-            });
             for (Map.Entry<String, Callable<Object>> escape : escapes.entrySet()) {
                 Object handedOut;
                 try {

@@ -1,7 +1,6 @@
 package io.github.mmunotify.mmap;
 
 import net.openhft.chronicle.bytes.Bytes;
-import org.agrona.concurrent.AtomicBuffer;
 import org.junit.jupiter.api.Test;
 
 import java.lang.reflect.InvocationTargetException;
@@ -23,7 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Every public method of {@code Bytes} and {@code AtomicBuffer}, by reflection: each is either on
+ * Every public method of {@code Bytes}, by reflection: each is either on
  * the view's allow-list or refused (and a refused one really throws, touching nothing); each
  * allowed one returns only values; and each allowed one, given out-of-range, negative and
  * overflowing values in every integral argument, never touches memory outside the view, writes
@@ -49,10 +48,7 @@ class GuardedViewsMethodsTest {
     void everyMethodOfBothViewsIsClassifiedOrRefused() {
         try (Region region = Region.allocate("classified", 4096)) {
             int[] bytesCounts = checkClassification(Bytes.class, BytesViewMethods.TABLE, region.bytes());
-            int[] bufferCounts = checkClassification(AtomicBuffer.class, BufferViewMethods.TABLE,
-                    region.atomicBuffer(0, 4096));
-            System.out.printf("Bytes view: %d methods allowed, %d refused; AtomicBuffer view: %d allowed, %d refused%n",
-                    bytesCounts[0], bytesCounts[1], bufferCounts[0], bufferCounts[1]);
+            System.out.printf("Bytes view: %d methods allowed, %d refused%n", bytesCounts[0], bytesCounts[1]);
             assertEquals(0, region.getLong(0), "refused calls wrote nothing");
         }
     }
@@ -61,10 +57,8 @@ class GuardedViewsMethodsTest {
     void afterRevokeEveryMethodOfBothViewsThrowsSigBusOrIsRefused() {
         Region region = Region.allocate("every-after-revoke", 4096);
         Bytes<Void> bytes = region.bytes();
-        AtomicBuffer buffer = region.atomicBuffer(0, 4096);
         region.revoke();
-        for (Object[] view : new Object[][]{{Bytes.class, BytesViewMethods.TABLE, bytes},
-                {AtomicBuffer.class, BufferViewMethods.TABLE, buffer}}) {
+        for (Object[] view : new Object[][]{{Bytes.class, BytesViewMethods.TABLE, bytes}}) {
             @SuppressWarnings("unchecked")
             Map<String, ViewMethod> table = (Map<String, ViewMethod>) view[1];
             for (Method m : publicMethods((Class<?>) view[0])) {
@@ -82,8 +76,7 @@ class GuardedViewsMethodsTest {
         java.nio.file.Path file = dir.resolve("read-only.bin");
         java.nio.file.Files.write(file, new byte[4096]);
         try (Region region = Region.mapFile(file, 0, 4096, false)) {
-            for (Object[] view : new Object[][]{{Bytes.class, BytesViewMethods.TABLE},
-                    {AtomicBuffer.class, BufferViewMethods.TABLE}}) {
+            for (Object[] view : new Object[][]{{Bytes.class, BytesViewMethods.TABLE}}) {
                 @SuppressWarnings("unchecked")
                 Map<String, ViewMethod> table = (Map<String, ViewMethod>) view[1];
                 for (Method m : publicMethods((Class<?>) view[0])) {
@@ -91,7 +84,7 @@ class GuardedViewsMethodsTest {
                     if (how.kind() == ViewMethod.Kind.REFUSED) {
                         continue;
                     }
-                    Object target = view[0] == Bytes.class ? region.bytes() : region.atomicBuffer(0, 4096);
+                    Object target = region.bytes();
                     Throwable thrown = invoke(target, m, defaultArgs(m, -1, 0));
                     if (how.mayWrite()) {
                         assertTrue(thrown instanceof ReadOnlyMappingException, how.signature() + " threw " + thrown);
@@ -121,29 +114,6 @@ class GuardedViewsMethodsTest {
                             && !BYTES_VALUE_FIRST.contains(ViewMethod.signatureOf(m)) ? 0 : -1);
             System.out.println("Bytes view: " + calls + " out-of-range calls refused or kept inside");
         }
-    }
-
-    @Test
-    void everyIndexTakingAtomicBufferMethodStaysInsideItsWindow() throws Exception {
-        try (NeighbourRegions n = new NeighbourRegions("buffer-every")) {
-            agronaOutOfBoundsEverywhere(n);
-        }
-    }
-
-    /** Also run by {@link AgronaUncheckedProbe} with Agrona's own checks off. */
-    static void agronaOutOfBoundsEverywhere(NeighbourRegions n) throws Exception {
-        int calls = probeEveryMethod(n, AtomicBuffer.class, BufferViewMethods.TABLE,
-                () -> n.victim.atomicBuffer(0, NeighbourRegions.PAGE), GuardedViewsMethodsTest::agronaIndexArg);
-        System.out.println("AtomicBuffer view: " + calls + " out-of-range calls refused or kept inside");
-    }
-
-    /** Agrona's index is the first int argument, except where the method says otherwise. */
-    private static int agronaIndexArg(Method m) {
-        return switch (ViewMethod.signatureOf(m)) {
-            case "checkLimit(int)" -> -1;
-            case "putNaturalIntAsciiFromEnd(int,int)" -> 1;
-            default -> m.getParameterCount() > 0 && m.getParameterTypes()[0] == int.class ? 0 : -1;
-        };
     }
 
     // -------------------------------------------------------------------------------------------
