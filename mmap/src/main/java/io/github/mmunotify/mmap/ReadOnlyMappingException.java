@@ -11,7 +11,13 @@ public final class ReadOnlyMappingException extends IllegalStateException {
     @Serial
     private static final long serialVersionUID = 1L;
 
-    ReadOnlyMappingException(String message) {
+    /**
+     * For adapters over a region (the Chronicle and Agrona views), which refuse a write before
+     * touching memory or moving a position.
+     *
+     * @param message names the region, the method and the offset
+     */
+    public ReadOnlyMappingException(String message) {
         super(message);
     }
 }
