@@ -5,6 +5,7 @@ import io.github.mmunotify.mmap.ReadOnlyMappingException;
 import io.github.mmunotify.mmap.Region;
 import io.github.mmunotify.mmap.SigBusException;
 import net.openhft.chronicle.bytes.Bytes;
+import net.openhft.chronicle.bytes.BytesOut;
 import net.openhft.chronicle.bytes.BytesStore;
 import net.openhft.chronicle.bytes.RandomDataInput;
 import net.openhft.chronicle.bytes.render.Decimaliser;
@@ -750,6 +751,33 @@ public final class GuardedBytes implements Bytes<Void> {
         return n;
     }
 
+    /**
+     * {@inheritDoc} Copies in guarded chunks through a heap buffer to {@code bytesOut}'s own write
+     * methods (Chronicle's default would pass this view as a store, refused here).
+     *
+     * @throws DecoratedBufferUnderflowException if fewer than {@code length} bytes are readable
+     */
+    @Override
+    public void readWithLength(long length, BytesOut<?> bytesOut) {
+        Objects.requireNonNull(bytesOut, "bytesOut");
+        if (length < 0 || length > writePosition - readPosition) {
+            throw new DecoratedBufferUnderflowException(where("readWithLength(long,BytesOut)") + ": length " + length
+                    + " is outside the " + (writePosition - readPosition) + " readable bytes");
+        }
+        byte[] buffer = takeChunk();
+        try {
+            for (long done = 0; done < length; ) {
+                int n = (int) Math.min(buffer.length, length - done);
+                region.getBytes(readPosition, buffer, 0, n);
+                bytesOut.write(buffer, 0, n);
+                readPosition += n;
+                done += n;
+            }
+        } finally {
+            chunk = buffer;
+        }
+    }
+
     /** {@inheritDoc} Copies through the region's guarded bulk accessor. */
     @Override
     public byte[] toByteArray() {
@@ -1467,6 +1495,30 @@ public final class GuardedBytes implements Bytes<Void> {
         try {
             s.writeUtf8(text);
             return appendStaged("writeUtf8(String)", s);
+        } finally {
+            unstage(s);
+        }
+    }
+
+    /** {@inheritDoc} Staged: Chronicle writes it in two parts and range-checks the value between them. */
+    @Override
+    public Bytes<Void> writeInt24(int value) {
+        Bytes<byte[]> s = stage();
+        try {
+            s.writeInt24(value);
+            return appendStaged("writeInt24(int)", s);
+        } finally {
+            unstage(s);
+        }
+    }
+
+    /** {@inheritDoc} Staged: Chronicle writes it in two parts and range-checks the value between them. */
+    @Override
+    public Bytes<Void> writeUnsignedInt24(int value) {
+        Bytes<byte[]> s = stage();
+        try {
+            s.writeUnsignedInt24(value);
+            return appendStaged("writeUnsignedInt24(int)", s);
         } finally {
             unstage(s);
         }
