@@ -1252,6 +1252,87 @@ public final class GuardedBytes implements Bytes<Void> {
         }
     }
 
+    /** {@inheritDoc} Encoded on the heap, then written with one guarded copy if it fits. */
+    @Override
+    public long writeUtf8(long offset, CharSequence text) {
+        Bytes<byte[]> staged = stage();
+        try {
+            staged.writeUtf8(text);
+            return putStaged("writeUtf8(long,CharSequence)", offset, staged);
+        } finally {
+            unstage(staged);
+        }
+    }
+
+    /** {@inheritDoc} Encoded on the heap, then written with one guarded copy if it fits. */
+    @Override
+    public long writeUtf8Limited(long offset, CharSequence text, int maxUtf8Len) {
+        Bytes<byte[]> staged = stage();
+        try {
+            long end = staged.writeUtf8Limited(0, text, maxUtf8Len);
+            staged.readPositionRemaining(0, end);
+            return putStaged("writeUtf8Limited(long,CharSequence,int)", offset, staged);
+        } finally {
+            unstage(staged);
+        }
+    }
+
+    /** {@inheritDoc} Encoded on the heap, then written with one guarded copy if it fits. */
+    @Override
+    public long appendAndReturnLength(long writePosition, boolean negative, long mantissa, int exponent,
+                                      boolean append0) {
+        Bytes<byte[]> staged = stage();
+        try {
+            long length = staged.appendAndReturnLength(0, negative, mantissa, exponent, append0);
+            staged.readPositionRemaining(0, length);
+            putStaged("appendAndReturnLength(long,boolean,long,int,boolean)", writePosition, staged);
+            return length;
+        } finally {
+            unstage(staged);
+        }
+    }
+
+    /**
+     * {@inheritDoc} The {@code digits} bytes at {@code offset} are checked first.
+     *
+     * @throws IndexOutOfBoundsException if they are not inside the region; nothing is written
+     */
+    @Override
+    public Bytes<Void> append(long offset, long value, int digits) {
+        checkOffset("append(long,long,int)", offset, digits);
+        checkWritable("append(long,long,int)");
+        return Bytes.super.append(offset, value, digits);
+    }
+
+    /**
+     * {@inheritDoc} The {@code width} bytes at {@code offset} are checked first.
+     *
+     * @throws IndexOutOfBoundsException if they are not inside the region; nothing is written
+     */
+    @Override
+    public Bytes<Void> append(long offset, double value, int decimalPlaces, int width) {
+        checkOffset("append(long,double,int,int)", offset, width);
+        checkWritable("append(long,double,int,int)");
+        return Bytes.super.append(offset, value, decimalPlaces, width);
+    }
+
+    /**
+     * {@inheritDoc} Checked whole before the two stores.
+     *
+     * @throws ArithmeticException if {@code value} does not fit in 24 signed bits; nothing is written
+     */
+    @Override
+    public Bytes<Void> writeInt24(long offset, int value) {
+        checkOffset("writeInt24(long,int)", offset, 3);
+        checkWritable("writeInt24(long,int)");
+        if ((value >> 16) != (byte) (value >> 16)) {
+            throw new ArithmeticException(where("writeInt24(long,int)") + ": " + value + " does not fit in 24 bits");
+        }
+        region.putShort(offset, (short) value);
+        region.putByte(offset + 2, (byte) (value >> 16));
+        return this;
+    }
+
     /** {@inheritDoc} One guarded fill (the region's {@code setMemory}). */
     @Override
     public Bytes<Void> zeroOut(long start, long end) {
