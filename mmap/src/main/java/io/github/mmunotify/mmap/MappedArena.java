@@ -59,7 +59,14 @@ public final class MappedArena implements AutoCloseable {
     /**
      * An arena of {@code capacity} bytes (rounded up to whole pages) of anonymous memory.
      *
+     * @param name     the arena's name, for messages
+     * @param capacity the bytes regions can be carved from
+     * @return the new arena
+     * @throws NullPointerException     if {@code name} is null
      * @throws IllegalArgumentException if {@code capacity <= 0}, or too large to round up to whole pages
+     * @throws NativeMemoryException    if the kernel refuses the memory (naming the call and errno)
+     * @throws IllegalCallerException   if the JVM does not allow this module native access (see
+     *                                  {@link Region#allocate})
      */
     public static MappedArena anonymous(String name, long capacity) {
         Objects.requireNonNull(name, "name");
@@ -69,6 +76,18 @@ public final class MappedArena implements AutoCloseable {
     /**
      * An arena over the first {@code capacity} bytes of {@code file}, created or extended as
      * needed, mapped writable and shared; closing it flushes every region to the file.
+     *
+     * @param file     the file to map
+     * @param capacity the bytes of the file regions can be carved from
+     * @return the new arena
+     * @throws NullPointerException     if {@code file} is null
+     * @throws IllegalArgumentException if {@code capacity <= 0}, too large to round up to whole pages,
+     *                                  or the file is not a regular file
+     * @throws java.io.UncheckedIOException if the file cannot be opened or inspected; the cause is the
+     *                                  {@code java.nio.file} exception for the error (see {@link Region#mapFile})
+     * @throws NativeMemoryException    if {@code ftruncate} or {@code mmap} fail (naming the call and errno)
+     * @throws IllegalCallerException   if the JVM does not allow this module native access (see
+     *                                  {@link Region#allocate})
      */
     public static MappedArena mapFile(Path file, long capacity) {
         Objects.requireNonNull(file, "file");

@@ -107,9 +107,18 @@ public final class Region extends GuardedMemory implements AutoCloseable {
      * Allocates {@code bytes} of zeroed anonymous off-heap memory (a private anonymous mapping:
      * no file behind it, so no one can truncate it; pages are committed when first touched).
      *
+     * @param name  the region's name, for messages and {@link #toString()}
+     * @param bytes the length in bytes
+     * @return the new region
+     * @throws NullPointerException     if {@code name} is null
      * @throws IllegalArgumentException if {@code bytes <= 0}, or too large to round up to whole pages
      *                                  (the message names {@code bytes} and its value)
-     * @throws NativeMemoryException    if the kernel refuses the memory
+     * @throws NativeMemoryException    if the kernel refuses the memory (the message names the call
+     *                                  and the errno, e.g. {@code errno 12 (ENOMEM: Cannot allocate memory)})
+     * @throws IllegalCallerException   if the JVM does not allow this module native access; the
+     *                                  message names the flag to add ({@code --enable-native-access=ALL-UNNAMED}
+     *                                  on the class path, {@code --enable-native-access=io.github.mmunotify.mmap}
+     *                                  on the module path)
      */
     public static Region allocate(String name, long bytes) {
         Objects.requireNonNull(name, "name");
@@ -123,13 +132,31 @@ public final class Region extends GuardedMemory implements AutoCloseable {
      * {@code offset + length}; a read-only one requires the file to be that long already, and
      * every write through it throws {@link ReadOnlyMappingException}.
      *
+     * <p>A file that cannot be opened or inspected raises an {@link java.io.UncheckedIOException}
+     * whose cause is the {@code java.nio.file} exception {@code Files} would throw:
+     * {@link java.nio.file.NoSuchFileException} (a missing file, read-only),
+     * {@link java.nio.file.AccessDeniedException} (no permission), {@link java.nio.file.FileSystemException}
+     * otherwise (a path through a non-directory, a symbolic link loop, ...), its reason naming the
+     * call and the errno, e.g. {@code open(O_RDONLY|O_NONBLOCK) failed: errno 2 (ENOENT: No such file or
+     * directory)}. Unchecked, like every other failure of this method, so that mapping a file reads
+     * like allocating memory; catch {@code UncheckedIOException} and look at its cause.
+     *
+     * @param file     the file to map
+     * @param offset   the offset in the file of the region's first byte
+     * @param length   the region's length in bytes
+     * @param writable whether the region is writable (and the file is created or extended if needed)
+     * @return the new region, named after the file and the offset
+     * @throws NullPointerException     if {@code file} is null
      * @throws IllegalArgumentException on a negative offset, a non-positive length, a range whose
      *                                  page-rounded size overflows, a read-only range beyond the end of
      *                                  the file, or a file that is not a regular file (a FIFO, a
      *                                  directory, a device, a socket: refused without blocking, naming
      *                                  the path and its type)
-     * @throws java.io.UncheckedIOException if the file cannot be inspected
-     * @throws NativeMemoryException    if {@code open}, {@code ftruncate} or {@code mmap} fail
+     * @throws java.io.UncheckedIOException if the file cannot be opened or inspected; the cause is the
+     *                                  {@link java.nio.file.FileSystemException} (or subclass) for the error
+     * @throws NativeMemoryException    if {@code ftruncate} or {@code mmap} fail (naming the call and errno)
+     * @throws IllegalCallerException   if the JVM does not allow this module native access (see
+     *                                  {@link #allocate})
      */
     public static Region mapFile(Path file, long offset, long length, boolean writable) {
         Objects.requireNonNull(file, "file");
@@ -163,8 +190,14 @@ public final class Region extends GuardedMemory implements AutoCloseable {
         return revocation != null;
     }
 
-    /** Trap mappings installed, released and held by this JVM, for operators. */
+    /**
+     * Trap mappings installed, released and held by this JVM, for operators.
+     *
+     * @return a snapshot of the counts
+     * @throws IllegalCallerException if the JVM does not allow this module native access (see {@link #allocate})
+     */
     public static TrapStats trapStats() {
+        NativeAccess.require();
         return TrapMappings.stats();
     }
 

@@ -10,12 +10,13 @@ import java.util.Optional;
  * the region has been revoked or closed (or the mapping unmapped), and by an access that faulted
  * because another process truncated the file under a file-backed region.
  *
- * <p>Unchecked, like the signal it stands for: code that may race a revoke catches it where it can
- * recover (typically: drop its reference to the region and look the memory up again). The message
+ * <p>Unchecked, like the signal it stands for, and an {@link IllegalStateException}: the memory is
+ * in a state (gone) that does not allow the access, so a handler for {@code IllegalStateException}
+ * catches it too. Code that may race a revoke catches it where it can recover (typically: drop its reference to the region and look the memory up again). The message
  * names the region, the offset, why the memory went away and when; so do the accessors. No access
  * that raised this exception read or wrote anything.
  */
-public final class SigBusException extends RuntimeException {
+public final class SigBusException extends IllegalStateException {
     @Serial
     private static final long serialVersionUID = 1L;
 
