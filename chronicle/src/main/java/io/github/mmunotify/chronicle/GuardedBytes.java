@@ -1243,6 +1243,7 @@ public final class GuardedBytes implements Bytes<Void> {
     /** {@inheritDoc} Encoded on the heap, then written with one guarded copy if it fits. */
     @Override
     public long write8bit(long position, String s, int start, int length) {
+        Objects.checkFromIndexSize(start, length, Objects.requireNonNull(s, "s").length());
         Bytes<byte[]> staged = stage();
         try {
             staged.write8bit(s, start, length);
@@ -1264,32 +1265,40 @@ public final class GuardedBytes implements Bytes<Void> {
         }
     }
 
-    /** {@inheritDoc} Encoded on the heap, then written with one guarded copy if it fits. */
+    /**
+     * {@inheritDoc} Encoded on the heap, then written with one guarded copy if it fits.
+     *
+     * @throws IllegalArgumentException if the UTF-8 encoding is longer than {@code maxUtf8Len}
+     *                                  bytes; nothing is written
+     */
     @Override
     public long writeUtf8Limited(long offset, CharSequence text, int maxUtf8Len) {
         Bytes<byte[]> staged = stage();
         try {
-            long end = staged.writeUtf8Limited(0, text, maxUtf8Len);
-            staged.readPositionRemaining(0, end);
+            staged.writeUtf8(text);
+            long encoded = staged.readStopBit();
+            if (encoded > maxUtf8Len) {
+                throw new IllegalArgumentException(where("writeUtf8Limited(long,CharSequence,int)") + ": the UTF-8"
+                        + " encoding is " + encoded + " bytes, more than " + maxUtf8Len);
+            }
+            staged.readPosition(0);
             return putStaged("writeUtf8Limited(long,CharSequence,int)", offset, staged);
         } finally {
             unstage(staged);
         }
     }
 
-    /** {@inheritDoc} Encoded on the heap, then written with one guarded copy if it fits. */
+    /**
+     * Refused: Chronicle's own implementation writes a number of digits computed from its arguments
+     * without checking them (on a heap store it corrupts the heap).
+     *
+     * @throws UnsupportedOperationException always
+     */
     @Override
     public long appendAndReturnLength(long writePosition, boolean negative, long mantissa, int exponent,
                                       boolean append0) {
-        Bytes<byte[]> staged = stage();
-        try {
-            long length = staged.appendAndReturnLength(0, negative, mantissa, exponent, append0);
-            staged.readPositionRemaining(0, length);
-            putStaged("appendAndReturnLength(long,boolean,long,int,boolean)", writePosition, staged);
-            return length;
-        } finally {
-            unstage(staged);
-        }
+        throw refused("appendAndReturnLength(long,boolean,long,int,boolean)", "it writes an unchecked, computed"
+                + " number of digits; use append(double) or append(long, double, int, int) instead");
     }
 
     /**
@@ -1528,6 +1537,7 @@ public final class GuardedBytes implements Bytes<Void> {
 
     @Override
     public Bytes<Void> write8bit(String text, int start, int length) {
+        Objects.checkFromIndexSize(start, length, Objects.requireNonNull(text, "text").length());
         Bytes<byte[]> s = stage();
         try {
             s.write8bit(text, start, length);
@@ -1684,6 +1694,7 @@ public final class GuardedBytes implements Bytes<Void> {
 
     @Override
     public Bytes<Void> append(CharSequence text, int start, int end) {
+        Objects.checkFromToIndex(start, end, Objects.requireNonNull(text, "text").length());
         Bytes<byte[]> s = stage();
         try {
             s.append(text, start, end);

@@ -26,6 +26,11 @@ final class NeighbourRegions implements AutoCloseable {
         before = arena.allocate(name + "-before", PAGE);
         victim = arena.allocate(name + "-victim", PAGE);
         after = arena.allocate(name + "-after", PAGE);
+        reset();
+    }
+
+    /** Writes every region's pattern again (after a call wrote to the victim on purpose). */
+    void reset() {
         for (Region region : regions()) {
             region.putBytes(0, pattern(region));
         }
