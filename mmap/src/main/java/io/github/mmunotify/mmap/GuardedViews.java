@@ -1,7 +1,5 @@
 package io.github.mmunotify.mmap;
 
-import net.openhft.chronicle.bytes.Bytes;
-import net.openhft.chronicle.bytes.BytesStore;
 import org.agrona.concurrent.AtomicBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -16,12 +14,12 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The guarded Chronicle {@link Bytes} and Agrona {@link AtomicBuffer} views of a {@link Region}.
+ * The guarded Agrona {@link AtomicBuffer} view of a {@link Region} (the Chronicle {@code Bytes} view
+ * is {@code io.github.mmunotify.chronicle.GuardedBytes}, in its own module).
  *
- * <p>Each view is a {@link Proxy} of the library's interface in front of a plain view of the
- * region's memory (a Chronicle store's {@code Bytes} of exactly the region's length, an Agrona
- * {@link UnsafeBuffer} of the window). Every call through the proxy is looked up in an allow-list
- * ({@link BytesViewMethods}, {@link BufferViewMethods}); then, in order:
+ * <p>The view is a {@link Proxy} of the library's interface in front of a plain view of the
+ * region's memory (an Agrona {@link UnsafeBuffer} of the window). Every call through the proxy is
+ * looked up in an allow-list ({@link BufferViewMethods}); then, in order:
  * <ol>
  *   <li>a method not on the list, or listed as refused (one that would hand out a stream, a store,
  *       a {@code ByteBuffer}, an address, or switch bounds checks off), throws
@@ -45,24 +43,9 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class GuardedViews {
     private static final Object[] NO_ARGS = {};
-    /** The largest staging buffer a view keeps between writes. */
-    private static final long SCRATCH_KEPT = 64 * 1024;
-    private static final Map<Method, ViewMethod> BYTES_METHODS = new ConcurrentHashMap<>();
     private static final Map<Method, ViewMethod> BUFFER_METHODS = new ConcurrentHashMap<>();
 
     private GuardedViews() {
-    }
-
-    @SuppressWarnings("unchecked")
-    static Bytes<Void> bytes(Region region) {
-        BytesStore<?, Void> store = BytesStore.wrap(region.base, region.length);
-        Bytes<Void> plain = region.isWritable() ? store.bytesForWrite() : store.bytesForRead();
-        plain.singleThreadedCheckDisabled(true);
-        // Chronicle starts the write limit near Long.MAX_VALUE; the relative accessors are bounded
-        // by it, so it starts (and, through the view, stays) at the region's end.
-        plain.writeLimit(region.length);
-        ViewMethod.Window window = new ViewMethod.Window(region.base, region.length, "Bytes view of " + region.describe());
-        return (Bytes<Void>) proxy(Bytes.class, plain, region, window, BYTES_METHODS, BytesViewMethods.TABLE);
     }
 
     static AtomicBuffer atomicBuffer(Region region, long offset, int length) {
@@ -95,9 +78,6 @@ final class GuardedViews {
         private final ViewMethod.Window window;
         private final Map<Method, ViewMethod> cache;
         private final Map<String, ViewMethod> table;
-        /** The staging buffer of variable-width writes, when not in use; see {@link #stage}. */
-        private final java.util.concurrent.atomic.AtomicReference<Bytes<byte[]>> scratch =
-                new java.util.concurrent.atomic.AtomicReference<>();
 
         Handler(Object plain, Region region, ViewMethod.Window window, Map<Method, ViewMethod> cache,
                 Map<String, ViewMethod> table) {
@@ -116,18 +96,13 @@ final class GuardedViews {
             ViewMethod how = cache.computeIfAbsent(method, m -> classify(m, table));
             refuseIfNotAllowed(how);
             Object[] arguments = args == null ? NO_ARGS : args;
-            byte[] staged = null;
-            if (how.kind() == ViewMethod.Kind.STAGED_WRITES) {
-                how.check().check(plain, arguments, window, how.signature());
-                staged = stage(method, args);
-            }
             long offset = firstIndex(arguments);
             if (!region.guard.tryEnter()) {
                 throw SigBusException.revoked(region.name(), window.description() + " in " + method.getName(), offset,
                         region.revocation());
             }
             try {
-                Object result = callInside(self, method, how, arguments, staged);
+                Object result = callInside(self, method, how, arguments);
                 region.surfaceFaults();
                 return result;
             } catch (InvocationTargetException e) {
@@ -163,51 +138,15 @@ final class GuardedViews {
             }
         }
 
-        /** The call itself, inside the guard: check, then run on the plain view (or copy a staged write in). */
-        private Object callInside(Object self, Method method, ViewMethod how, Object[] arguments, byte[] staged)
+        /** The call itself, inside the guard: check, then run on the plain view. */
+        private Object callInside(Object self, Method method, ViewMethod how, Object[] arguments)
                 throws InvocationTargetException, IllegalAccessException {
             if (how.adapter() != null) {
                 return how.adapter().apply(self);
             }
-            if (staged != null) {
-                BytesViewMethods.writable(staged.length, false).check(plain, arguments, window, how.signature());
-                ((Bytes<?>) plain).write(staged);
-                return self;
-            }
             how.check().check(plain, arguments, window, how.signature());
             Object result = method.invoke(plain, arguments);
             return result == plain ? self : value(how, result);
-        }
-
-        /**
-         * Runs a variable-width write on a heap scratch {@code Bytes} and returns the bytes it
-         * wrote, outside the guard (it touches no region memory). Staged methods are fluent: they
-         * return the {@code Bytes} they wrote to, for which the caller returns the view.
-         *
-         * <p>The scratch is taken out of the view's one-slot cache while in use, so a nested
-         * staged write (a CharSequence argument writing to this view) or a racing thread gets a
-         * scratch of its own; one grown past {@link #SCRATCH_KEPT} bytes is dropped, not kept.
-         */
-        private byte[] stage(Method method, Object[] args) throws Throwable {
-            Bytes<byte[]> mine = scratch.getAndSet(null);
-            if (mine == null) {
-                mine = Bytes.allocateElasticOnHeap(64);
-            }
-            boolean keep = false;
-            try {
-                mine.clear();
-                method.invoke(mine, args);
-                keep = mine.realCapacity() <= SCRATCH_KEPT;
-                return mine.toByteArray();
-            } catch (InvocationTargetException e) {
-                throw e.getCause();
-            } finally {
-                if (keep) {
-                    scratch.set(mine);
-                } else {
-                    mine.releaseLast();
-                }
-            }
         }
 
         /**

@@ -1,7 +1,6 @@
 package io.github.mmunotify.mmap;
 
 import io.github.mmunotify.core.Revocable;
-import net.openhft.chronicle.bytes.Bytes;
 import org.agrona.concurrent.AtomicBuffer;
 
 import java.nio.file.Path;
@@ -18,8 +17,9 @@ import java.util.concurrent.TimeoutException;
  * A memory object that can be taken away while other threads still use it: anonymous off-heap
  * memory or a range of a file, of any length (beyond 2 GiB too), with typed, bounds-checked
  * access (inherited from {@link GuardedMemory}), {@link Mapping}s (windows of it, like VMAs),
- * {@link Pin}s for raw-speed batches, and guarded Chronicle {@link Bytes} and Agrona
- * {@link AtomicBuffer} views.
+ * {@link Pin}s for raw-speed batches, and a guarded Agrona {@link AtomicBuffer} view (the guarded
+ * Chronicle {@code Bytes} is {@code io.github.mmunotify.chronicle.GuardedBytes}, module
+ * {@code mmunotify-chronicle}).
  *
  * <h2>Revoke</h2>
  * {@link #revoke()} (and {@link #close()}) is the kernel's {@code unmap_mapping_range} followed by
@@ -272,31 +272,6 @@ public final class Region extends GuardedMemory implements AutoCloseable {
         /* K: runs after the guard's state change; pairs with K in pin(). */
         for (Pin pin : pins) {
             pin.wakeHolder();
-        }
-    }
-
-    /**
-     * A Chronicle {@link Bytes} over the whole region, for streaming reads and writes, with positions
-     * of its own. On a writable region it starts empty, ready to write from offset 0 (reads follow the
-     * writes; {@code readLimit(length())} exposes what is already there); on a read-only region it
-     * starts with the whole region readable. Every call is guarded by the region's revocation and throws
-     * {@link SigBusException} once it is revoked. Not thread-safe (as any {@code Bytes}).
-     *
-     * <p>Every offset, position and limit is checked against the region before anything is read or
-     * written ({@link IndexOutOfBoundsException} or {@link IllegalArgumentException} naming the
-     * method, argument and bounds; Chronicle's buffer exceptions for streaming past a limit); a
-     * variable-width streaming write that does not fit writes nothing. Methods that would hand out
-     * the region's memory past the guard (streams, readers, writers, stores, {@code ByteBuffer}s,
-     * addresses) or switch checks off are refused with {@link UnsupportedOperationException} naming
-     * what to use instead, as is any method the view does not know. Atomic, volatile and ordered
-     * accesses need aligned addresses.
-     */
-    public Bytes<Void> bytes() {
-        enter(0);
-        try {
-            return GuardedViews.bytes(this);
-        } finally {
-            guard.exit();
         }
     }
 

@@ -1,6 +1,5 @@
 package io.github.mmunotify.mmap;
 
-import net.openhft.chronicle.bytes.Bytes;
 import org.agrona.concurrent.AtomicBuffer;
 import org.junit.jupiter.api.Test;
 
@@ -23,7 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Every public method of {@code Bytes} and {@code AtomicBuffer}, by reflection: each is either on
+ * Every public method of {@code AtomicBuffer}, by reflection: each is either on
  * the view's allow-list or refused (and a refused one really throws, touching nothing); each
  * allowed one returns only values; and each allowed one, given out-of-range, negative and
  * overflowing values in every integral argument, never touches memory outside the view, writes
@@ -34,25 +33,15 @@ class GuardedViewsMethodsTest {
             char.class, int.class, long.class, float.class, double.class, String.class, Boolean.class, byte[].class,
             ByteOrder.class, BigDecimal.class, BigInteger.class);
 
-    /**
-     * Relative {@code Bytes} methods whose first (long) argument is a value, not an offset: a bad
-     * value there is written or formatted, not refused. Every other allowed {@code Bytes} method
-     * whose first argument is a long takes an offset or a position.
-     */
     private static final Set<String> OBJECT_METHODS = Set.of("toString()", "hashCode()", "equals(Object)");
 
-    private static final Set<String> BYTES_VALUE_FIRST = Set.of("writeLong(long)", "writeUnsignedInt(long)",
-            "writeStopBit(long)", "writeOrderedLong(long)", "append(long)", "appendBase16(long)",
-            "appendDecimal(long,int)");
 
     @Test
     void everyMethodOfBothViewsIsClassifiedOrRefused() {
         try (Region region = Region.allocate("classified", 4096)) {
-            int[] bytesCounts = checkClassification(Bytes.class, BytesViewMethods.TABLE, region.bytes());
             int[] bufferCounts = checkClassification(AtomicBuffer.class, BufferViewMethods.TABLE,
                     region.atomicBuffer(0, 4096));
-            System.out.printf("Bytes view: %d methods allowed, %d refused; AtomicBuffer view: %d allowed, %d refused%n",
-                    bytesCounts[0], bytesCounts[1], bufferCounts[0], bufferCounts[1]);
+            System.out.printf("AtomicBuffer view: %d allowed, %d refused%n", bufferCounts[0], bufferCounts[1]);
             assertEquals(0, region.getLong(0), "refused calls wrote nothing");
         }
     }
@@ -60,11 +49,9 @@ class GuardedViewsMethodsTest {
     @Test
     void afterRevokeEveryMethodOfBothViewsThrowsSigBusOrIsRefused() {
         Region region = Region.allocate("every-after-revoke", 4096);
-        Bytes<Void> bytes = region.bytes();
         AtomicBuffer buffer = region.atomicBuffer(0, 4096);
         region.revoke();
-        for (Object[] view : new Object[][]{{Bytes.class, BytesViewMethods.TABLE, bytes},
-                {AtomicBuffer.class, BufferViewMethods.TABLE, buffer}}) {
+        for (Object[] view : new Object[][]{{AtomicBuffer.class, BufferViewMethods.TABLE, buffer}}) {
             @SuppressWarnings("unchecked")
             Map<String, ViewMethod> table = (Map<String, ViewMethod>) view[1];
             for (Method m : publicMethods((Class<?>) view[0])) {
@@ -82,8 +69,7 @@ class GuardedViewsMethodsTest {
         java.nio.file.Path file = dir.resolve("read-only.bin");
         java.nio.file.Files.write(file, new byte[4096]);
         try (Region region = Region.mapFile(file, 0, 4096, false)) {
-            for (Object[] view : new Object[][]{{Bytes.class, BytesViewMethods.TABLE},
-                    {AtomicBuffer.class, BufferViewMethods.TABLE}}) {
+            for (Object[] view : new Object[][]{{AtomicBuffer.class, BufferViewMethods.TABLE}}) {
                 @SuppressWarnings("unchecked")
                 Map<String, ViewMethod> table = (Map<String, ViewMethod>) view[1];
                 for (Method m : publicMethods((Class<?>) view[0])) {
@@ -91,7 +77,7 @@ class GuardedViewsMethodsTest {
                     if (how.kind() == ViewMethod.Kind.REFUSED) {
                         continue;
                     }
-                    Object target = view[0] == Bytes.class ? region.bytes() : region.atomicBuffer(0, 4096);
+                    Object target = region.atomicBuffer(0, 4096);
                     Throwable thrown = invoke(target, m, defaultArgs(m, -1, 0));
                     if (how.mayWrite()) {
                         assertTrue(thrown instanceof ReadOnlyMappingException, how.signature() + " threw " + thrown);
@@ -106,21 +92,10 @@ class GuardedViewsMethodsTest {
 
     @Test
     void aMethodMissingFromTheAllowListIsRefused() throws Exception {
-        Method unknown = Bytes.class.getMethod("readMarshallableLength16", Class.class,
-                net.openhft.chronicle.bytes.ReadBytesMarshallable.class);
+        Method unknown = AtomicBuffer.class.getMethod("getLong", int.class);
         ViewMethod how = GuardedViews.classify(unknown, Map.of());
         assertEquals(ViewMethod.Kind.REFUSED, how.kind());
         assertTrue(how.refusal().contains("allow-list"), how.refusal());
-    }
-
-    @Test
-    void everyIndexTakingBytesMethodStaysInsideTheRegion() throws Exception {
-        try (NeighbourRegions n = new NeighbourRegions("bytes-every")) {
-            int calls = probeEveryMethod(n, Bytes.class, BytesViewMethods.TABLE, n.victim::bytes,
-                    m -> m.getParameterCount() > 0 && m.getParameterTypes()[0] == long.class
-                            && !BYTES_VALUE_FIRST.contains(ViewMethod.signatureOf(m)) ? 0 : -1);
-            System.out.println("Bytes view: " + calls + " out-of-range calls refused or kept inside");
-        }
     }
 
     @Test
