@@ -20,9 +20,13 @@ public final class SigBusException extends IllegalStateException {
     @Serial
     private static final long serialVersionUID = 1L;
 
+    /** The name of the region the access was made to. */
     private final String regionName;
+    /** The offset of the failed access. */
     private final long offset;
+    /** Why the memory went away. */
     private final String reason;
+    /** When it was revoked; null for a fault without a revoke. */
     private final Instant revokedAt;
 
     SigBusException(String regionName, String accessor, long offset, String reason, Instant revokedAt,
@@ -50,22 +54,38 @@ public final class SigBusException extends IllegalStateException {
         return "SIGBUS: access to " + accessor + " at offset " + offset + ": memory gone" + when + ": " + reason;
     }
 
-    /** The name of the region the access was made to. */
+    /**
+     * The name of the region the access was made to.
+     *
+     * @return the region's name
+     */
     public String regionName() {
         return regionName;
     }
 
-    /** The offset of the failed access, relative to the region, mapping or view it was made through. */
+    /**
+     * The offset of the failed access, relative to the region, mapping or view it was made through.
+     *
+     * @return the offset in bytes
+     */
     public long offset() {
         return offset;
     }
 
-    /** Why the memory went away (the revoke reason, or the fault the hardware raised). */
+    /**
+     * Why the memory went away (the revoke reason, or the fault the hardware raised).
+     *
+     * @return the reason
+     */
     public String reason() {
         return reason;
     }
 
-    /** When the region was revoked or the mapping unmapped; empty for a fault without a revoke (truncation). */
+    /**
+     * When the region was revoked or the mapping unmapped; empty for a fault without a revoke (truncation).
+     *
+     * @return when the memory was taken away, if it was revoked
+     */
     public Optional<Instant> revokedAt() {
         return Optional.ofNullable(revokedAt);
     }
