@@ -477,11 +477,23 @@ public final class GuardedBytes implements Bytes<Void> {
         return this;
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * @deprecated as in Chronicle's {@code ByteStringAppender}
+     */
+    @Deprecated
     @Override
     public boolean fpAppend0() {
         return fpAppend0;
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * @deprecated as in Chronicle's {@code ByteStringAppender}
+     */
+    @Deprecated
     @Override
     public Bytes<Void> fpAppend0(boolean append0) {
         this.fpAppend0 = append0;
@@ -1748,6 +1760,8 @@ public final class GuardedBytes implements Bytes<Void> {
         }
     }
 
+    /** {@inheritDoc} Formatted on the heap with this view's decimaliser and trailing-zero setting. */
+    @SuppressWarnings("deprecation") // fpAppend0: Chronicle's own setting, carried over to the staging buffer
     @Override
     public Bytes<Void> append(float value) {
         Bytes<byte[]> s = stage();
@@ -1760,6 +1774,8 @@ public final class GuardedBytes implements Bytes<Void> {
         }
     }
 
+    /** {@inheritDoc} Formatted on the heap with this view's decimaliser and trailing-zero setting. */
+    @SuppressWarnings("deprecation") // fpAppend0: Chronicle's own setting, carried over to the staging buffer
     @Override
     public Bytes<Void> append(double value) {
         Bytes<byte[]> s = stage();
