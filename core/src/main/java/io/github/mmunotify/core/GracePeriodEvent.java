@@ -54,7 +54,8 @@ final class GracePeriodEvent extends Event {
 
     @Label("Expedited")
     @Description("Whether the waiter asked for an expedited grace period (synchronizeExpedited): the driver then"
-            + " spins and yields between reader scans instead of parking")
+            + " spins longer and then parks for a short fixed interval between reader scans, instead of"
+            + " parking for intervals that double to 1 ms")
     boolean expedited;
 
     @Label("Completed")

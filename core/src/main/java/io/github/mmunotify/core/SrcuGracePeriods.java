@@ -37,8 +37,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * <h2>Expedited grace periods</h2>
  * An expedited waiter records its cookie in {@code expeditedNeeded} (the kernel's
  * {@code srcu_gp_seq_needed_exp}) and wakes the thread driving, if any. While that cookie is not
- * done, every driver waits for readers with {@link SrcuExpeditedWait} (spin, then yield) instead of
- * {@link SrcuBackoff} (spin, then parks doubling to 1 ms): the grace period running when the
+ * done, every driver waits for readers with {@link SrcuExpeditedWait} (spin, then fixed
+ * 5 us parks) instead of {@link SrcuBackoff} (spin, then parks doubling to 1 ms): the grace period running when the
  * request came, and the next one, end as soon as their readers have gone, whoever drives them.
  * The algorithm is the same; only how long the driver sleeps between scans changes. The wake-up
  * is a Dekker pair (X below): the waiter stores the request and then reads {@code driver}; the
