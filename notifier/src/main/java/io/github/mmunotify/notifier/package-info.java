@@ -125,8 +125,9 @@
  *   <li>Actions of every start callback <i>happen-before</i> the change, and the change
  *       <i>happens-before</i> every end callback of the same walk.</li>
  *   <li>Actions of a subscriber's callbacks <i>happen-before</i> the return of
- *       {@code unregister} for it, and the run of a {@code callSrcu} callback queued after it was
- *       unregistered.</li>
+ *       {@code unregister} for it.</li>
+ *   <li>Actions of every walk, {@code release} and callback running when {@code Mmu.callSrcu} is
+ *       called <i>happen-before</i> the queued callback runs.</li>
  *   <li>Actions of a {@code callSrcu} callback <i>happen-before</i> the return of a
  *       {@code Mmu.synchronize()} that waited for it.</li>
  * </ul>
