@@ -64,7 +64,10 @@
  * Sizes and offsets are checked with overflow-safe arithmetic: a value whose rounding or
  * {@code offset + width} would wrap is refused naming it, before anything is opened, mapped or
  * written. {@code mapFile} of anything but a regular file (a FIFO, a directory, a device, a socket)
- * is refused at once naming the path and its type; a FIFO never blocks the caller.
+ * is refused at once naming the path and its type; a FIFO never blocks the caller. A file that
+ * cannot be opened raises an {@link java.io.UncheckedIOException} whose cause is the
+ * {@code java.nio.file} exception for the error ({@link java.nio.file.NoSuchFileException},
+ * {@link java.nio.file.AccessDeniedException}, ...), with the errno's name and text.
  *
  * <p>A guarded access costs a bounds check and an enter and exit of the region's guard on top of
  * the read or write itself. Hot loops belong under a {@link Pin}: it enters the region once, and its holder sees {@link Pin#revokeRequested()} when a
@@ -86,7 +89,8 @@
  *       of reused memory.</li>
  * </ol>
  * When it returns nothing runs on the memory and nothing will. Every later access through the
- * region, its mappings, its pins or a view throws {@link SigBusException}, naming the region, the
+ * region, its mappings, its pins or a view throws {@link SigBusException} (an
+ * {@link IllegalStateException}, as an access to a closed FFM arena gives), naming the region, the
  * offset, the reason ({@code revoked by Region.revoke()}, {@code closed by Region.close()},
  * {@code mapping unmapped by Mapping.unmap()}, {@code arena 'x' closed}, or a truncation fault)
  * and {@link SigBusException#revokedAt()}. A second {@code revoke()} or {@code close()} returns once
@@ -123,7 +127,8 @@
  *       The module calls the C library through the FFM API, so the JVM needs
  *       {@code --enable-native-access=io.github.mmunotify.mmap} on the module path, or
  *       {@code --enable-native-access=ALL-UNNAMED} on the class path; nothing more. Test runs need
- *       the same flag.</li>
+ *       the same flag. Without it the first call that creates a region or an arena throws
+ *       {@link IllegalCallerException} naming the flag to add, before any native call.</li>
  *   <li>One kernel mapping per region: mappings are software windows, and read-only is enforced in
  *       software. Each live trap uses one entry of {@code vm.max_map_count}.</li>
  *   <li>Stale raw addresses: an address taken out of the library some other way (reflection,
