@@ -79,6 +79,9 @@ public final class Module {
      * Creates a loaded module with no drivers.
      *
      * @param name shown in exceptions and {@link #toString()}; not blank
+     * @return a new loaded module with no drivers, hooks or pins
+     * @throws NullPointerException     if {@code name} is null
+     * @throws IllegalArgumentException if {@code name} is blank
      */
     public static Module create(String name) {
         Objects.requireNonNull(name, "name");
@@ -88,7 +91,11 @@ public final class Module {
         return new Module(name);
     }
 
-    /** The name given at creation. */
+    /**
+     * The name given at creation.
+     *
+     * @return the name passed to {@link #create(String)}
+     */
     public String name() {
         return name;
     }
@@ -98,6 +105,11 @@ public final class Module {
      * before it removes the module's entries. Hooks run in the reverse order of adding (the last
      * initialised is the first torn down).
      *
+     * @param hook run at most once, by the unload that finds no pin open, on its thread; not
+     *             null. It must not wait for a thread that uses these registries (see the class
+     *             comment); the registry calls that could wait throw {@link IllegalStateException}
+     *             from it
+     * @throws NullPointerException  if {@code hook} is null
      * @throws IllegalStateException if the module is unloading or unloaded
      */
     public synchronized void addExitHook(Runnable hook) {
@@ -106,12 +118,23 @@ public final class Module {
         exitHooks.add(hook);
     }
 
-    /** Whether the module is loaded (not yet, or not successfully, unloaded). */
+    /**
+     * Whether the module is loaded (not yet, or not successfully, unloaded).
+     *
+     * @return {@code false} once an {@link #unload()} has marked it unloaded (also one that then
+     *         rethrew an exit hook's failure); {@code true} before, while an unload runs, after one
+     *         refused with {@link ModuleBusyException}, and after one that failed unexpectedly
+     *         (until a retry finishes it)
+     */
     public boolean isLoaded() {
         return state != State.UNLOADED;
     }
 
-    /** The number of open pins, for monitoring. */
+    /**
+     * The number of open pins, for monitoring.
+     *
+     * @return the {@link Registry.Pin}s of this module's drivers not yet closed (a snapshot)
+     */
     public int pinCount() {
         return pins.size();
     }

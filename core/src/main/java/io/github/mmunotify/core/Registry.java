@@ -50,9 +50,15 @@ public final class Registry<K, V> {
     }
 
     /**
-     * Creates an empty registry.
+     * Creates an empty registry. Its place in the global lock order of unloads is its creation
+     * order.
      *
+     * @param <K>  the key type (keys are compared with {@code equals} and {@code hashCode})
+     * @param <V>  the driver type
      * @param name shown in exceptions, pins and {@link #toString()}; not blank
+     * @return a new empty registry
+     * @throws NullPointerException     if {@code name} is null
+     * @throws IllegalArgumentException if {@code name} is blank
      */
     public static <K, V> Registry<K, V> create(String name) {
         Objects.requireNonNull(name, "name");
@@ -62,7 +68,11 @@ public final class Registry<K, V> {
         return new Registry<>(name);
     }
 
-    /** The name given at creation. */
+    /**
+     * The name given at creation.
+     *
+     * @return the name passed to {@link #create(String)}
+     */
     public String name() {
         return name;
     }
@@ -71,6 +81,13 @@ public final class Registry<K, V> {
      * Registers {@code driver} under {@code key}, owned by {@code module}; it stays until the
      * module is unloaded.
      *
+     * <p>Memory consistency: actions before this call happen-before every {@link #lookup} that
+     * finds the driver.
+     *
+     * @param module the module that owns the entry (its {@link Module#unload()} removes it); not null
+     * @param key    the key to register under; not null, not registered in this registry yet
+     * @param driver the driver that lookups of {@code key} return; not null
+     * @throws NullPointerException     if {@code module}, {@code key} or {@code driver} is null
      * @throws IllegalArgumentException if {@code key} is already registered; nothing changes
      * @throws IllegalStateException    if the module is unloading or unloaded, or when called from
      *                                  inside an exit hook; nothing changes
@@ -105,7 +122,9 @@ public final class Registry<K, V> {
      * }
      * }</pre>
      *
-     * @return the pin, or null if no driver is registered under {@code key}
+     * @param key the key to look up; not null
+     * @return the pin, owned by the caller, or null if no driver is registered under {@code key}
+     * @throws NullPointerException  if {@code key} is null
      * @throws IllegalStateException when called from inside an exit hook
      */
     public Pin<K, V> lookup(K key) {
@@ -125,7 +144,16 @@ public final class Registry<K, V> {
         }
     }
 
-    /** Whether a driver is registered under {@code key} (a snapshot). */
+    /**
+     * Whether a driver is registered under {@code key} (a snapshot: nothing is pinned, so the
+     * answer may be stale by the time it is used; {@link #lookup} to use the driver).
+     *
+     * @param key the key to look for; not null
+     * @return {@code true} if a driver was registered under {@code key} at the time of the call
+     * @throws NullPointerException  if {@code key} is null
+     * @throws IllegalStateException when called from inside an exit hook whose unload does not hold
+     *                               this registry
+     */
     public boolean contains(K key) {
         Objects.requireNonNull(key, "key");
         requireReadableFromHere("contains()");
@@ -137,7 +165,13 @@ public final class Registry<K, V> {
         }
     }
 
-    /** The keys registered now (a snapshot). */
+    /**
+     * The keys registered now (a snapshot).
+     *
+     * @return an unmodifiable list of the keys, in no particular order
+     * @throws IllegalStateException when called from inside an exit hook whose unload does not hold
+     *                               this registry
+     */
     public List<K> keys() {
         requireReadableFromHere("keys()");
         lock.readLock().lock();
@@ -148,7 +182,13 @@ public final class Registry<K, V> {
         }
     }
 
-    /** The number of drivers registered now. */
+    /**
+     * The number of drivers registered now (a snapshot).
+     *
+     * @return the number of keys registered at the time of the call
+     * @throws IllegalStateException when called from inside an exit hook whose unload does not hold
+     *                               this registry
+     */
     public int size() {
         requireReadableFromHere("size()");
         lock.readLock().lock();
@@ -225,6 +265,7 @@ public final class Registry<K, V> {
         /**
          * The driver; valid (its module loaded) until this pin is closed.
          *
+         * @return the driver registered under {@link #key()} when the lookup ran
          * @throws IllegalStateException if the pin is closed
          */
         public V driver() {
@@ -234,17 +275,29 @@ public final class Registry<K, V> {
             return driver;
         }
 
-        /** The key the driver was looked up by. */
+        /**
+         * The key the driver was looked up by. Allowed after {@link #close()}.
+         *
+         * @return the key passed to {@link Registry#lookup}
+         */
         public K key() {
             return key;
         }
 
-        /** The module this pin keeps loaded. */
+        /**
+         * The module this pin keeps loaded. Allowed after {@link #close()}.
+         *
+         * @return the module that registered the driver
+         */
         public Module module() {
             return module;
         }
 
-        /** Whether {@link #close()} has been called. */
+        /**
+         * Whether {@link #close()} has been called.
+         *
+         * @return {@code true} once the pin is closed; stays {@code true}
+         */
         public boolean isClosed() {
             return closed;
         }

@@ -173,6 +173,9 @@ public final class Revocable {
      * Creates a revocable object without a kick hook.
      *
      * @param name shown in exceptions and {@link #toString()}; not blank
+     * @return a new open object, with no handle and nothing in flight
+     * @throws NullPointerException     if {@code name} is null
+     * @throws IllegalArgumentException if {@code name} is blank
      */
     public static Revocable create(String name) {
         return create(name, () -> { });
@@ -185,6 +188,9 @@ public final class Revocable {
      * @param kick called once by {@link #revoke()} after new entries are refused and before it
      *             waits for the methods in flight, to wake the ones that block indefinitely
      *             (signal a condition, interrupt, close a channel); must not block for long
+     * @return a new open object, with no handle and nothing in flight
+     * @throws NullPointerException     if {@code name} or {@code kick} is null
+     * @throws IllegalArgumentException if {@code name} is blank
      */
     public static Revocable create(String name, Runnable kick) {
         Objects.requireNonNull(name, "name");
@@ -195,7 +201,11 @@ public final class Revocable {
         return new Revocable(name, kick);
     }
 
-    /** The name given at creation. */
+    /**
+     * The name given at creation.
+     *
+     * @return the name passed to {@link #create(String, Runnable)}
+     */
     public String name() {
         return name;
     }
@@ -266,7 +276,12 @@ public final class Revocable {
         }
     }
 
-    /** Whether the current thread is between a successful {@link #tryEnter()} and its {@link #exit()}. */
+    /**
+     * Whether the current thread is between a successful {@link #tryEnter()} and its {@link #exit()}.
+     *
+     * @return {@code true} if the calling thread holds at least one entry of this object (for
+     *         checks that refuse an operation that would wait for the caller itself)
+     */
     public boolean isInsideOnCurrentThread() {
         return users.isInside(Thread.currentThread());
     }
@@ -275,7 +290,9 @@ public final class Revocable {
      * Attaches an open handle (make_revokable).
      *
      * @param release run exactly once: by {@link Handle#close()} or by {@link #revoke()}, whichever
-     *                comes first
+     *                comes first; not null
+     * @return the new open handle, whose {@link Handle#close()} detaches it
+     * @throws NullPointerException if {@code release} is null
      * @throws RevokedException once revocation has begun; nothing is attached then
      */
     public Handle open(Runnable release) {
@@ -428,12 +445,25 @@ public final class Revocable {
         return result;
     }
 
-    /** Whether revocation has begun (it may still be waiting for methods in flight). */
+    /**
+     * Whether revocation has begun (it may still be waiting for methods in flight).
+     *
+     * @return {@code true} once a {@code revoke} or {@link #revokeAsync()} has begun; from then on
+     *         {@link #tryEnter()} returns {@code false}. Never turns back to {@code false}
+     */
     public boolean isRevoked() {
         return state != OPEN;
     }
 
-    /** Whether revocation has completed: no method runs, every release has run. */
+    /**
+     * Whether revocation has completed: no method runs, every release has run.
+     *
+     * <p>Memory consistency: once this returns {@code true}, everything the kick and the releases
+     * did happens-before the return.
+     *
+     * @return {@code true} once the revocation has completed (even if the kick or a release threw);
+     *         stays {@code true}
+     */
     public boolean isRevocationComplete() {
         return state == REVOKED;
     }
@@ -447,7 +477,12 @@ public final class Revocable {
         events.signal();
     }
 
-    /** The number of methods in flight (entered and not yet exited), for monitoring. */
+    /**
+     * The number of methods in flight (entered and not yet exited), for monitoring.
+     *
+     * @return the entries of live threads not yet exited (entries left by terminated threads are
+     *         not counted); exact only while no thread enters or exits
+     */
     public long usersInFlight() {
         return users.sum();
     }
@@ -457,7 +492,12 @@ public final class Revocable {
         return users.overflowCount();
     }
 
-    /** The number of handles attached and not yet released, for monitoring. */
+    /**
+     * The number of handles attached and not yet released, for monitoring.
+     *
+     * @return the handles opened whose release has not finished (a handle whose release is running
+     *         is still counted)
+     */
     public int openHandles() {
         handlesLock.lock();
         try {
@@ -467,7 +507,11 @@ public final class Revocable {
         }
     }
 
-    /** The number of {@link #notifyChanged()} calls so far. */
+    /**
+     * The number of {@link #notifyChanged()} calls so far.
+     *
+     * @return the calls made over the object's life, before and after revocation
+     */
     public long changeCount() {
         return events.count();
     }
@@ -752,7 +796,11 @@ public final class Revocable {
      */
     public record Events(long changes, boolean hangUp, boolean error) {
 
-        /** Whether anything happened: a change or a hang-up. */
+        /**
+         * Whether anything happened: a change or a hang-up.
+         *
+         * @return {@code true} if {@code changes > 0} or {@code hangUp}
+         */
         public boolean any() {
             return changes > 0 || hangUp;
         }
@@ -785,7 +833,11 @@ public final class Revocable {
             this.seen = seen;
         }
 
-        /** The object this handle is attached to. */
+        /**
+         * The object this handle is attached to.
+         *
+         * @return the {@link Revocable} whose {@link Revocable#open} returned this handle
+         */
         public Revocable revocable() {
             return owner;
         }
@@ -793,12 +845,19 @@ public final class Revocable {
         /**
          * Whether the release has run and it was {@link Revocable#revoke()} that ran it (rather
          * than {@link #close()}): the client lost its object to a revocation.
+         *
+         * @return {@code true} once the release has finished and a revocation ran it; {@code false}
+         *         while it is open or releasing, or if {@link #close()} ran it
          */
         public boolean isReleasedByRevoke() {
             return state == H_RELEASED && releasedByRevoke;
         }
 
-        /** Whether the release has neither run nor started. */
+        /**
+         * Whether the release has neither run nor started.
+         *
+         * @return {@code true} until {@link #close()} or a revocation starts the release
+         */
         public boolean isOpen() {
             return state == H_OPEN;
         }
@@ -835,7 +894,11 @@ public final class Revocable {
          * it always returns at once with hang-up and error. An interrupt ends the wait early; the
          * interrupt status is kept.
          *
-         * @param timeout how long to wait; zero only checks
+         * @param timeout how long to wait; zero only checks; not negative
+         * @return what happened since this handle last polled: the number of changes (0 if none
+         *         came before the timeout or an interrupt), and hang-up and error once the object
+         *         is revoked
+         * @throws NullPointerException     if {@code timeout} is null
          * @throws IllegalArgumentException if {@code timeout} is negative
          * @throws IllegalStateException    if this handle was closed by its owner
          */

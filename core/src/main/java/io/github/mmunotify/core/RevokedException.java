@@ -12,6 +12,7 @@ public class RevokedException extends IllegalStateException {
 
     private static final long serialVersionUID = 1L;
 
+    /** The name of the revoked object. */
     private final String objectName;
 
     /**
@@ -25,7 +26,11 @@ public class RevokedException extends IllegalStateException {
         this.objectName = objectName;
     }
 
-    /** Returns the name of the revoked object. */
+    /**
+     * Returns the name of the revoked object.
+     *
+     * @return the object's name, as given when it was created (e.g. {@link Revocable#name()})
+     */
     public String objectName() {
         return objectName;
     }

@@ -129,6 +129,7 @@ public final class Srcu implements AutoCloseable {
      * are logged through {@link System.Logger}).
      *
      * @param name what the domain is called in thread names, messages and reports
+     * @return a new open domain; close it when done
      * @throws NullPointerException if {@code name} is null
      * @throws IllegalArgumentException if {@code name} is blank
      */
@@ -136,12 +137,23 @@ public final class Srcu implements AutoCloseable {
         return builder(name).build();
     }
 
-    /** Starts configuring a domain called {@code name}; see {@link #create(String)}. */
+    /**
+     * Starts configuring a domain called {@code name}; see {@link #create(String)}.
+     *
+     * @param name what the domain is called in thread names, messages and reports; not blank
+     * @return a new builder with the default stall threshold and handlers
+     * @throws NullPointerException if {@code name} is null
+     * @throws IllegalArgumentException if {@code name} is blank
+     */
     public static Builder builder(String name) {
         return new Builder(name);
     }
 
-    /** The domain's name. */
+    /**
+     * The domain's name.
+     *
+     * @return the name given to {@link #create(String)} or {@link #builder(String)}
+     */
     public String name() {
         return name;
     }
@@ -206,6 +218,10 @@ public final class Srcu implements AutoCloseable {
      * is then still held and the token still valid, so a shallower frame can leave it. An overflow while building the exception for a token that is not outstanding is
      * thrown instead of that exception, and changes nothing either.
      *
+     * <p>Memory consistency: actions in the section happen-before the return of every grace period
+     * ({@link #synchronize()}, a callback's run, a polled cookie reported done) that waits for it.
+     *
+     * @param token the value {@link #readLock()} returned on this thread for the section being left
      * @throws IllegalArgumentException if {@code token} was not returned by {@link #readLock()} of
      *         this domain on the calling thread, or no section entered with it is outstanding;
      *         nothing changes then
@@ -250,13 +266,23 @@ public final class Srcu implements AutoCloseable {
         }
     }
 
-    /** Whether the calling thread is inside a read section of this domain. */
+    /**
+     * Whether the calling thread is inside a read section of this domain. For checks that refuse
+     * an operation that would wait for the caller's own section.
+     *
+     * @return {@code true} if the calling thread has entered a section here and not yet left it
+     */
     public boolean isReaderOnCurrentThread() {
         SrcuReader reader = currentReader();
         return reader != null && reader.holdsAny();
     }
 
-    /** Whether the calling thread is this domain's callback thread (i.e. runs one of its callbacks). */
+    /**
+     * Whether the calling thread is this domain's callback thread (i.e. runs one of its callbacks).
+     *
+     * @return {@code true} on the thread that runs this domain's callbacks and drives its polled
+     *         grace periods, {@code false} on every other thread
+     */
     public boolean isCallbackThread() {
         return callbacks.isCallbackThread();
     }
@@ -266,8 +292,11 @@ public final class Srcu implements AutoCloseable {
      * before the call has ended. Concurrent callers share grace periods. Interrupts do not end the
      * wait; the thread's interrupt status is kept.
      *
-     * @throws IllegalStateException if called inside a read section of this domain (it would wait
-     *         for itself), or the domain is closed
+     * <p>Memory consistency: everything a thread did in such a read section happens-before this
+     * returns.
+     *
+     * @throws IllegalStateException if called inside a read section of this domain or from its stall
+     *         handler (it would wait for itself), or the domain is closed
      */
     public void synchronize() {
         requireOpen("synchronize()");
@@ -307,6 +336,8 @@ public final class Srcu implements AutoCloseable {
      * every read section that began before this call has ended. The domain's thread drives the
      * grace period; this never blocks.
      *
+     * @return the cookie to pass to {@link #pollState(long)} of this domain; opaque (a positive even
+     *         number)
      * @throws IllegalStateException if the domain is closed
      */
     public long startPoll() {
@@ -318,8 +349,14 @@ public final class Srcu implements AutoCloseable {
     }
 
     /**
-     * Whether the grace period of {@code cookie} has completed.
+     * Whether the grace period of {@code cookie} has completed. Never blocks.
      *
+     * <p>Memory consistency: once this returns {@code true}, everything a thread did in a read
+     * section that began before the {@code startPoll()} happens-before the return.
+     *
+     * @param cookie a value {@link #startPoll()} of this domain returned
+     * @return {@code true} once every read section that began before that {@code startPoll()} has
+     *         ended; stays {@code true}
      * @throws IllegalArgumentException if {@code cookie} was never returned by {@link #startPoll()}
      *         of this domain
      * @throws IllegalStateException if the domain is closed
@@ -341,6 +378,11 @@ public final class Srcu implements AutoCloseable {
      * <p>If it throws (including an {@link OutOfMemoryError} while queueing), the callback was not
      * queued and will never run, and nothing is left counted: barriers and close are not held up.
      *
+     * <p>Memory consistency: actions before this call, and everything a thread did in a read
+     * section that began before it, happen-before the callback runs.
+     *
+     * @param callback what to run after the grace period; should be quick (it delays every
+     *        callback queued after it)
      * @throws NullPointerException if {@code callback} is null
      * @throws IllegalStateException if the domain is closed or closing
      */
@@ -397,7 +439,11 @@ public final class Srcu implements AutoCloseable {
         }
     }
 
-    /** A snapshot of the domain's counters. */
+    /**
+     * A snapshot of the domain's counters. Legal at any time, also after {@link #close()}.
+     *
+     * @return the counters now (see {@link Stats} for how consistent they are)
+     */
     public Stats stats() {
         return new Stats(gracePeriods.completed(), callbacks.admittedCount(), callbacks.finishedCount(),
                 callbacks.failedCount(), registry.activeReaders(), stalls.reported());
@@ -604,7 +650,11 @@ public final class Srcu implements AutoCloseable {
     public record Stats(long gracePeriodsCompleted, long callbacksQueued, long callbacksRun, long callbacksFailed,
                         int readersActive, long stallsReported) {
 
-        /** Callbacks queued that have not run yet. */
+        /**
+         * Callbacks queued that have not run yet.
+         *
+         * @return {@code callbacksQueued - callbacksRun} (as roughly consistent as the two counts)
+         */
         public long callbacksPending() {
             return callbacksQueued - callbacksRun;
         }
@@ -661,6 +711,9 @@ public final class Srcu implements AutoCloseable {
          * threshold too long to count in nanoseconds (beyond about 292 years) is accepted and
          * means that no stall is ever reported.
          *
+         * @param threshold how long a section may hold up a grace period unreported; positive
+         * @return this builder
+         * @throws NullPointerException if {@code threshold} is null
          * @throws IllegalArgumentException if not positive
          */
         public Builder stallThreshold(Duration threshold) {
@@ -672,19 +725,41 @@ public final class Srcu implements AutoCloseable {
             return this;
         }
 
-        /** Receives each stall report, on the thread running the stalled grace period. */
+        /**
+         * Receives each stall report, on the thread running the stalled grace period. The default
+         * logs it through {@link System.Logger} at {@code WARNING}.
+         *
+         * @param handler called once per stalled section, while the grace period waits for it; must
+         *        not wait for a grace period of the domain (that throws {@link IllegalStateException}).
+         *        Whatever it throws is logged and the grace period goes on
+         * @return this builder
+         * @throws NullPointerException if {@code handler} is null
+         */
         public Builder stallHandler(Consumer<? super Stall> handler) {
             this.stallHandler = Objects.requireNonNull(handler, "handler");
             return this;
         }
 
-        /** Receives what a callback threw, on the domain's callback thread. */
+        /**
+         * Receives what a callback threw, on the domain's callback thread. The default logs it
+         * through {@link System.Logger} at {@code ERROR}.
+         *
+         * @param handler called once per failed callback, before the next callback runs; whatever it
+         *        throws is logged (added as suppressed to the callback's failure) and the callbacks go on
+         * @return this builder
+         * @throws NullPointerException if {@code handler} is null
+         */
         public Builder callbackErrorHandler(Consumer<? super Throwable> handler) {
             this.callbackErrorHandler = Objects.requireNonNull(handler, "handler");
             return this;
         }
 
-        /** Creates the domain; its callback thread starts with the first callback or polled request. */
+        /**
+         * Creates the domain; its callback thread starts with the first callback or polled request.
+         * Each call creates a new, independent domain.
+         *
+         * @return a new open domain with this builder's settings; close it when done
+         */
         public Srcu build() {
             return new Srcu(this);
         }

@@ -61,7 +61,12 @@ public final class MappedArena implements AutoCloseable {
     /**
      * An arena of {@code capacity} bytes (rounded up to whole pages) of anonymous memory.
      *
+     * @param name     the arena's name, used in messages and by {@link #name()}; not null
+     * @param capacity the arena's size in bytes; positive, rounded up to whole pages
+     * @return a new open arena, all of it free
+     * @throws NullPointerException     if {@code name} is null
      * @throws IllegalArgumentException if {@code capacity <= 0}, or too large to round up to whole pages
+     * @throws NativeMemoryException    if the kernel refuses the memory
      */
     public static MappedArena anonymous(String name, long capacity) {
         Objects.requireNonNull(name, "name");
@@ -71,6 +76,18 @@ public final class MappedArena implements AutoCloseable {
     /**
      * An arena over the first {@code capacity} bytes of {@code file}, created or extended as
      * needed, mapped writable and shared; closing it flushes every region to the file.
+     *
+     * @param file     the file to map from offset 0; created if missing, extended to
+     *                 {@code capacity} bytes if shorter; not null
+     * @param capacity the arena's size in bytes; positive, rounded up to whole pages
+     * @return a new open arena named after the file's name, all of it free
+     * @throws NullPointerException     if {@code file} is null
+     * @throws IllegalArgumentException if {@code capacity <= 0}, or too large to round up to whole
+     *                                  pages, or {@code file} is not a regular file (a FIFO, a
+     *                                  directory, a device, a socket: refused without blocking,
+     *                                  naming the path and its type)
+     * @throws java.io.UncheckedIOException if the file cannot be inspected
+     * @throws NativeMemoryException    if {@code open}, {@code ftruncate} or {@code mmap} fail
      */
     public static MappedArena mapFile(Path file, long capacity) {
         Objects.requireNonNull(file, "file");
@@ -79,12 +96,20 @@ public final class MappedArena implements AutoCloseable {
         return arena;
     }
 
-    /** The arena's name. */
+    /**
+     * The arena's name.
+     *
+     * @return the name given to {@link #anonymous}, or for {@link #mapFile} the file's name
+     */
     public String name() {
         return name;
     }
 
-    /** The capacity in bytes (whole pages). */
+    /**
+     * The capacity in bytes (whole pages).
+     *
+     * @return the size of the arena's mapping: the requested capacity rounded up to whole pages
+     */
     public long capacity() {
         return memory.mapLength;
     }
@@ -92,11 +117,20 @@ public final class MappedArena implements AutoCloseable {
     /**
      * Carves a zeroed region of {@code bytes} (its extent rounded up to whole pages).
      *
+     * @param regionName the region's name, used in messages and by {@link Region#name()}; not null
+     * @param bytes      the region's length in bytes; positive, at most {@link #capacity()}
+     * @return a new live, writable region of exactly {@code bytes} bytes, all zero, carved from
+     *         the first free extent (by offset) that holds it
+     * @throws NullPointerException     if {@code regionName} is null
      * @throws IllegalArgumentException if {@code bytes <= 0} or {@code bytes > capacity()} (it could
      *                                  never fit)
      * @throws IllegalStateException    if the arena is closed, or no free extent is large enough
      *                                  (freed extents come back after their quarantine); nothing
-     *                                  changes then
+     *                                  changes then. Also, for a file-backed arena, if a concurrent
+     *                                  {@link #close()} revoked the region before it was zeroed and
+     *                                  handed out
+     * @throws SigBusException          if zeroing a file-backed region faulted (the file was
+     *                                  truncated by another process); the region is revoked then
      */
     public Region allocate(String regionName, long bytes) {
         Objects.requireNonNull(regionName, "regionName");
@@ -160,9 +194,14 @@ public final class MappedArena implements AutoCloseable {
     }
 
     /**
-     * Revokes {@code region} and returns its extent to the arena (after the quarantine).
+     * Revokes {@code region} and returns its extent to the arena (after the quarantine). Same as
+     * {@code region.close()}; freeing a revoked region returns once its revoke has completed.
      *
+     * @param region a region {@link #allocate} of this arena returned; not null
+     * @throws NullPointerException     if {@code region} is null
      * @throws IllegalArgumentException if the region was not carved from this arena
+     * @throws IllegalStateException    as {@link Region#revoke()}: if the calling thread holds a pin
+     *                                  of the region or runs a listener of one of its mappings
      */
     public void free(Region region) {
         if (region.arena != this) {
@@ -171,7 +210,12 @@ public final class MappedArena implements AutoCloseable {
         region.revoke("freed by MappedArena.free()", UnmapCause.REGION_REVOKED);
     }
 
-    /** Whether the arena is closed (or closing). */
+    /**
+     * Whether the arena is closed (or closing).
+     *
+     * @return {@code true} once a {@link #close()} has got past its checks; from then on
+     *         {@link #allocate} throws. Never turns back to {@code false}
+     */
     public boolean isClosed() {
         synchronized (lock) {
             return closed;
@@ -301,7 +345,12 @@ public final class MappedArena implements AutoCloseable {
         free.put(start, length);
     }
 
-    /** A snapshot of the arena's bookkeeping, for operators. */
+    /**
+     * A snapshot of the arena's bookkeeping, for operators; the fields are consistent with each
+     * other (taken under the arena's lock).
+     *
+     * @return the bookkeeping now; legal at any time, also after {@link #close()}
+     */
     public Stats stats() {
         synchronized (lock) {
             long freeBytes = free.values().stream().mapToLong(Long::longValue).sum();

@@ -60,12 +60,22 @@ public final class Mapping extends GuardedMemory implements AutoCloseable {
         this.writable = region.isWritable();
     }
 
-    /** The virtual address this mapping was placed at ({@code offset()} for {@link Region#map}). */
+    /**
+     * The virtual address this mapping was placed at ({@code offset()} for {@link Region#map}).
+     * Recorded, not interpreted: accesses use mapping-relative offsets.
+     *
+     * @return the {@code address} given to {@link Region#mapAt}, or {@link #offset()} for
+     *         {@link Region#map}; not negative
+     */
     public long address() {
         return address;
     }
 
-    /** The offset of this window in its region. */
+    /**
+     * The offset of this window in its region.
+     *
+     * @return the region offset of this mapping's byte 0; not negative
+     */
     public long offset() {
         return offset;
     }
@@ -82,8 +92,11 @@ public final class Mapping extends GuardedMemory implements AutoCloseable {
 
     /**
      * Makes the mapping writable or read-only. Writes through a read-only mapping throw
-     * {@link ReadOnlyMappingException}; a write already past its check completes.
+     * {@link ReadOnlyMappingException}; a write already past its check completes. The change is a
+     * single volatile write, seen by every access that starts after it. It runs no invalidation
+     * (an address space's {@code protect} does).
      *
+     * @param writable {@code true} to allow writes, {@code false} to make the mapping read-only
      * @throws ReadOnlyMappingException if asked to make a mapping of a read-only region writable
      */
     public void setWritable(boolean writable) {
@@ -94,14 +107,24 @@ public final class Mapping extends GuardedMemory implements AutoCloseable {
         this.writable = writable;
     }
 
-    /** Whether this mapping has begun going away: from then on every access throws {@link SigBusException}. */
+    /**
+     * Whether this mapping has begun going away. Its listeners may still be reading through it;
+     * once they have run, every new access throws {@link SigBusException}.
+     *
+     * @return {@code true} once an {@link #unmap()}, its region's revoke or its arena's close has
+     *         begun on this mapping; never turns back to {@code false}
+     */
     public boolean isUnmapped() {
         return state.get() != LIVE;
     }
 
     /**
      * Adds a listener told once, before this mapping goes away (see {@link MappingListener}).
+     * Listeners are told in the order they were added. The same listener added twice is told
+     * twice.
      *
+     * @param listener the listener; not null
+     * @throws NullPointerException  if {@code listener} is null
      * @throws IllegalStateException if the mapping is already unmapped
      */
     public void addListener(MappingListener listener) {
@@ -117,7 +140,13 @@ public final class Mapping extends GuardedMemory implements AutoCloseable {
         }
     }
 
-    /** Removes a listener; returns whether it was registered. */
+    /**
+     * Removes a listener, so that it is not told when the mapping goes away (unless the unmap has
+     * already begun telling listeners).
+     *
+     * @param listener the listener to remove (one occurrence, compared with {@code equals})
+     * @return {@code true} if it was registered
+     */
     public boolean removeListener(MappingListener listener) {
         return listeners.remove(listener);
     }

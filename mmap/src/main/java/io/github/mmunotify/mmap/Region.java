@@ -107,6 +107,11 @@ public final class Region extends GuardedMemory implements AutoCloseable {
      * Allocates {@code bytes} of zeroed anonymous off-heap memory (a private anonymous mapping:
      * no file behind it, so no one can truncate it; pages are committed when first touched).
      *
+     * @param name  the region's name, used in every message and by {@link #name()}; not null
+     * @param bytes the length in bytes; positive, any size (beyond 2 GiB too) that rounds up to whole
+     *              pages without overflowing
+     * @return a new live region of {@code bytes} bytes, writable, with no mappings
+     * @throws NullPointerException     if {@code name} is null
      * @throws IllegalArgumentException if {@code bytes <= 0}, or too large to round up to whole pages
      *                                  (the message names {@code bytes} and its value)
      * @throws NativeMemoryException    if the kernel refuses the memory
@@ -123,6 +128,13 @@ public final class Region extends GuardedMemory implements AutoCloseable {
      * {@code offset + length}; a read-only one requires the file to be that long already, and
      * every write through it throws {@link ReadOnlyMappingException}.
      *
+     * @param file     the file to map; created (and extended) if {@code writable}, otherwise it must
+     *                 exist and be at least {@code offset + length} bytes long; not null
+     * @param offset   the offset in the file of the region's first byte; not negative
+     * @param length   the length of the region in bytes; positive
+     * @param writable whether the region may be written (the file is opened read-write)
+     * @return a new live region named {@code <file name>@<offset>}, with no mappings
+     * @throws NullPointerException     if {@code file} is null
      * @throws IllegalArgumentException on a negative offset, a non-positive length, a range whose
      *                                  page-rounded size overflows, a read-only range beyond the end of
      *                                  the file, or a file that is not a regular file (a FIFO, a
@@ -137,7 +149,12 @@ public final class Region extends GuardedMemory implements AutoCloseable {
         return new Region(file.getFileName() + "@" + offset, memory, memory.address, memory.length, null);
     }
 
-    /** The name given at creation (for a file region: file name and offset). */
+    /**
+     * The name given at creation.
+     *
+     * @return the name given to {@link #allocate}, or for a file region its file name and offset
+     *         ({@code data.bin@4096})
+     */
     public String name() {
         return name;
     }
@@ -147,28 +164,54 @@ public final class Region extends GuardedMemory implements AutoCloseable {
         return this;
     }
 
-    /** Whether the region is writable (anonymous memory, or a file mapped writable). */
+    /**
+     * Whether the region is writable (anonymous memory, or a file mapped writable). Fixed at
+     * creation.
+     *
+     * @return {@code true} for anonymous memory and a file mapped writable, {@code false} for a
+     *         file mapped read-only
+     */
     @Override
     public boolean isWritable() {
         return writable;
     }
 
-    /** Whether the region is backed by a file (and {@link #force()} writes to disk). */
+    /**
+     * Whether the region is backed by a file (and {@link #force()} writes to disk). Fixed at
+     * creation.
+     *
+     * @return {@code true} for a region made by {@link #mapFile}, {@code false} for anonymous memory
+     */
     public boolean isFileBacked() {
         return memory.fileBacked;
     }
 
-    /** Whether a revoke has begun: from then on every access throws {@link SigBusException}. */
+    /**
+     * Whether a revoke has begun: from then on every access throws {@link SigBusException}. The
+     * revoke may still be waiting for accesses in flight when this turns true.
+     *
+     * @return {@code true} once {@link #revoke()}, {@link #revoke(Duration)}, {@link #close()} or
+     *         the close of its arena has begun; never turns back to {@code false}
+     */
     public boolean isRevoked() {
         return revocation != null;
     }
 
-    /** Trap mappings installed, released and held by this JVM, for operators. */
+    /**
+     * Trap mappings installed, released and held by this JVM, for operators.
+     *
+     * @return a snapshot of the JVM-wide trap counters (all regions together)
+     */
     public static TrapStats trapStats() {
         return TrapMappings.stats();
     }
 
-    /** The number of live mappings, for monitoring. */
+    /**
+     * The number of live mappings, for monitoring.
+     *
+     * @return the mappings made and not yet unmapped; 0 once a revoke has begun (its mappings are
+     *         then being torn down)
+     */
     public int mappingCount() {
         synchronized (lock) {
             return mappings.size();
@@ -208,6 +251,8 @@ public final class Region extends GuardedMemory implements AutoCloseable {
      * store, nothing else) until the pin is closed. A revoke waits for the pin; the holder sees
      * {@link Pin#revokeRequested()} turn true and should close it soon.
      *
+     * @return an open pin of this region, belonging to the calling thread; close it (try-with-
+     *         resources) on the same thread
      * @throws SigBusException once the region is revoked
      */
     public Pin pin() {
@@ -292,7 +337,14 @@ public final class Region extends GuardedMemory implements AutoCloseable {
     /**
      * Maps {@code [offset, offset + length)} of the region: a window with accesses at
      * mapping-relative offsets, which can be unmapped on its own. Its {@link Mapping#address()} is
-     * {@code offset}.
+     * {@code offset}. Same as {@code mapAt(offset, offset, length)}.
+     *
+     * @param offset the offset in the region of the window's first byte; not negative
+     * @param length the window's length in bytes; positive, and {@code offset + length} at most
+     *               {@link #length()}
+     * @return a new live mapping, which the region's revoke will tear down
+     * @throws IndexOutOfBoundsException if the window is not inside the region, or is empty
+     * @throws SigBusException           once the region is revoked
      */
     public Mapping map(long offset, long length) {
         return mapAt(offset, offset, length);
@@ -303,6 +355,12 @@ public final class Region extends GuardedMemory implements AutoCloseable {
      * {@code address} of whoever manages addresses (a notifier's address space). The address is
      * recorded, not interpreted.
      *
+     * @param address the virtual address to record as the mapping's {@link Mapping#address()}; not
+     *                negative, and {@code address + length} at most {@link Long#MAX_VALUE}
+     * @param offset  the offset in the region of the window's first byte; not negative
+     * @param length  the window's length in bytes; positive, and {@code offset + length} at most
+     *                {@link #length()}
+     * @return a new live mapping, which the region's revoke will tear down
      * @throws IndexOutOfBoundsException if the window is not inside the region, or is empty
      * @throws IllegalArgumentException  if {@code address} is negative or the window would wrap
      * @throws SigBusException           once the region is revoked

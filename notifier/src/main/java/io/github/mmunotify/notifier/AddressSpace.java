@@ -168,17 +168,31 @@ public final class AddressSpace implements AutoCloseable {
         this.intervals = new IntervalNotifiers(this);
     }
 
-    /** The name given at creation. */
+    /**
+     * The name given at creation.
+     *
+     * @return the name passed to {@link Mmu#createAddressSpace}; used in every message about this space
+     */
     public String name() {
         return name;
     }
 
-    /** The {@link Mmu} that created this space. */
+    /**
+     * The {@link Mmu} that created this space, whose SRCU domain its walks run under and whose
+     * error handler hears of its callback failures.
+     *
+     * @return the creating {@link Mmu}; never null
+     */
     public Mmu mmu() {
         return mmu;
     }
 
-    /** Whether {@link #close} has started. */
+    /**
+     * Whether {@link #close} has started. The teardown may still be running when this turns true.
+     *
+     * @return {@code true} once {@link #close} (or {@link Mmu#close}) has begun on this space; never
+     *         turns back to {@code false}
+     */
     public boolean isClosed() {
         return state != State.OPEN;
     }
@@ -191,11 +205,16 @@ public final class AddressSpace implements AutoCloseable {
      * aligned, a guard page away from every other mapping). No invalidation runs: nothing that a
      * subscriber mirrors changes.
      *
+     * @param region the region to map; not null
+     * @param offset the offset in the region of the window's first byte; not negative
+     * @param length the window's length in bytes; positive, and {@code offset + length} at most the
+     *               region's length
      * @return the mapping, whose {@code address()} is where it was placed; access through it as
      *         through any mapping of the region, until it is unmapped (then: {@link SigBusException})
      * @throws IllegalStateException     if the space is closing, or the region was revoked while
      *                                   the mapping was being installed
      * @throws SigBusException           if the region is already revoked
+     * @throws NullPointerException      if {@code region} is null
      * @throws IndexOutOfBoundsException if the window is not inside the region (checked after an
      *                                   address is found, as {@link #mapAt} checks the address range
      *                                   first)
@@ -270,9 +289,20 @@ public final class AddressSpace implements AutoCloseable {
     /**
      * Maps {@code [offset, offset + length)} of a region at {@code address} (as
      * {@code MAP_FIXED_NOREPLACE}: an overlap with an existing mapping is an error, nothing is
-     * replaced). No invalidation runs.
+     * replaced). No invalidation runs. Unlike {@link #map}, no guard page is kept: a mapping may
+     * start right where another ends.
      *
-     * @throws IllegalArgumentException  if the range overlaps a mapping, or is negative or empty
+     * @param address the address to place the mapping at; not negative, and
+     *                {@code address + length} at most 2^63 - 1; need not be page aligned
+     * @param region  the region to map; not null
+     * @param offset  the offset in the region of the window's first byte; not negative
+     * @param length  the window's length in bytes; positive, and {@code offset + length} at most the
+     *                region's length
+     * @return the mapping, whose {@code address()} is {@code address}; access through it as through
+     *         any mapping of the region, until it is unmapped (then: {@link SigBusException})
+     * @throws NullPointerException      if {@code region} is null
+     * @throws IllegalArgumentException  if the range overlaps a mapping, is negative or empty, or
+     *                                   runs past 2^63 - 1; the mapping table is then unchanged
      * @throws IllegalStateException     if the space is closing, or the region was revoked while
      *                                   the mapping was being installed
      * @throws SigBusException           if the region is already revoked
@@ -342,7 +372,15 @@ public final class AddressSpace implements AutoCloseable {
         }
     }
 
-    /** The mapping containing {@code address}, or {@code null} if none does (find_vma). */
+    /**
+     * The mapping containing {@code address} (the kernel's {@code find_vma}, without its "or the
+     * next one above"). A mapping being installed, or claimed by an unmap, a revoke or
+     * {@link #close}, is not found.
+     *
+     * @param address any address; a negative one or one outside every mapping finds nothing
+     * @return the installed mapping whose {@code [address(), address() + length())} contains
+     *         {@code address}, or {@code null} if none does
+     */
     public Mapping find(long address) {
         mapLock.lock();
         try {
@@ -357,7 +395,12 @@ public final class AddressSpace implements AutoCloseable {
         }
     }
 
-    /** A snapshot of the installed mappings, by address. */
+    /**
+     * A snapshot of the installed mappings, by address.
+     *
+     * @return a new list, not backed by the space, of the installed mappings in increasing address
+     *         order; empty once {@link #close} has returned
+     */
     public List<Mapping> mappings() {
         mapLock.lock();
         try {
@@ -379,7 +422,11 @@ public final class AddressSpace implements AutoCloseable {
      * When this returns, access through any of them throws {@link SigBusException} and every
      * subscriber has seen the invalidation end. A range with no mapping is a no-op.
      *
-     * @return the number of mappings unmapped
+     * @param address the first address of the range; not negative
+     * @param length  the length of the range in bytes; positive, and {@code address + length} at
+     *                most 2^63 - 1
+     * @return the number of mappings unmapped (one that a concurrent unmap, revoke or close took
+     *         first is not counted)
      * @throws IllegalArgumentException if a mapping straddles a boundary of the range (partial
      *                                  unmap is not supported; nothing is changed), or the range
      *                                  is empty, negative or runs past 2^63 - 1
@@ -394,10 +441,15 @@ public final class AddressSpace implements AutoCloseable {
 
     /**
      * {@link #unmap} with a non-blockable invalidation: callbacks must not block and may refuse.
-     * Never waits for the space's own locks.
+     * Never waits for the space's own locks. A range with no mapping is {@code DONE}.
      *
+     * @param address the first address of the range; not negative
+     * @param length  the length of the range in bytes; positive, and {@code address + length} at
+     *                most 2^63 - 1
      * @return {@link InvalidationOutcome#DONE}, or {@link InvalidationOutcome#TRY_AGAIN} if a
      *         subscriber refused or the mapping table was busy; then nothing was changed
+     * @throws IllegalArgumentException as {@link #unmap}
+     * @throws IllegalStateException    as {@link #unmap}
      */
     public InvalidationOutcome tryUnmap(long address, long length) {
         return unmap(address, length, false, new int[1]);
@@ -432,12 +484,22 @@ public final class AddressSpace implements AutoCloseable {
      * mapping throws the region's {@code ReadOnlyMappingException}. Change protection through this
      * method, not through {@code Mapping.setWritable}, which runs no invalidation.
      *
+     * @param address  the first address of the range; not negative
+     * @param length   the length of the range in bytes; positive, and {@code address + length} at
+     *                 most 2^63 - 1
+     * @param writable {@code true} to make the mappings read-write, {@code false} to make them
+     *                 read-only
      * @return the number of mappings changed
      * @throws IllegalArgumentException if nothing is mapped in the range, or a mapping straddles a
      *                                  boundary of it, or the range is empty, negative or runs
      *                                  past 2^63 - 1 (nothing is changed)
      * @throws IllegalStateException    if called from a callback of an invalidation of this space
      *                                  on this thread (a re-entrant change; nothing is changed)
+     * @throws io.github.mmunotify.mmap.ReadOnlyMappingException
+     *                                  if {@code writable} is {@code true} and a mapping in the
+     *                                  range belongs to a read-only region; thrown from inside the
+     *                                  invalidation (every subscriber still gets its end), after
+     *                                  the mappings below it in the range were made writable
      */
     public int protect(long address, long length, boolean writable) {
         int[] count = {0};
@@ -448,9 +510,16 @@ public final class AddressSpace implements AutoCloseable {
     /**
      * {@link #protect} with a non-blockable invalidation: callbacks must not block and may refuse.
      *
+     * @param address  the first address of the range; not negative
+     * @param length   the length of the range in bytes; positive, and {@code address + length} at
+     *                 most 2^63 - 1
+     * @param writable {@code true} to make the mappings read-write, {@code false} to make them
+     *                 read-only
      * @return {@link InvalidationOutcome#DONE}, or {@link InvalidationOutcome#TRY_AGAIN} if a
      *         subscriber refused or the mapping table was busy; then nothing was changed
      * @throws IllegalArgumentException as {@link #protect}
+     * @throws IllegalStateException    as {@link #protect}
+     * @throws io.github.mmunotify.mmap.ReadOnlyMappingException as {@link #protect}
      */
     public InvalidationOutcome tryProtect(long address, long length, boolean writable) {
         return protect(address, length, writable, false, new int[1]);
@@ -850,6 +919,12 @@ public final class AddressSpace implements AutoCloseable {
      * complete start/end pair. As it waits for callbacks, the caller must not hold a lock that a
      * callback of this Mmu takes.
      *
+     * <p>Memory consistency: actions before the call happen-before every callback of the
+     * subscriber.
+     *
+     * @param subscriber the subscriber to add to this space's list; not null, not registered here
+     *                   yet (one unregistered before may register again)
+     * @throws NullPointerException     if {@code subscriber} is null
      * @throws IllegalArgumentException if it is already registered with this space
      * @throws IllegalStateException    once the space is closing, or if called inside a notifier
      *                                  callback of this {@link Mmu} (it would wait for itself)
@@ -875,6 +950,9 @@ public final class AddressSpace implements AutoCloseable {
      * <p>Memory consistency: everything a callback of the subscriber did happens-before this
      * returns (the grace period).
      *
+     * @param subscriber the subscriber to remove; not null, and registered with this space at some
+     *                   time
+     * @throws NullPointerException     if {@code subscriber} is null
      * @throws IllegalArgumentException if the subscriber was never registered with this space
      *                                  (the kernel treats that as a bug); nothing is changed
      * @throws IllegalStateException    if called inside a notifier callback of this {@link Mmu}
@@ -942,6 +1020,9 @@ public final class AddressSpace implements AutoCloseable {
      * the subscriber once no callback of it can run. Removing an already removed subscriber does
      * nothing.
      *
+     * @param subscriber the subscriber to remove; not null, and registered with this space at some
+     *                   time
+     * @throws NullPointerException     if {@code subscriber} is null
      * @throws IllegalArgumentException if it was never registered with this space
      */
     public void unregisterNoRelease(MmuNotifier subscriber) {
@@ -951,7 +1032,14 @@ public final class AddressSpace implements AutoCloseable {
         }
     }
 
-    /** Whether the subscriber is registered (and not yet unregistered). */
+    /**
+     * Whether the subscriber is registered (and not yet unregistered). A snapshot: a concurrent
+     * register or unregister may change the answer as soon as it is returned.
+     *
+     * @param subscriber the subscriber to look for; null is never registered
+     * @return {@code true} if {@code subscriber} was registered with this space and has not been
+     *         removed since (by {@link #unregister}, {@link #unregisterNoRelease} or {@link #close})
+     */
     public boolean isRegistered(MmuNotifier subscriber) {
         return subscribers.isRegistered(subscriber);
     }
@@ -979,8 +1067,18 @@ public final class AddressSpace implements AutoCloseable {
     /**
      * Subscribes {@code callback} to invalidations that overlap {@code [start, start + length)}.
      * If an invalidation is in progress, waits until it has ended (the interval then takes part in
-     * every later one). Interval notifiers are invalidated before list subscribers.
+     * every later one). Interval notifiers are invalidated before list subscribers. The first insert
+     * into the space also waits a grace period of the {@link Mmu}'s SRCU domain, so that every walk
+     * from then on visits the intervals.
      *
+     * @param start    the first address of the range; not negative
+     * @param length   the length of the range in bytes; positive, and {@code start + length} at most
+     *                 2^63 - 1
+     * @param callback called, on the invalidating thread, for every invalidation that overlaps the
+     *                 range, until the notifier is removed; not null
+     * @return the new interval notifier; {@link IntervalNotifier#remove} (or {@code close}) ends the
+     *         subscription
+     * @throws NullPointerException     if {@code callback} is null
      * @throws IllegalArgumentException if the range is negative, empty or overflows
      * @throws IllegalStateException    once the space is closing; if called from inside an
      *                                  invalidation of this space on this thread; or if the first
@@ -1111,12 +1209,31 @@ public final class AddressSpace implements AutoCloseable {
 
     // ---------------------------------------------------------------------------------------------
 
-    /** Counters and sizes of this space, for operators. */
+    /**
+     * Counters and sizes of this space, for operators; a snapshot whose fields are read one after
+     * another, not atomically together.
+     *
+     * @param mappings         installed mappings
+     * @param subscribers      registered list subscribers ({@link MmuNotifier}s)
+     * @param intervals        inserted interval notifiers not yet removed
+     * @param invalidations    invalidations whose change was made, over the space's life
+     * @param retries          {@link InvalidationOutcome#TRY_AGAIN} outcomes (a refusal or a busy
+     *                         mapping table), over the space's life
+     * @param callbackFailures callbacks of this space that threw or broke their contract (each
+     *                         reported to the {@link Mmu}'s error handler), over the space's life
+     * @param intervalSequence the interval invalidation sequence: odd while an invalidation is in
+     *                         progress that {@link IntervalNotifier#readBegin} must wait out, even
+     *                         otherwise
+     */
     public record Stats(int mappings, int subscribers, int intervals, long invalidations, long retries,
                         long callbackFailures, long intervalSequence) {
     }
 
-    /** A snapshot of this space's counters. */
+    /**
+     * A snapshot of this space's counters.
+     *
+     * @return the counters and sizes now; legal at any time, also after {@link #close}
+     */
     public Stats stats() {
         int mapped;
         mapLock.lock();

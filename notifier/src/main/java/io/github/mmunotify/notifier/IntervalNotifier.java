@@ -51,22 +51,38 @@ public final class IntervalNotifier implements AutoCloseable {
         this.callback = callback;
     }
 
-    /** The first address of the range. */
+    /**
+     * The first address of the range.
+     *
+     * @return the {@code start} given to {@link AddressSpace#insert}; not negative
+     */
     public long start() {
         return start;
     }
 
-    /** The number of bytes in the range. */
+    /**
+     * The number of bytes in the range.
+     *
+     * @return the {@code length} given to {@link AddressSpace#insert}; positive
+     */
     public long length() {
         return length;
     }
 
-    /** The address just after the range. */
+    /**
+     * The address just after the range.
+     *
+     * @return {@code start() + length()}, the exclusive end; at most 2^63 - 1
+     */
     public long end() {
         return start + length;
     }
 
-    /** The address space this notifier watches. */
+    /**
+     * The address space this notifier watches.
+     *
+     * @return the space whose {@link AddressSpace#insert} created this notifier
+     */
     public AddressSpace addressSpace() {
         return owner.addressSpace();
     }
@@ -88,6 +104,10 @@ public final class IntervalNotifier implements AutoCloseable {
      * the pages read must be discarded and the read redone. Call under the driver lock that the
      * callback holds around {@link #setSequence}; a {@code false} answer then stays true until the
      * lock is released.
+     *
+     * @param seq the value {@link #readBegin} returned for this read
+     * @return {@code true} if an invalidation touched the range since then (discard and retry),
+     *         {@code false} if the pages read are still valid
      */
     public boolean readRetry(long seq) {
         return sequence != seq;
@@ -95,7 +115,9 @@ public final class IntervalNotifier implements AutoCloseable {
 
     /**
      * Records the sequence given to the {@link IntervalCallback}; call from the callback, under
-     * the driver lock that also guards {@link #readRetry}.
+     * the driver lock that also guards {@link #readRetry}. A single volatile write.
+     *
+     * @param seq the {@code sequence} argument the callback was called with
      */
     public void setSequence(long seq) {
         this.sequence = seq;
@@ -122,7 +144,12 @@ public final class IntervalNotifier implements AutoCloseable {
         }
     }
 
-    /** Whether {@link #remove} was called. */
+    /**
+     * Whether {@link #remove} was called.
+     *
+     * @return {@code true} once a {@link #remove} (or {@link #close}) has begun removing this
+     *         notifier (it may still be waiting for an invalidation to end); stays {@code true}
+     */
     public boolean isRemoved() {
         return owner.isRemoved(this);
     }

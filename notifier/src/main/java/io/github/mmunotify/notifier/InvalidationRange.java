@@ -24,7 +24,17 @@ import java.util.Objects;
 public record InvalidationRange(AddressSpace addressSpace, long start, long end, InvalidationEvent event,
                                 boolean blockable) {
 
-    /** Validates the range; throws {@link IllegalArgumentException} for an empty or negative one. */
+    /**
+     * Validates the range.
+     *
+     * @param addressSpace the address space whose range changes; not null
+     * @param start        first address of the range (inclusive); not negative
+     * @param end          address just after the range (exclusive); greater than {@code start}
+     * @param event        why the range changes; not null
+     * @param blockable    whether callbacks may block (and so may not refuse)
+     * @throws NullPointerException     if {@code addressSpace} or {@code event} is null
+     * @throws IllegalArgumentException if {@code start} is negative or {@code end <= start}
+     */
     public InvalidationRange {
         Objects.requireNonNull(addressSpace, "addressSpace");
         Objects.requireNonNull(event, "event");
@@ -34,7 +44,11 @@ public record InvalidationRange(AddressSpace addressSpace, long start, long end,
         }
     }
 
-    /** The number of bytes in the range. */
+    /**
+     * The number of bytes in the range.
+     *
+     * @return {@code end - start}; positive
+     */
     public long length() {
         return end - start;
     }
@@ -44,6 +58,9 @@ public record InvalidationRange(AddressSpace addressSpace, long start, long end,
      * {@code address + length}, so a length running past 2^63 - 1 does not wrap: the answer is
      * that of the exact sum. An empty range ({@code length == 0}) overlaps nothing.
      *
+     * @param address the first address of the range to test; any value
+     * @param length  its length in bytes; not negative
+     * @return {@code true} if the two ranges share at least one address
      * @throws IllegalArgumentException if {@code length} is negative
      */
     public boolean overlaps(long address, long length) {
@@ -55,7 +72,12 @@ public record InvalidationRange(AddressSpace addressSpace, long start, long end,
         return length > 0 && address < end && address > start - length;
     }
 
-    /** Whether {@code address} lies in this range. */
+    /**
+     * Whether {@code address} lies in this range.
+     *
+     * @param address any address
+     * @return {@code true} if {@code start <= address < end}
+     */
     public boolean contains(long address) {
         return address >= start && address < end;
     }

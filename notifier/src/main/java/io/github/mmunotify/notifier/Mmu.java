@@ -66,7 +66,12 @@ public final class Mmu implements AutoCloseable {
         }
     }
 
-    /** Creates an Mmu named {@code mmu-N} whose callback failures are logged. */
+    /**
+     * Creates an Mmu named {@code mmu-N} whose callback failures are logged through
+     * {@link System.Logger}.
+     *
+     * @return a new open Mmu; {@code N} counts the Mmus created by this method in this JVM
+     */
     public static Mmu create() {
         return create("mmu-" + UNNAMED.incrementAndGet());
     }
@@ -74,6 +79,9 @@ public final class Mmu implements AutoCloseable {
     /**
      * Creates a named Mmu whose callback failures are logged through {@link System.Logger}.
      *
+     * @param name what the Mmu is called in messages and in its SRCU domain's name; not blank
+     * @return a new open Mmu
+     * @throws NullPointerException     if {@code name} is null
      * @throws IllegalArgumentException if {@code name} is blank
      */
     public static Mmu create(String name) {
@@ -85,6 +93,13 @@ public final class Mmu implements AutoCloseable {
      * refused a blockable range, a queued free that threw) to {@code errorHandler}, on the thread
      * where it happened (for frees: the domain's callback thread). A handler that throws is logged.
      *
+     * @param name         what the Mmu is called in messages and in its SRCU domain's name; not blank
+     * @param errorHandler receives every callback failure, on the thread where it happened (any
+     *                     thread that changes, registers in or closes a space, and the callback
+     *                     thread), so it must be thread-safe; it runs inside the walk, so it should
+     *                     not block for long
+     * @return a new open Mmu
+     * @throws NullPointerException     if {@code name} or {@code errorHandler} is null
      * @throws IllegalArgumentException if {@code name} is blank
      */
     public static Mmu create(String name, Consumer<? super NotifierCallbackException> errorHandler) {
@@ -100,7 +115,11 @@ public final class Mmu implements AutoCloseable {
         LOG.log(System.Logger.Level.WARNING, failure.getMessage(), failure.getCause());
     }
 
-    /** The name given at creation. */
+    /**
+     * The name given at creation.
+     *
+     * @return the name given to {@link #create(String)}, or {@code mmu-N} for {@link #create()}
+     */
     public String name() {
         return name;
     }
@@ -108,6 +127,9 @@ public final class Mmu implements AutoCloseable {
     /**
      * Creates an address space walked under this Mmu's SRCU domain.
      *
+     * @param spaceName the space's name in messages; not blank (need not be unique)
+     * @return a new open address space with no mapping or subscriber; {@link #close} closes it too
+     * @throws NullPointerException     if {@code spaceName} is null
      * @throws IllegalArgumentException if {@code spaceName} is blank
      * @throws IllegalStateException if this Mmu is closed
      */
@@ -124,7 +146,11 @@ public final class Mmu implements AutoCloseable {
         return space;
     }
 
-    /** The address spaces created and not yet closed. */
+    /**
+     * The address spaces created and not yet closed.
+     *
+     * @return a new unmodifiable list (a snapshot), in no particular order
+     */
     public List<AddressSpace> addressSpaces() {
         return List.copyOf(addressSpaces);
     }
@@ -135,6 +161,12 @@ public final class Mmu implements AutoCloseable {
      * has returned. Never blocks; runs on the SRCU domain's callback thread; must be quick. Legal
      * inside any callback.
      *
+     * <p>Memory consistency: actions before this call, and everything those callbacks did,
+     * happen-before {@code free} runs.
+     *
+     * @param free what to run after the grace period (typically: free a subscriber); what it throws
+     *             is reported to the error handler
+     * @throws NullPointerException  if {@code free} is null
      * @throws IllegalStateException if this Mmu is closed
      */
     public void callSrcu(Runnable free) {
@@ -198,7 +230,11 @@ public final class Mmu implements AutoCloseable {
                         long gracePeriods, long freesPending) {
     }
 
-    /** A snapshot of the counters, summed over the open address spaces for invalidations and retries. */
+    /**
+     * A snapshot of the counters, summed over the open address spaces for invalidations and retries.
+     *
+     * @return the counters now; legal at any time, also after {@link #close}
+     */
     public Stats stats() {
         long invalidations = 0;
         long retries = 0;
@@ -213,7 +249,13 @@ public final class Mmu implements AutoCloseable {
                 domain.gracePeriodsCompleted(), domain.callbacksPending());
     }
 
-    /** Whether {@link #close} was called. */
+    /**
+     * Whether {@link #close} was called.
+     *
+     * @return {@code true} once a {@link #close} call has begun (one refused for being called
+     *         inside a callback does not count), even if it then threw; never turns back to
+     *         {@code false}
+     */
     public boolean isClosed() {
         return closed;
     }
