@@ -1,8 +1,10 @@
 package io.github.mmunotify.benchmarks;
 
+import io.github.mmunotify.core.Revocable;
 import io.github.mmunotify.mmap.Pin;
 import io.github.mmunotify.mmap.Region;
 import net.openhft.chronicle.bytes.BytesStore;
+import org.agrona.UnsafeApi;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -19,6 +21,7 @@ import org.openjdk.jmh.annotations.Warmup;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.util.concurrent.TimeUnit;
 
@@ -28,6 +31,15 @@ import java.util.concurrent.TimeUnit;
  * from memory that cannot be revoked safely: an Agrona {@link UnsafeBuffer}, a Chronicle
  * {@link BytesStore} and an FFM {@link MemorySegment} of a shared {@link Arena}. All four hold
  * 32 KiB of the same pattern; the single read takes its offset from a field so it is not folded.
+ *
+ * <p>The two FFM forms mmap could use for its own accesses are measured raw, without a guard: a
+ * segment of the memory's size held in a field ({@code segment*}), and one static segment over
+ * the whole address space read at absolute addresses ({@code everythingSegment*}, what
+ * {@code Memory} uses). The volatile pair compares a guarded {@code getLongVolatile} with a raw
+ * {@code VarHandle} volatile read. {@code unsafeGuardedGetLong} replays, step by step, what
+ * {@code Region.getLong} did before mmap moved to the FFM API (bounds check, guard entry,
+ * {@code Unsafe} load, guard exit) over the same memory, so the two can be compared in one run on a
+ * noisy machine.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -45,6 +57,14 @@ public class RegionAccessBenchmark {
     private Arena arena;
     private MemorySegment segment;
     private long offset = 8 * 123;
+    /** A guard of its own for the replay of the Unsafe-based guarded read. */
+    private final Revocable guard = Revocable.create("unsafe-baseline");
+    /** The absolute address of {@link #segment}, for the everything-segment reads. */
+    private long segmentAddress;
+
+    /** One segment over the whole address space: reads at absolute addresses. */
+    private static final MemorySegment EVERYTHING = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
+    private static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
 
     @Setup
     public void setUp() {
@@ -53,6 +73,7 @@ public class RegionAccessBenchmark {
         bytesStore = BytesStore.nativeStoreWithFixedCapacity(BYTES);
         arena = Arena.ofShared();
         segment = arena.allocate(BYTES, 8);
+        segmentAddress = segment.address();
         for (int i = 0; i < LONGS; i++) {
             long value = i * 31L;
             region.putLong(i * 8L, value);
@@ -90,6 +111,37 @@ public class RegionAccessBenchmark {
     }
 
     @Benchmark
+    public long everythingSegmentGetLong() {
+        return EVERYTHING.get(ValueLayout.JAVA_LONG_UNALIGNED, segmentAddress + offset);
+    }
+
+    @Benchmark
+    public long unsafeGuardedGetLong() {
+        long at = offset;
+        if (at < 0 || at > BYTES - Long.BYTES) {
+            throw new IndexOutOfBoundsException("offset " + at);
+        }
+        if (!guard.tryEnter()) {
+            throw new IllegalStateException("revoked");
+        }
+        try {
+            return UnsafeApi.getLong(segmentAddress + at);
+        } finally {
+            guard.exit();
+        }
+    }
+
+    @Benchmark
+    public long regionGetLongVolatile() {
+        return region.getLongVolatile(offset);
+    }
+
+    @Benchmark
+    public long everythingSegmentGetLongVolatile() {
+        return (long) LONG.getVolatile(EVERYTHING, segmentAddress + offset);
+    }
+
+    @Benchmark
     public long regionPinnedLoop() {
         long sum = 0;
         try (Pin pin = region.pin()) {
@@ -123,6 +175,16 @@ public class RegionAccessBenchmark {
         long sum = 0;
         for (int i = 0; i < LONGS; i++) {
             sum += bytesStore.readLong(i * 8L);
+        }
+        return sum;
+    }
+
+    @Benchmark
+    public long everythingSegmentLoop() {
+        long sum = 0;
+        long base = segmentAddress;
+        for (int i = 0; i < LONGS; i++) {
+            sum += EVERYTHING.get(ValueLayout.JAVA_LONG_UNALIGNED, base + i * 8L);
         }
         return sum;
     }

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.LockSupport;
@@ -101,6 +102,11 @@ import java.util.function.BooleanSupplier;
  *       {@code revoke()} wait forever; {@link #revoke(Duration)} times out naming it.</li>
  * </ul>
  *
+ * <h2>Observability</h2>
+ * While a JFR recording enables it, every revoke call is recorded as the event
+ * {@code io.github.mmunotify.Revoke} (object name, duration, methods in flight waited for,
+ * handles released, timed out or not). Without such a recording, nothing is allocated or timed.
+ *
  * <p>Thread-safety: every method may be called from any thread; {@code tryEnter()} and
  * {@code exit()} must be paired on the same thread.
  */
@@ -128,6 +134,10 @@ public final class Revocable {
      * it by CAS (E), so exactly one thread works at a time, and a given-up revocation is finished
      * by the next revoke (or one already waiting). REVOKED is only published by a worker that
      * drained and released everything: a timeout never leaves the object looking complete.
+     *
+     * Observability. Each revoke call (and the background part of revokeAsync) is a RevokeEvent
+     * when a JFR recording enables it; the event, or null, is handed down the private steps,
+     * which fill in what they waited for and released. Disabled, nothing is allocated or timed.
      */
 
     private static final int OPEN = 0;
@@ -144,6 +154,8 @@ public final class Revocable {
 
     private final String name;
     private final Runnable kick;
+    /** Makes the threads of {@link #revokeAsync()}; null for the default, virtual threads {@code revoke-<name>}. */
+    private final ThreadFactory revokeThreads;
     private final StripedUseCount users = new StripedUseCount();
     private final ChangeEvents events = new ChangeEvents();
 
@@ -164,9 +176,10 @@ public final class Revocable {
     private final ReentrantLock handlesLock = new ReentrantLock();
     private final Set<Handle> handles = new LinkedHashSet<>();
 
-    private Revocable(String name, Runnable kick) {
+    private Revocable(String name, Runnable kick, ThreadFactory revokeThreads) {
         this.name = name;
         this.kick = kick;
+        this.revokeThreads = revokeThreads;
     }
 
     /**
@@ -193,12 +206,39 @@ public final class Revocable {
      * @throws IllegalArgumentException if {@code name} is blank
      */
     public static Revocable create(String name, Runnable kick) {
+        checkArguments(name, kick);
+        return new Revocable(name, kick, null);
+    }
+
+    /**
+     * Creates a revocable object whose {@link #revokeAsync()} runs on threads from
+     * {@code revokeThreads} instead of the default virtual threads named {@code revoke-<name>}.
+     * The factory is asked for one thread per {@code revokeAsync()} call that needs one (none when
+     * the revocation has already completed), and the thread is used as it is; it ends when that
+     * revocation has completed. If the factory throws, returns null or returns a thread already
+     * started, {@code revokeAsync()} throws {@link IllegalStateException} naming the factory
+     * before it has changed anything.
+     *
+     * @param name shown in exceptions and {@link #toString()}; not blank
+     * @param kick as {@link #create(String, Runnable)}
+     * @param revokeThreads makes the threads that finish asynchronous revocations; must return
+     *                      new, unstarted threads
+     * @return the new object, open
+     * @throws NullPointerException if any argument is null
+     * @throws IllegalArgumentException if {@code name} is blank
+     */
+    public static Revocable create(String name, Runnable kick, ThreadFactory revokeThreads) {
+        checkArguments(name, kick);
+        Objects.requireNonNull(revokeThreads, "revokeThreads");
+        return new Revocable(name, kick, revokeThreads);
+    }
+
+    private static void checkArguments(String name, Runnable kick) {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(kick, "kick");
         if (name.isBlank()) {
             throw new IllegalArgumentException("name must not be blank");
         }
-        return new Revocable(name, kick);
     }
 
     /**
@@ -383,14 +423,29 @@ public final class Revocable {
     }
 
     private void revoke(Thread me, Wait wait) throws InterruptedException, TimeoutException {
-        if (!beginRevocation(me)) {
-            awaitRevocation(me, wait);
-            return;
+        RevokeEvent event = RevokeEvent.beginIfEnabled(name, wait.interruptible() ? "revoke(Duration)" : "revoke()");
+        try {
+            if (!beginRevocation(me)) {
+                if (event != null) {
+                    event.joined = true;
+                }
+                awaitRevocation(me, wait, event);
+                return;
+            }
+            List<Throwable> failures = new ArrayList<>(0);
+            runKick(failures);
+            finishRevocation(me, failures, wait, event);
+            rethrowFirst(failures);
+        } catch (InterruptedException | TimeoutException givenUp) {
+            if (event != null) {
+                event.timedOut = true;
+            }
+            throw givenUp;
+        } finally {
+            if (event != null) {
+                event.commit();
+            }
         }
-        List<Throwable> failures = new ArrayList<>(0);
-        runKick(failures);
-        finishRevocation(me, failures, wait);
-        rethrowFirst(failures);
     }
 
     /**
@@ -399,50 +454,89 @@ public final class Revocable {
      * Safe from inside a method of this object: the revocation completes after that method exits.
      * If a timed {@link #revoke(Duration)} gave up waiting, the new thread takes over from it.
      *
+     * <p>The thread is a virtual thread named {@code revoke-<name>}, or one from the factory given
+     * to {@link #create(String, Runnable, ThreadFactory)}; it is made before anything changes, and
+     * none is made when the revocation has already completed.
+     *
      * @return a future completed when the revocation has completed, exceptionally with the first
      *         kick or release failure; if a revocation was already under way, completed with it
+     * @throws IllegalStateException if the thread factory throws, returns null or returns a thread
+     *         already started; the object is then unchanged (not revoked if it was not)
      */
     public CompletableFuture<Void> revokeAsync() {
         Thread me = Thread.currentThread();
+        if (revocationDone.isDone()) {
+            return revocationDone.copy();
+        }
+        // The thread comes first: a factory that fails must fail before anything has changed.
+        AsyncRevoke task = new AsyncRevoke();
+        Thread worker = newRevokeThread(task);
         if (!beginRevocation(me)) {
             if (revocationDone.isDone()) {
-                return revocationDone.copy();
+                return revocationDone.copy(); // completed meanwhile: the thread is never started
             }
-            CompletableFuture<Void> result = new CompletableFuture<>();
-            Thread.ofVirtual().name("revoke-" + name).start(() -> {
-                try {
-                    awaitRevocation(Thread.currentThread(), Wait.FOREVER);
-                    result.complete(null);
-                } catch (Throwable t) {
-                    result.completeExceptionally(t);
-                }
-            });
-            return result;
+            task.joined = true;
+            worker.start();
+            return task.result;
         }
-        List<Throwable> failures = new ArrayList<>(0);
-        runKick(failures);
+        runKick(task.failures);
         // The caller is no longer the worker: a revoke() it calls next waits like anyone else's.
         revocationWorker = null;
-        CompletableFuture<Void> result = new CompletableFuture<>();
         try {
-            Thread.ofVirtual().name("revoke-" + name).start(() -> {
-                try {
-                    finishRevocation(Thread.currentThread(), failures, Wait.FOREVER);
-                    if (failures.isEmpty()) {
-                        result.complete(null);
-                    } else {
-                        result.completeExceptionally(withSuppressed(failures));
-                    }
-                } catch (Throwable t) {
-                    result.completeExceptionally(t);
-                }
-            });
+            worker.start();
         } catch (Throwable t) {
             // No thread to finish it (OutOfMemoryError): let the next revoke take the work over.
             giveUpDrain();
             throw t;
         }
-        return result;
+        return task.result;
+    }
+
+    /** An unstarted thread that will run {@code task}: the factory's, or the default virtual one. */
+    private Thread newRevokeThread(Runnable task) {
+        if (revokeThreads == null) {
+            return Thread.ofVirtual().name("revoke-" + name).unstarted(task);
+        }
+        return ThreadFactories.newThread(revokeThreads, task, "a revokeAsync() thread of Revocable[" + name + "]");
+    }
+
+    /**
+     * The background part of {@link #revokeAsync()}: finishes the revocation this call began, or
+     * ({@code joined}) waits for the one another thread began, taking it over if it was given up.
+     * Its fields are written before the thread starts, which orders them before {@link #run()}.
+     */
+    private final class AsyncRevoke implements Runnable {
+        final CompletableFuture<Void> result = new CompletableFuture<>();
+        /** The kick's failures. */
+        final List<Throwable> failures = new ArrayList<>(0);
+        boolean joined;
+
+        @Override
+        public void run() {
+            RevokeEvent event = RevokeEvent.beginIfEnabled(name, "revokeAsync()");
+            try {
+                if (joined) {
+                    if (event != null) {
+                        event.joined = true;
+                    }
+                    awaitRevocation(Thread.currentThread(), Wait.FOREVER, event);
+                    result.complete(null);
+                    return;
+                }
+                finishRevocation(Thread.currentThread(), failures, Wait.FOREVER, event);
+                if (failures.isEmpty()) {
+                    result.complete(null);
+                } else {
+                    result.completeExceptionally(withSuppressed(failures));
+                }
+            } catch (Throwable t) {
+                result.completeExceptionally(t);
+            } finally {
+                if (event != null) {
+                    event.commit();
+                }
+            }
+        }
     }
 
     /**
@@ -566,14 +660,14 @@ public final class Revocable {
      * holds the drain. On timeout, interrupt or any unexpected throwable it gives the drain up
      * instead, so that another revoke can finish the job: nothing is published half-done.
      */
-    private void finishRevocation(Thread worker, List<Throwable> failures, Wait wait)
+    private void finishRevocation(Thread worker, List<Throwable> failures, Wait wait, RevokeEvent event)
             throws InterruptedException, TimeoutException {
         revocationWorker = worker;
         boolean finished = false;
         try {
-            String stuck = awaitUsersGone(wait);
+            String stuck = awaitUsersGone(wait, event);
             if (stuck == null) {
-                stuck = releaseRemainingHandles(worker, failures, wait);
+                stuck = releaseRemainingHandles(worker, failures, wait, event);
             }
             if (stuck != null) {
                 throw withSuppressed(timedOut(wait, stuck), failures);
@@ -591,9 +685,12 @@ public final class Revocable {
     }
 
     /** Returns null once no user is left, or what is still inside when the wait times out. */
-    private String awaitUsersGone(Wait wait) throws InterruptedException {
+    private String awaitUsersGone(Wait wait, RevokeEvent event) throws InterruptedException {
         boolean interrupted = false;
         long parkNanos = DRAIN_PARK_MIN_NANOS;
+        if (event != null) {
+            event.methodsInFlight = users.sum();
+        }
         try {
             /* C: reads every cell after B; pairs with A in tryEnter(), K in UseCell.ownerPublish() and K'
              * in StripedUseCount. */
@@ -625,7 +722,7 @@ public final class Revocable {
     }
 
     /** Returns null once every handle is released, or the handle still releasing when the wait times out. */
-    private String releaseRemainingHandles(Thread worker, List<Throwable> failures, Wait wait)
+    private String releaseRemainingHandles(Thread worker, List<Throwable> failures, Wait wait, RevokeEvent event)
             throws InterruptedException {
         List<Handle> remaining;
         handlesLock.lock();
@@ -637,6 +734,9 @@ public final class Revocable {
         for (Handle handle : remaining) {
             if (handle.beginRelease(worker)) {
                 handle.runRelease(true, failures);
+                if (event != null) {
+                    event.handlesReleased++;
+                }
             } else {
                 String stuck = handle.awaitReleasedUnlessOwnRelease(worker, wait);
                 if (stuck != null) {
@@ -675,7 +775,7 @@ public final class Revocable {
      * Waits until the revocation that another thread began has completed, taking the drain over if
      * that thread gave it up (a timed-out or interrupted {@link #revoke(Duration)}).
      */
-    private void awaitRevocation(Thread me, Wait wait) throws InterruptedException, TimeoutException {
+    private void awaitRevocation(Thread me, Wait wait, RevokeEvent event) throws InterruptedException, TimeoutException {
         if (revocationWorker == me) {
             throw new IllegalStateException("revoke() of " + name
                     + " from inside its own kick or release would wait for itself");
@@ -692,7 +792,7 @@ public final class Revocable {
                 /* E: sees D's free drain, or D's signal wakes the await below; pairs with D in giveUpDrain(). */
                 if (drain == DRAIN_FREE && DRAIN.compareAndSet(this, DRAIN_FREE, DRAIN_HELD)) {
                     List<Throwable> failures = new ArrayList<>(0);
-                    finishRevocation(me, failures, wait);
+                    finishRevocation(me, failures, wait, event);
                     rethrowFirst(failures);
                     return;
                 }

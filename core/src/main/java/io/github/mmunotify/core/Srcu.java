@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -119,8 +120,8 @@ public final class Srcu implements AutoCloseable {
     private Srcu(Builder builder) {
         this.name = builder.name;
         this.stalls = new SrcuStallDetector(name, builder.stallThreshold, builder.stallHandler, registry);
-        this.gracePeriods = new SrcuGracePeriods(registry, stalls);
-        this.callbacks = new SrcuCallbacks("srcu-" + name + "-callbacks", gracePeriods, builder.callbackErrorHandler,
+        this.gracePeriods = new SrcuGracePeriods(name, registry, stalls);
+        this.callbacks = new SrcuCallbacks(name, builder.threadFactory, gracePeriods, builder.callbackErrorHandler,
                 faults);
     }
 
@@ -302,7 +303,7 @@ public final class Srcu implements AutoCloseable {
         requireOpen("synchronize()");
         requireNotReading("synchronize()");
         requireNotDriving("synchronize()");
-        gracePeriods.awaitDone(gracePeriods.cookie());
+        gracePeriods.awaitDone(gracePeriods.cookie(), "synchronize()");
     }
 
     /**
@@ -324,7 +325,7 @@ public final class Srcu implements AutoCloseable {
         requireOpen("synchronize(Duration)");
         requireNotReading("synchronize(Duration)");
         requireNotDriving("synchronize(Duration)");
-        if (!gracePeriods.awaitDone(gracePeriods.cookie(), deadline)) {
+        if (!gracePeriods.awaitDone(gracePeriods.cookie(), deadline, "synchronize(Duration)")) {
             throw new TimeoutException("synchronize(" + timeout + ") of srcu '" + name + "' timed out: the grace"
                     + " period is waiting for " + stuckReaders() + "; it stays running and a later synchronize()"
                     + " completes it");
@@ -338,7 +339,9 @@ public final class Srcu implements AutoCloseable {
      *
      * @return the cookie to pass to {@link #pollState(long)} of this domain; opaque (a positive even
      *         number)
-     * @throws IllegalStateException if the domain is closed
+     * @throws IllegalStateException if the domain is closed, or if the callback thread had to be
+     *         started and the builder's {@linkplain Builder#threadFactory thread factory} failed
+     *         (nothing is requested)
      */
     public long startPoll() {
         requireOpen("startPoll()");
@@ -384,7 +387,9 @@ public final class Srcu implements AutoCloseable {
      * @param callback what to run after the grace period; should be quick (it delays every
      *        callback queued after it)
      * @throws NullPointerException if {@code callback} is null
-     * @throws IllegalStateException if the domain is closed or closing
+     * @throws IllegalStateException if the domain is closed or closing, or if the callback thread
+     *         had to be started and the builder's {@linkplain Builder#threadFactory thread factory}
+     *         failed (the callback is not queued)
      */
     public void callSrcu(Runnable callback) {
         Objects.requireNonNull(callback, "callback");
@@ -695,6 +700,7 @@ public final class Srcu implements AutoCloseable {
         private Duration stallThreshold = DEFAULT_STALL_THRESHOLD;
         private Consumer<? super Stall> stallHandler = stall -> LOG.log(System.Logger.Level.WARNING, stall.toString());
         private Consumer<? super Throwable> callbackErrorHandler;
+        private ThreadFactory threadFactory;
 
         private Builder(String name) {
             Objects.requireNonNull(name, "name");
@@ -751,6 +757,31 @@ public final class Srcu implements AutoCloseable {
          */
         public Builder callbackErrorHandler(Consumer<? super Throwable> handler) {
             this.callbackErrorHandler = Objects.requireNonNull(handler, "handler");
+            return this;
+        }
+
+        /**
+         * Where the domain's callback thread comes from (the one thread that runs its callbacks and
+         * drives its polled grace periods). By default it is a platform daemon thread named
+         * {@code srcu-<name>-callbacks}. The factory is asked once, when the first callback or
+         * polled request needs the thread (not by {@link #build()}); the thread it returns is used as
+         * it is: name, priority, daemon status and context class loader are the factory's (as
+         * {@link java.util.concurrent.ThreadPoolExecutor} uses its factory's threads). A thread that
+         * is not a daemon keeps the JVM alive until the domain is {@linkplain Srcu#close() closed}.
+         * The thread runs for as long as the domain is open, so a virtual thread works but gains
+         * nothing.
+         *
+         * <p>If the factory throws, returns null, or returns a thread that was already started, the
+         * {@link Srcu#callSrcu(Runnable)} or {@link Srcu#startPoll()} that needed the thread throws
+         * {@link IllegalStateException} naming the factory (with what it threw as the cause), and
+         * nothing is queued or requested; a later call asks the factory again.
+         *
+         * @param factory makes the callback thread; must return a new, unstarted thread
+         * @return this builder
+         * @throws NullPointerException if {@code factory} is null
+         */
+        public Builder threadFactory(ThreadFactory factory) {
+            this.threadFactory = Objects.requireNonNull(factory, "factory");
             return this;
         }
 

@@ -2,6 +2,7 @@ package io.github.mmunotify.core;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.LockSupport;
@@ -50,7 +51,10 @@ final class SrcuCallbacks {
         }
     }
 
+    private final String domain;
     private final String threadName;
+    /** Makes the callback thread; null for the default, a platform daemon named {@code threadName}. */
+    private final ThreadFactory threadFactory;
     private final SrcuGracePeriods gracePeriods;
     private final Consumer<? super Throwable> errorHandler;
     private final SrcuFaults faults;
@@ -68,9 +72,11 @@ final class SrcuCallbacks {
     /** Whether the thread is inside a callback right now (for timeout messages). */
     private volatile boolean running;
 
-    SrcuCallbacks(String threadName, SrcuGracePeriods gracePeriods, Consumer<? super Throwable> errorHandler,
-                  SrcuFaults faults) {
-        this.threadName = threadName;
+    SrcuCallbacks(String domain, ThreadFactory threadFactory, SrcuGracePeriods gracePeriods,
+                  Consumer<? super Throwable> errorHandler, SrcuFaults faults) {
+        this.domain = domain;
+        this.threadName = "srcu-" + domain + "-callbacks";
+        this.threadFactory = threadFactory;
         this.gracePeriods = gracePeriods;
         this.errorHandler = errorHandler;
         this.faults = faults;
@@ -227,7 +233,7 @@ final class SrcuCallbacks {
 
     private synchronized Thread start() {
         if (thread == null && !stopping) {
-            Thread started = Thread.ofPlatform().daemon().name(threadName).unstarted(this::runLoop);
+            Thread started = newThread();
             thread = started; // before start(): the thread's first callback may ask isCallbackThread()
             try {
                 started.start();
@@ -237,6 +243,15 @@ final class SrcuCallbacks {
             }
         }
         return thread;
+    }
+
+    /** The callback thread, unstarted; throws (changing nothing) if the factory fails. */
+    private Thread newThread() {
+        if (threadFactory == null) {
+            return Thread.ofPlatform().daemon().name(threadName).unstarted(this::runLoop);
+        }
+        return ThreadFactories.newThread(threadFactory, this::runLoop,
+                "the callback thread of srcu '" + domain + "'");
     }
 
     private void runLoop() {
@@ -270,7 +285,7 @@ final class SrcuCallbacks {
             long forBatch = gracePeriods.cookie();
             cookie = (forBatch - cookie > 0) ? forBatch : cookie;
         }
-        gracePeriods.awaitDone(cookie);
+        gracePeriods.awaitDone(cookie, "callback thread");
         if (last != null) {
             runBatch(last);
         }

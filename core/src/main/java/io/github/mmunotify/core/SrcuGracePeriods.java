@@ -38,6 +38,13 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@code SrcuReader.unlockTo()} (C' in {@code Srcu.readUnlock()}),
  * A in {@code SrcuReaderRegistry.readersGone()}.
  *
+ * <h2>Observability</h2>
+ * Each wait that gets past the done check is a {@link GracePeriodEvent} when a JFR recording
+ * enables it. The driver counts its reader scans always (a plain increment under the driver
+ * lock) and the readers it waits for only while the event is enabled (a walk of the readers, on
+ * the first scan of an index that finds one inside); a waiter reports the difference of both
+ * counts across its hold of the lock. Disabled, a wait allocates and times nothing more.
+ *
  * <p>Thread-safe. The driver lock is only held while grace periods run; nothing the domain calls
  * out to (callbacks, handlers other than the stall handler) runs under it.
  */
@@ -58,6 +65,7 @@ final class SrcuGracePeriods {
         }
     }
 
+    private final String name;
     private final SrcuReaderRegistry registry;
     private final SrcuStallDetector stalls;
     private final ReentrantLock driverLock = new ReentrantLock();
@@ -72,8 +80,13 @@ final class SrcuGracePeriods {
     private int phase = IDLE;
     /** Driver lock held: when the running grace period started, for stall reports. */
     private long startNanos;
+    /** Driver lock held: reader scans so far, for {@link GracePeriodEvent}. */
+    private long scans;
+    /** Driver lock held: readers found holding up a grace period, counted only while the event is enabled. */
+    private long readersWaitedFor;
 
-    SrcuGracePeriods(SrcuReaderRegistry registry, SrcuStallDetector stalls) {
+    SrcuGracePeriods(String name, SrcuReaderRegistry registry, SrcuStallDetector stalls) {
+        this.name = name;
         this.registry = registry;
         this.stalls = stalls;
     }
@@ -150,12 +163,18 @@ final class SrcuGracePeriods {
      * Returns once {@code cookie} is done, running grace periods on the calling thread as needed.
      * A caller that finds another thread driving waits for it and then, usually, finds its cookie
      * already done. Interrupts do not end the wait; they are re-asserted afterwards.
+     *
+     * @param waiter who waits, for {@link GracePeriodEvent}
      */
-    void awaitDone(long cookie) {
+    void awaitDone(long cookie, String waiter) {
         if (isDone(cookie)) {
             return;
         }
+        GracePeriodEvent event = beginEvent(waiter);
         driverLock.lock();
+        long completedBefore = completed();
+        long scansBefore = scans;
+        long readersBefore = readersWaitedFor;
         try {
             while (!isDone(cookie)) {
                 advance(0L, false);
@@ -163,27 +182,66 @@ final class SrcuGracePeriods {
         } catch (InterruptedException impossible) {
             throw new AssertionError("an untimed grace period does not throw InterruptedException", impossible);
         } finally {
+            if (event != null) {
+                event.gracePeriodsDriven = (int) (completed() - completedBefore);
+                event.scans = scans - scansBefore;
+                event.readersWaitedFor = (int) (readersWaitedFor - readersBefore);
+                event.completed = isDone(cookie);
+            }
             driverLock.unlock();
+        }
+        if (event != null) {
+            event.commit(); // ends the event and checks the threshold itself
         }
     }
 
+    /** A started event if a recording enables it, else null (nothing allocated). */
+    private GracePeriodEvent beginEvent(String waiter) {
+        if (!GracePeriodEvent.enabled()) {
+            return null;
+        }
+        GracePeriodEvent event = new GracePeriodEvent();
+        event.domain = name;
+        event.waiter = waiter;
+        event.begin();
+        return event;
+    }
+
     /**
-     * Like {@link #awaitDone(long)}, but gives up once {@code deadline} (a {@link System#nanoTime()}
+     * Like {@link #awaitDone(long, String)}, but gives up once {@code deadline} (a {@link System#nanoTime()}
      * value) has passed, returning false and leaving the grace period to be resumed by the next
      * driver.
      *
      * @throws InterruptedException if interrupted while waiting; the grace period is left as on a timeout
      */
-    boolean awaitDone(long cookie, long deadline) throws InterruptedException {
+    boolean awaitDone(long cookie, long deadline, String waiter) throws InterruptedException {
         if (isDone(cookie)) {
             return true;
         }
         if (Thread.interrupted()) {
             throw new InterruptedException();
         }
+        GracePeriodEvent event = beginEvent(waiter);
+        try {
+            return driveUntil(cookie, deadline, event);
+        } finally {
+            if (event != null) {
+                event.completed = isDone(cookie);
+            }
+            if (event != null) {
+                event.commit();
+            }
+        }
+    }
+
+    /** {@link #awaitDone(long, long, String)} past its checks; fills in {@code event}'s counts if not null. */
+    private boolean driveUntil(long cookie, long deadline, GracePeriodEvent event) throws InterruptedException {
         if (!driverLock.tryLock(Math.max(0L, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
             return isDone(cookie);
         }
+        long completedBefore = completed();
+        long scansBefore = scans;
+        long readersBefore = readersWaitedFor;
         try {
             while (!isDone(cookie)) {
                 if (!advance(deadline, true)) {
@@ -192,6 +250,11 @@ final class SrcuGracePeriods {
             }
             return true;
         } finally {
+            if (event != null) {
+                event.gracePeriodsDriven = (int) (completed() - completedBefore);
+                event.scans = scans - scansBefore;
+                event.readersWaitedFor = (int) (readersWaitedFor - readersBefore);
+            }
             driverLock.unlock();
         }
     }
@@ -243,9 +306,10 @@ final class SrcuGracePeriods {
     private boolean awaitReadersGone(int waitedIndex, long deadline, boolean timed) throws InterruptedException {
         SrcuBackoff backoff = null;
         try {
-            while (!registry.readersGone(waitedIndex)) {
+            while (!scan(waitedIndex)) {
                 if (backoff == null) {
                     backoff = new SrcuBackoff();
+                    countReadersWaitedFor(waitedIndex);
                 }
                 if (timed) {
                     long left = deadline - System.nanoTime();
@@ -267,6 +331,28 @@ final class SrcuGracePeriods {
         } finally {
             if (backoff != null && !timed) {
                 backoff.restoreInterrupt();
+            }
+        }
+    }
+
+    /** Driver lock held: one scan of the readers, counted. */
+    private boolean scan(int waitedIndex) {
+        scans++;
+        return registry.readersGone(waitedIndex);
+    }
+
+    /**
+     * Driver lock held: adds the readers inside a section on {@code waitedIndex} to the count the
+     * {@link GracePeriodEvent} reports; walks the readers only while a recording enables it.
+     */
+    private void countReadersWaitedFor(int waitedIndex) {
+        if (!GracePeriodEvent.enabled()) {
+            return;
+        }
+        // A plain loop, no lambda: see SrcuReaderRegistry.head().
+        for (SrcuReader reader = registry.head(); reader != null; reader = reader.next()) {
+            if (reader.appearsActiveOn(waitedIndex)) {
+                readersWaitedFor++;
             }
         }
     }

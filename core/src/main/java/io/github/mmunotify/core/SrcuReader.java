@@ -123,8 +123,10 @@ final class SrcuReader extends SrcuReaderRightPadding {
     /** The thread whose sections these are. */
     final Thread owner;
 
-    /** The next reader in the registry's list; changed only when the registry prunes. */
-    /** Package-private only for the call-free fallback in {@link Srcu#readUnlock(int)}. */
+    /**
+     * The next reader in the registry's list; changed only when the registry prunes.
+     * Package-private only for the call-free fallback in {@link Srcu#readUnlock(int)}.
+     */
     volatile SrcuReader next;
 
     /** The index on which this reader's current stall was already reported, or -1 (driver-owned). */

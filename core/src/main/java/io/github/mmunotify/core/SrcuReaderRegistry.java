@@ -44,8 +44,8 @@ final class SrcuReaderRegistry {
     /** Driver only: the size right after the last prune. */
     private volatile int sizeAfterPrune;
 
-    @SuppressWarnings("unused") // accessed through HEAD
     /** Package-private only for the call-free fallback in {@link Srcu#readUnlock(int)}. */
+    @SuppressWarnings("unused") // accessed through HEAD
     volatile SrcuReader head;
 
     SrcuReaderRegistry(SrcuReaderLookup lookup) {

@@ -73,8 +73,8 @@ class CoreArgumentsTest {
         assertThrowsNaming(NullPointerException.class, () -> builder.stallHandler(null), "handler");
         assertThrowsNaming(NullPointerException.class, () -> builder.callbackErrorHandler(null), "handler");
         // Refused settings left the builder as it was: it still builds a working domain.
-        Srcu srcu = builder.build();
-        try (BoundedClose closingSrcu = () -> closeWithin(srcu)) {
+        try (BoundedSrcu bounded = new BoundedSrcu(builder.build())) {
+            Srcu srcu = bounded.srcu();
             assertSrcuWorks(srcu);
         }
     }
@@ -99,8 +99,8 @@ class CoreArgumentsTest {
 
     @Test
     void readUnlockRefusesForgedTokensAndChangesNothing() {
-        Srcu srcu = Srcu.create("forged");
-        try (BoundedClose closingSrcu = () -> closeWithin(srcu)) {
+        try (BoundedSrcu bounded = new BoundedSrcu(Srcu.create("forged"))) {
+            Srcu srcu = bounded.srcu();
             int token = srcu.readLock();
             for (int forged : new int[] {0, 1, -1, Integer.MIN_VALUE, Integer.MAX_VALUE, token ^ 2, token ^ 0x40000000,
                     ~token}) {
@@ -121,9 +121,10 @@ class CoreArgumentsTest {
 
     @Test
     void aTokenOfAnotherDomainIsRefused() {
-        Srcu a = Srcu.create("a");
-        Srcu b = Srcu.create("b");
-        try (BoundedClose closingB = () -> closeWithin(b); BoundedClose closingA = () -> closeWithin(a)) {
+        try (BoundedSrcu boundedB = new BoundedSrcu(Srcu.create("b"));
+             BoundedSrcu boundedA = new BoundedSrcu(Srcu.create("a"))) {
+            Srcu a = boundedA.srcu();
+            Srcu b = boundedB.srcu();
             int tokenA = a.readLock();
             int tokenB = b.readLock();
             if (tokenA != tokenB) {
@@ -139,8 +140,8 @@ class CoreArgumentsTest {
 
     @Test
     void pollStateRefusesCookiesItNeverGave() {
-        Srcu srcu = Srcu.create("cookies");
-        try (BoundedClose closingSrcu = () -> closeWithin(srcu)) {
+        try (BoundedSrcu bounded = new BoundedSrcu(Srcu.create("cookies"))) {
+            Srcu srcu = bounded.srcu();
             long cookie = srcu.startPoll();
             for (long forged : new long[] {0, -1, -2, 1, 3, Long.MIN_VALUE, Long.MAX_VALUE, Long.MAX_VALUE - 1,
                     cookie + 1, cookie + 1_000_000}) {
@@ -159,8 +160,8 @@ class CoreArgumentsTest {
 
     @Test
     void callSrcuRefusesNullAndQueuesNothing() {
-        Srcu srcu = Srcu.create("null-cb");
-        try (BoundedClose closingSrcu = () -> closeWithin(srcu)) {
+        try (BoundedSrcu bounded = new BoundedSrcu(Srcu.create("null-cb"))) {
+            Srcu srcu = bounded.srcu();
             long queued = srcu.stats().callbacksQueued();
             assertThrowsNaming(NullPointerException.class, () -> srcu.callSrcu(null), "callback");
             assertEquals(queued, srcu.stats().callbacksQueued(), "a refused callSrcu was counted");
@@ -187,8 +188,8 @@ class CoreArgumentsTest {
 
     @Test
     void misuseInsideAReadSectionThrowsAndLeavesTheSectionUsable() {
-        Srcu srcu = Srcu.create("inside");
-        try (BoundedClose closingSrcu = () -> closeWithin(srcu)) {
+        try (BoundedSrcu bounded = new BoundedSrcu(Srcu.create("inside"))) {
+            Srcu srcu = bounded.srcu();
             int token = srcu.readLock();
             assertThrowsNaming(IllegalStateException.class, srcu::synchronize, "inside");
             assertThrowsNaming(IllegalStateException.class, srcu::barrier, "inside");
@@ -206,8 +207,8 @@ class CoreArgumentsTest {
     void aThrowableFromACallbackIsReportedAndLaterCallbacksRun(Supplier<Throwable> kind) throws Exception {
         List<Throwable> reported = new CopyOnWriteArrayList<>();
         Throwable thrown = kind.get();
-        Srcu srcu = Srcu.builder("cb-throws").callbackErrorHandler(reported::add).build();
-        try (BoundedClose closingSrcu = () -> closeWithin(srcu)) {
+        try (BoundedSrcu bounded = new BoundedSrcu(Srcu.builder("cb-throws").callbackErrorHandler(reported::add).build())) {
+            Srcu srcu = bounded.srcu();
             AtomicInteger after = new AtomicInteger();
             srcu.callSrcu(() -> sneakyThrow(thrown));
             srcu.callSrcu(after::incrementAndGet);
@@ -225,9 +226,9 @@ class CoreArgumentsTest {
     @MethodSource("throwables")
     void aThrowableFromTheCallbackErrorHandlerIsContained(Supplier<Throwable> kind) {
         Throwable handlerFailure = kind.get();
-        Srcu srcu = Srcu.builder("handler-throws").callbackErrorHandler(t -> sneakyThrow(handlerFailure))
-                .build();
-        try (BoundedClose closingSrcu = () -> closeWithin(srcu)) {
+        try (BoundedSrcu bounded = new BoundedSrcu(Srcu.builder("handler-throws").callbackErrorHandler(t -> sneakyThrow(handlerFailure))
+                .build())) {
+            Srcu srcu = bounded.srcu();
             AtomicInteger after = new AtomicInteger();
             srcu.callSrcu(() -> {
                 throw new IllegalStateException("first failure");
@@ -246,8 +247,8 @@ class CoreArgumentsTest {
     void callsThatWouldWaitForTheCallingCallbackThrowInsideIt() {
         List<Throwable> reported = new CopyOnWriteArrayList<>();
         List<Throwable> thrownInside = new CopyOnWriteArrayList<>();
-        Srcu srcu = Srcu.builder("self-wait").callbackErrorHandler(reported::add).build();
-        try (BoundedClose closingSrcu = () -> closeWithin(srcu)) {
+        try (BoundedSrcu bounded = new BoundedSrcu(Srcu.builder("self-wait").callbackErrorHandler(reported::add).build())) {
+            Srcu srcu = bounded.srcu();
             srcu.callSrcu(() -> {
                 for (Runnable selfWait : List.<Runnable>of(srcu::barrier, srcu::close)) {
                     try {
@@ -301,8 +302,8 @@ class CoreArgumentsTest {
     void aCheckedExceptionSneakedOutOfACallbackIsReportedToo() {
         List<Throwable> reported = new CopyOnWriteArrayList<>();
         Exception checked = new java.io.IOException("injected checked exception");
-        Srcu srcu = Srcu.builder("cb-checked").callbackErrorHandler(reported::add).build();
-        try (BoundedClose closingSrcu = () -> closeWithin(srcu)) {
+        try (BoundedSrcu bounded = new BoundedSrcu(Srcu.builder("cb-checked").callbackErrorHandler(reported::add).build())) {
+            Srcu srcu = bounded.srcu();
             srcu.callSrcu(() -> sneakyThrow(checked));
             assertTimeoutPreemptively(TestTimeouts.await(), () -> srcu.barrier());
             assertEquals(List.of(checked), reported);
@@ -333,11 +334,11 @@ class CoreArgumentsTest {
         CountDownLatch leave = new CountDownLatch(1);
         CountDownLatch ran = new CountDownLatch(1);
         long wait = TestTimeouts.await().toMillis();
-        Srcu srcu = Srcu.builder("stall-cb").stallThreshold(Duration.ofMillis(1)).stallHandler(stall -> {
+        try (BoundedSrcu bounded = new BoundedSrcu(Srcu.builder("stall-cb").stallThreshold(Duration.ofMillis(1)).stallHandler(stall -> {
             reported.countDown();
             sneakyThrow(new java.io.IOException("injected checked exception"));
-        }).build();
-        try (BoundedClose closingSrcu = () -> closeWithin(srcu)) {
+        }).build())) {
+            Srcu srcu = bounded.srcu();
             try (TestThreads threads = new TestThreads("stall-cb-reader")) {
                 threads.start(() -> {
                     int token = srcu.readLock();
@@ -371,11 +372,11 @@ class CoreArgumentsTest {
         CountDownLatch entered = new CountDownLatch(1);
         CountDownLatch leave = new CountDownLatch(1);
         long wait = TestTimeouts.await().toMillis();
-        Srcu srcu = Srcu.builder("stall-throws").stallThreshold(Duration.ofMillis(1)).stallHandler(stall -> {
+        try (BoundedSrcu bounded = new BoundedSrcu(Srcu.builder("stall-throws").stallThreshold(Duration.ofMillis(1)).stallHandler(stall -> {
             reported.countDown();
             sneakyThrow(thrown);
-        }).build();
-        try (BoundedClose closingSrcu = () -> closeWithin(srcu)) {
+        }).build())) {
+            Srcu srcu = bounded.srcu();
             try (TestThreads threads = new TestThreads("stall-handler")) {
                 threads.start(() -> {
                     int token = srcu.readLock();
@@ -658,11 +659,12 @@ class CoreArgumentsTest {
 
     // ------------------------------------------------------------------------------------------
 
-    /** Closes a domain at the end of a test; close can wait, so the wait is bounded. */
-    @FunctionalInterface
-    interface BoundedClose extends AutoCloseable {
+    /** A domain closed at the end of a try block; close can wait, so the wait is bounded. */
+    record BoundedSrcu(Srcu srcu) implements AutoCloseable {
         @Override
-        void close();
+        public void close() {
+            closeWithin(srcu);
+        }
     }
 
     /** {@link Srcu#close()} within the await bound: a domain that cannot close fails the test instead of hanging it. */

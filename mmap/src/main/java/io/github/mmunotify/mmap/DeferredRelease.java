@@ -16,9 +16,7 @@ final class DeferredRelease {
     private static final LinkedBlockingQueue<Runnable> PENDING = new LinkedBlockingQueue<>();
 
     static {
-        Thread releaser = new Thread(DeferredRelease::run, "mmunotify-releaser");
-        releaser.setDaemon(true);
-        releaser.start();
+        MmapThreads.startReleaser(); // a platform daemon "mmunotify-releaser", or the MmapThreads factory's
     }
 
     private DeferredRelease() {
@@ -34,7 +32,8 @@ final class DeferredRelease {
         PENDING.add(() -> Libc.munmap(address, length));
     }
 
-    private static void run() {
+    /** The daemon's loop; package-private for {@link MmapThreads}, which makes its thread. */
+    static void serve() {
         while (true) {
             try {
                 PENDING.take().run();

@@ -1,8 +1,6 @@
 package io.github.mmunotify.mmap;
 
 import io.github.mmunotify.core.Revocable;
-import org.agrona.UnsafeApi;
-
 import java.util.Objects;
 
 /**
@@ -13,8 +11,8 @@ import java.util.Objects;
  * Each access is, in order: a bounds check of {@code [offset, offset + size)} against the window
  * ({@link IndexOutOfBoundsException} naming the window, offset, size and length); for a write, the
  * read-only check ({@link ReadOnlyMappingException}); {@code guard.tryEnter()}, which fails once a
- * revoke has begun ({@link SigBusException} naming why and when); the memory access itself through
- * {@code Unsafe}; {@code guard.exit()}. A revoke waits for every entered access to exit before it
+ * revoke has begun ({@link SigBusException} naming why and when); the memory access itself (see
+ * {@code Memory}); {@code guard.exit()}. A revoke waits for every entered access to exit before it
  * unmaps, so an access that entered always finds its memory mapped.
  *
  * <p>The one fault an entered access can still meet is a file truncated by another process under a
@@ -24,12 +22,19 @@ import java.util.Objects;
  * block (see {@link Libc#deliverPendingFaults()}), where it becomes a {@link SigBusException}.
  * Anonymous windows have no file behind them, cannot be truncated, and skip that step.
  *
+ * <p>Every primitive has a plain accessor (native byte order, any alignment, no ordering towards
+ * other threads). Bytes, shorts, chars, ints and longs have volatile accessors; ints and longs
+ * also acquire/release accessors and atomics ({@code compareAndSet}, {@code getAndAdd},
+ * {@code getAndSet}), with the memory effects of the {@link java.lang.invoke.VarHandle} access
+ * mode of the same name. These need a naturally aligned address and throw
+ * {@link IllegalArgumentException} naming the offset and the alignment otherwise. A guarded access
+ * implies no ordering beyond its access mode: the guard's entry and exit are not a fence the
+ * caller may rely on.
+ *
  * <p>Thread-safety: every method may be called from any thread; atomics are atomic with respect
  * to other atomics on the same address from any mapping or view of the same memory.
  */
 public abstract sealed class GuardedMemory permits Region, Mapping {
-    private static final long BYTE_ARRAY_BASE = UnsafeApi.arrayBaseOffset(byte[].class);
-
     /** Absolute address of offset 0 of this window. */
     final long base;
     /** Length of this window in bytes. */
@@ -46,12 +51,20 @@ public abstract sealed class GuardedMemory permits Region, Mapping {
         this.faultable = faultable;
     }
 
-    /** The length of this window in bytes. */
+    /**
+     * The length of this window in bytes.
+     *
+     * @return the length, fixed at creation
+     */
     public final long length() {
         return length;
     }
 
-    /** The region this memory belongs to (for a region: itself). */
+    /**
+     * The region this memory belongs to.
+     *
+     * @return the region (for a region: itself)
+     */
     public abstract Region region();
 
     /** The revocation to report for an access refused by the guard. */
@@ -60,20 +73,34 @@ public abstract sealed class GuardedMemory permits Region, Mapping {
     /** Describes this window in exception messages, e.g. {@code region 'ring'}. */
     abstract String describe();
 
-    /** Whether writes are allowed right now. */
+    /**
+     * Whether writes are allowed right now.
+     *
+     * @return true if writes are allowed; false if they throw {@link ReadOnlyMappingException}
+     */
     public abstract boolean isWritable();
 
     // -------------------------------------------------------------------------------------------
-    // Typed access
+    // Typed access (generated from one table: every primitive, plain; volatile, acquire/release and
+    // atomics where the adapters need them)
 
-    /** Reads the byte at {@code offset}. */
+    /**
+     * Reads the byte at {@code offset}.
+     * A plain read: no ordering towards other threads.
+     *
+     * @param offset the offset of the byte in this window, in bytes
+     * @return the value read
+     * @throws IndexOutOfBoundsException if {@code [offset, offset + 1)} is not inside the window
+     * @throws SigBusException           once the window is revoked or unmapped, or if the file behind it
+     *                                  was truncated under the access; nothing was read or written then
+     */
     public final byte getByte(long offset) {
         long address = address(offset, Byte.BYTES);
         enter(offset);
         try {
-            byte value = UnsafeApi.getByte(address);
+            byte result = Memory.getByte(address);
             surfaceFaults();
-            return value;
+            return result;
         } catch (InternalError fault) {
             throw faulted(offset, fault);
         } finally {
@@ -81,12 +108,22 @@ public abstract sealed class GuardedMemory permits Region, Mapping {
         }
     }
 
-    /** Writes the byte at {@code offset}. */
+    /**
+     * Writes the byte at {@code offset}.
+     * A plain write: no ordering towards other threads.
+     *
+     * @param offset the offset of the byte in this window, in bytes
+     * @param value the value to write
+     * @throws IndexOutOfBoundsException if {@code [offset, offset + 1)} is not inside the window
+     * @throws ReadOnlyMappingException  if the window is read-only
+     * @throws SigBusException           once the window is revoked or unmapped, or if the file behind it
+     *                                  was truncated under the access; nothing was read or written then
+     */
     public final void putByte(long offset, byte value) {
         long address = writableAddress(offset, Byte.BYTES);
         enter(offset);
         try {
-            UnsafeApi.putByte(address, value);
+            Memory.putByte(address, value);
             surfaceFaults();
         } catch (InternalError fault) {
             throw faulted(offset, fault);
@@ -95,14 +132,119 @@ public abstract sealed class GuardedMemory permits Region, Mapping {
         }
     }
 
-    /** Reads the int (native byte order) at {@code offset}. */
+    /**
+     * Reads the short (native byte order) at {@code offset}.
+     * A plain read: no ordering towards other threads.
+     *
+     * @param offset the offset of the short in this window, in bytes
+     * @return the value read
+     * @throws IndexOutOfBoundsException if {@code [offset, offset + 2)} is not inside the window
+     * @throws SigBusException           once the window is revoked or unmapped, or if the file behind it
+     *                                  was truncated under the access; nothing was read or written then
+     */
+    public final short getShort(long offset) {
+        long address = address(offset, Short.BYTES);
+        enter(offset);
+        try {
+            short result = Memory.getShort(address);
+            surfaceFaults();
+            return result;
+        } catch (InternalError fault) {
+            throw faulted(offset, fault);
+        } finally {
+            guard.exit();
+        }
+    }
+
+    /**
+     * Writes the short (native byte order) at {@code offset}.
+     * A plain write: no ordering towards other threads.
+     *
+     * @param offset the offset of the short in this window, in bytes
+     * @param value the value to write
+     * @throws IndexOutOfBoundsException if {@code [offset, offset + 2)} is not inside the window
+     * @throws ReadOnlyMappingException  if the window is read-only
+     * @throws SigBusException           once the window is revoked or unmapped, or if the file behind it
+     *                                  was truncated under the access; nothing was read or written then
+     */
+    public final void putShort(long offset, short value) {
+        long address = writableAddress(offset, Short.BYTES);
+        enter(offset);
+        try {
+            Memory.putShort(address, value);
+            surfaceFaults();
+        } catch (InternalError fault) {
+            throw faulted(offset, fault);
+        } finally {
+            guard.exit();
+        }
+    }
+
+    /**
+     * Reads the char (native byte order) at {@code offset}.
+     * A plain read: no ordering towards other threads.
+     *
+     * @param offset the offset of the char in this window, in bytes
+     * @return the value read
+     * @throws IndexOutOfBoundsException if {@code [offset, offset + 2)} is not inside the window
+     * @throws SigBusException           once the window is revoked or unmapped, or if the file behind it
+     *                                  was truncated under the access; nothing was read or written then
+     */
+    public final char getChar(long offset) {
+        long address = address(offset, Character.BYTES);
+        enter(offset);
+        try {
+            char result = Memory.getChar(address);
+            surfaceFaults();
+            return result;
+        } catch (InternalError fault) {
+            throw faulted(offset, fault);
+        } finally {
+            guard.exit();
+        }
+    }
+
+    /**
+     * Writes the char (native byte order) at {@code offset}.
+     * A plain write: no ordering towards other threads.
+     *
+     * @param offset the offset of the char in this window, in bytes
+     * @param value the value to write
+     * @throws IndexOutOfBoundsException if {@code [offset, offset + 2)} is not inside the window
+     * @throws ReadOnlyMappingException  if the window is read-only
+     * @throws SigBusException           once the window is revoked or unmapped, or if the file behind it
+     *                                  was truncated under the access; nothing was read or written then
+     */
+    public final void putChar(long offset, char value) {
+        long address = writableAddress(offset, Character.BYTES);
+        enter(offset);
+        try {
+            Memory.putChar(address, value);
+            surfaceFaults();
+        } catch (InternalError fault) {
+            throw faulted(offset, fault);
+        } finally {
+            guard.exit();
+        }
+    }
+
+    /**
+     * Reads the int (native byte order) at {@code offset}.
+     * A plain read: no ordering towards other threads.
+     *
+     * @param offset the offset of the int in this window, in bytes
+     * @return the value read
+     * @throws IndexOutOfBoundsException if {@code [offset, offset + 4)} is not inside the window
+     * @throws SigBusException           once the window is revoked or unmapped, or if the file behind it
+     *                                  was truncated under the access; nothing was read or written then
+     */
     public final int getInt(long offset) {
         long address = address(offset, Integer.BYTES);
         enter(offset);
         try {
-            int value = UnsafeApi.getInt(address);
+            int result = Memory.getInt(address);
             surfaceFaults();
-            return value;
+            return result;
         } catch (InternalError fault) {
             throw faulted(offset, fault);
         } finally {
@@ -110,12 +252,22 @@ public abstract sealed class GuardedMemory permits Region, Mapping {
         }
     }
 
-    /** Writes the int (native byte order) at {@code offset}. */
+    /**
+     * Writes the int (native byte order) at {@code offset}.
+     * A plain write: no ordering towards other threads.
+     *
+     * @param offset the offset of the int in this window, in bytes
+     * @param value the value to write
+     * @throws IndexOutOfBoundsException if {@code [offset, offset + 4)} is not inside the window
+     * @throws ReadOnlyMappingException  if the window is read-only
+     * @throws SigBusException           once the window is revoked or unmapped, or if the file behind it
+     *                                  was truncated under the access; nothing was read or written then
+     */
     public final void putInt(long offset, int value) {
         long address = writableAddress(offset, Integer.BYTES);
         enter(offset);
         try {
-            UnsafeApi.putInt(address, value);
+            Memory.putInt(address, value);
             surfaceFaults();
         } catch (InternalError fault) {
             throw faulted(offset, fault);
@@ -124,14 +276,23 @@ public abstract sealed class GuardedMemory permits Region, Mapping {
         }
     }
 
-    /** Reads the long (native byte order) at {@code offset}. */
+    /**
+     * Reads the long (native byte order) at {@code offset}.
+     * A plain read: no ordering towards other threads.
+     *
+     * @param offset the offset of the long in this window, in bytes
+     * @return the value read
+     * @throws IndexOutOfBoundsException if {@code [offset, offset + 8)} is not inside the window
+     * @throws SigBusException           once the window is revoked or unmapped, or if the file behind it
+     *                                  was truncated under the access; nothing was read or written then
+     */
     public final long getLong(long offset) {
         long address = address(offset, Long.BYTES);
         enter(offset);
         try {
-            long value = UnsafeApi.getLong(address);
+            long result = Memory.getLong(address);
             surfaceFaults();
-            return value;
+            return result;
         } catch (InternalError fault) {
             throw faulted(offset, fault);
         } finally {
@@ -139,12 +300,22 @@ public abstract sealed class GuardedMemory permits Region, Mapping {
         }
     }
 
-    /** Writes the long (native byte order) at {@code offset}. */
+    /**
+     * Writes the long (native byte order) at {@code offset}.
+     * A plain write: no ordering towards other threads.
+     *
+     * @param offset the offset of the long in this window, in bytes
+     * @param value the value to write
+     * @throws IndexOutOfBoundsException if {@code [offset, offset + 8)} is not inside the window
+     * @throws ReadOnlyMappingException  if the window is read-only
+     * @throws SigBusException           once the window is revoked or unmapped, or if the file behind it
+     *                                  was truncated under the access; nothing was read or written then
+     */
     public final void putLong(long offset, long value) {
         long address = writableAddress(offset, Long.BYTES);
         enter(offset);
         try {
-            UnsafeApi.putLong(address, value);
+            Memory.putLong(address, value);
             surfaceFaults();
         } catch (InternalError fault) {
             throw faulted(offset, fault);
@@ -153,14 +324,71 @@ public abstract sealed class GuardedMemory permits Region, Mapping {
         }
     }
 
-    /** Reads the double at {@code offset}. */
+    /**
+     * Reads the float (native byte order) at {@code offset}.
+     * A plain read: no ordering towards other threads.
+     *
+     * @param offset the offset of the float in this window, in bytes
+     * @return the value read
+     * @throws IndexOutOfBoundsException if {@code [offset, offset + 4)} is not inside the window
+     * @throws SigBusException           once the window is revoked or unmapped, or if the file behind it
+     *                                  was truncated under the access; nothing was read or written then
+     */
+    public final float getFloat(long offset) {
+        long address = address(offset, Float.BYTES);
+        enter(offset);
+        try {
+            float result = Memory.getFloat(address);
+            surfaceFaults();
+            return result;
+        } catch (InternalError fault) {
+            throw faulted(offset, fault);
+        } finally {
+            guard.exit();
+        }
+    }
+
+    /**
+     * Writes the float (native byte order) at {@code offset}.
+     * A plain write: no ordering towards other threads.
+     *
+     * @param offset the offset of the float in this window, in bytes
+     * @param value the value to write
+     * @throws IndexOutOfBoundsException if {@code [offset, offset + 4)} is not inside the window
+     * @throws ReadOnlyMappingException  if the window is read-only
+     * @throws SigBusException           once the window is revoked or unmapped, or if the file behind it
+     *                                  was truncated under the access; nothing was read or written then
+     */
+    public final void putFloat(long offset, float value) {
+        long address = writableAddress(offset, Float.BYTES);
+        enter(offset);
+        try {
+            Memory.putFloat(address, value);
+            surfaceFaults();
+        } catch (InternalError fault) {
+            throw faulted(offset, fault);
+        } finally {
+            guard.exit();
+        }
+    }
+
+    /**
+     * Reads the double (native byte order) at {@code offset}.
+     * A plain read: no ordering towards other threads.
+     *
+     * @param offset the offset of the double in this window, in bytes
+     * @return the value read
+     * @throws IndexOutOfBoundsException if {@code [offset, offset + 8)} is not inside the window
+     * @throws SigBusException           once the window is revoked or unmapped, or if the file behind it
+     *                                  was truncated under the access; nothing was read or written then
+     */
     public final double getDouble(long offset) {
         long address = address(offset, Double.BYTES);
         enter(offset);
         try {
-            double value = UnsafeApi.getDouble(address);
+            double result = Memory.getDouble(address);
             surfaceFaults();
-            return value;
+            return result;
         } catch (InternalError fault) {
             throw faulted(offset, fault);
         } finally {
@@ -168,13 +396,557 @@ public abstract sealed class GuardedMemory permits Region, Mapping {
         }
     }
 
-    /** Writes the double at {@code offset}. */
+    /**
+     * Writes the double (native byte order) at {@code offset}.
+     * A plain write: no ordering towards other threads.
+     *
+     * @param offset the offset of the double in this window, in bytes
+     * @param value the value to write
+     * @throws IndexOutOfBoundsException if {@code [offset, offset + 8)} is not inside the window
+     * @throws ReadOnlyMappingException  if the window is read-only
+     * @throws SigBusException           once the window is revoked or unmapped, or if the file behind it
+     *                                  was truncated under the access; nothing was read or written then
+     */
     public final void putDouble(long offset, double value) {
         long address = writableAddress(offset, Double.BYTES);
         enter(offset);
         try {
-            UnsafeApi.putDouble(address, value);
+            Memory.putDouble(address, value);
             surfaceFaults();
+        } catch (InternalError fault) {
+            throw faulted(offset, fault);
+        } finally {
+            guard.exit();
+        }
+    }
+
+    /**
+     * Reads the byte at {@code offset} with volatile semantics.
+     * Memory consistency: as {@link java.lang.invoke.VarHandle#getVolatile}.
+     *
+     * @param offset the offset of the byte in this window, in bytes
+     * @return the value read
+     * @throws IndexOutOfBoundsException if {@code [offset, offset + 1)} is not inside the window
+     * @throws SigBusException           once the window is revoked or unmapped, or if the file behind it
+     *                                  was truncated under the access; nothing was read or written then
+     */
+    public final byte getByteVolatile(long offset) {
+        long address = alignedAddress(offset, Byte.BYTES);
+        enter(offset);
+        try {
+            byte result = Memory.getByteVolatile(address);
+            surfaceFaults();
+            return result;
+        } catch (InternalError fault) {
+            throw faulted(offset, fault);
+        } finally {
+            guard.exit();
+        }
+    }
+
+    /**
+     * Writes the byte at {@code offset} with volatile semantics.
+     * Memory consistency: as {@link java.lang.invoke.VarHandle#setVolatile}.
+     *
+     * @param offset the offset of the byte in this window, in bytes
+     * @param value the value to write
+     * @throws IndexOutOfBoundsException if {@code [offset, offset + 1)} is not inside the window
+     * @throws ReadOnlyMappingException  if the window is read-only
+     * @throws SigBusException           once the window is revoked or unmapped, or if the file behind it
+     *                                  was truncated under the access; nothing was read or written then
+     */
+    public final void putByteVolatile(long offset, byte value) {
+        long address = writableAlignedAddress(offset, Byte.BYTES);
+        enter(offset);
+        try {
+            Memory.putByteVolatile(address, value);
+            surfaceFaults();
+        } catch (InternalError fault) {
+            throw faulted(offset, fault);
+        } finally {
+            guard.exit();
+        }
+    }
+
+    /**
+     * Reads the short (native byte order) at {@code offset} with volatile semantics.
+     * The address of {@code offset} must be 2-byte aligned.
+     * Memory consistency: as {@link java.lang.invoke.VarHandle#getVolatile}.
+     *
+     * @param offset the offset of the short in this window, in bytes
+     * @return the value read
+     * @throws IndexOutOfBoundsException if {@code [offset, offset + 2)} is not inside the window
+     * @throws IllegalArgumentException  if the address of {@code offset} is not 2-byte aligned
+     * @throws SigBusException           once the window is revoked or unmapped, or if the file behind it
+     *                                  was truncated under the access; nothing was read or written then
+     */
+    public final short getShortVolatile(long offset) {
+        long address = alignedAddress(offset, Short.BYTES);
+        enter(offset);
+        try {
+            short result = Memory.getShortVolatile(address);
+            surfaceFaults();
+            return result;
+        } catch (InternalError fault) {
+            throw faulted(offset, fault);
+        } finally {
+            guard.exit();
+        }
+    }
+
+    /**
+     * Writes the short (native byte order) at {@code offset} with volatile semantics.
+     * The address of {@code offset} must be 2-byte aligned.
+     * Memory consistency: as {@link java.lang.invoke.VarHandle#setVolatile}.
+     *
+     * @param offset the offset of the short in this window, in bytes
+     * @param value the value to write
+     * @throws IndexOutOfBoundsException if {@code [offset, offset + 2)} is not inside the window
+     * @throws IllegalArgumentException  if the address of {@code offset} is not 2-byte aligned
+     * @throws ReadOnlyMappingException  if the window is read-only
+     * @throws SigBusException           once the window is revoked or unmapped, or if the file behind it
+     *                                  was truncated under the access; nothing was read or written then
+     */
+    public final void putShortVolatile(long offset, short value) {
+        long address = writableAlignedAddress(offset, Short.BYTES);
+        enter(offset);
+        try {
+            Memory.putShortVolatile(address, value);
+            surfaceFaults();
+        } catch (InternalError fault) {
+            throw faulted(offset, fault);
+        } finally {
+            guard.exit();
+        }
+    }
+
+    /**
+     * Reads the char (native byte order) at {@code offset} with volatile semantics.
+     * The address of {@code offset} must be 2-byte aligned.
+     * Memory consistency: as {@link java.lang.invoke.VarHandle#getVolatile}.
+     *
+     * @param offset the offset of the char in this window, in bytes
+     * @return the value read
+     * @throws IndexOutOfBoundsException if {@code [offset, offset + 2)} is not inside the window
+     * @throws IllegalArgumentException  if the address of {@code offset} is not 2-byte aligned
+     * @throws SigBusException           once the window is revoked or unmapped, or if the file behind it
+     *                                  was truncated under the access; nothing was read or written then
+     */
+    public final char getCharVolatile(long offset) {
+        long address = alignedAddress(offset, Character.BYTES);
+        enter(offset);
+        try {
+            char result = Memory.getCharVolatile(address);
+            surfaceFaults();
+            return result;
+        } catch (InternalError fault) {
+            throw faulted(offset, fault);
+        } finally {
+            guard.exit();
+        }
+    }
+
+    /**
+     * Writes the char (native byte order) at {@code offset} with volatile semantics.
+     * The address of {@code offset} must be 2-byte aligned.
+     * Memory consistency: as {@link java.lang.invoke.VarHandle#setVolatile}.
+     *
+     * @param offset the offset of the char in this window, in bytes
+     * @param value the value to write
+     * @throws IndexOutOfBoundsException if {@code [offset, offset + 2)} is not inside the window
+     * @throws IllegalArgumentException  if the address of {@code offset} is not 2-byte aligned
+     * @throws ReadOnlyMappingException  if the window is read-only
+     * @throws SigBusException           once the window is revoked or unmapped, or if the file behind it
+     *                                  was truncated under the access; nothing was read or written then
+     */
+    public final void putCharVolatile(long offset, char value) {
+        long address = writableAlignedAddress(offset, Character.BYTES);
+        enter(offset);
+        try {
+            Memory.putCharVolatile(address, value);
+            surfaceFaults();
+        } catch (InternalError fault) {
+            throw faulted(offset, fault);
+        } finally {
+            guard.exit();
+        }
+    }
+
+    /**
+     * Reads the int (native byte order) at {@code offset} with volatile semantics.
+     * The address of {@code offset} must be 4-byte aligned.
+     * Memory consistency: as {@link java.lang.invoke.VarHandle#getVolatile}.
+     *
+     * @param offset the offset of the int in this window, in bytes
+     * @return the value read
+     * @throws IndexOutOfBoundsException if {@code [offset, offset + 4)} is not inside the window
+     * @throws IllegalArgumentException  if the address of {@code offset} is not 4-byte aligned
+     * @throws SigBusException           once the window is revoked or unmapped, or if the file behind it
+     *                                  was truncated under the access; nothing was read or written then
+     */
+    public final int getIntVolatile(long offset) {
+        long address = alignedAddress(offset, Integer.BYTES);
+        enter(offset);
+        try {
+            int result = Memory.getIntVolatile(address);
+            surfaceFaults();
+            return result;
+        } catch (InternalError fault) {
+            throw faulted(offset, fault);
+        } finally {
+            guard.exit();
+        }
+    }
+
+    /**
+     * Writes the int (native byte order) at {@code offset} with volatile semantics.
+     * The address of {@code offset} must be 4-byte aligned.
+     * Memory consistency: as {@link java.lang.invoke.VarHandle#setVolatile}.
+     *
+     * @param offset the offset of the int in this window, in bytes
+     * @param value the value to write
+     * @throws IndexOutOfBoundsException if {@code [offset, offset + 4)} is not inside the window
+     * @throws IllegalArgumentException  if the address of {@code offset} is not 4-byte aligned
+     * @throws ReadOnlyMappingException  if the window is read-only
+     * @throws SigBusException           once the window is revoked or unmapped, or if the file behind it
+     *                                  was truncated under the access; nothing was read or written then
+     */
+    public final void putIntVolatile(long offset, int value) {
+        long address = writableAlignedAddress(offset, Integer.BYTES);
+        enter(offset);
+        try {
+            Memory.putIntVolatile(address, value);
+            surfaceFaults();
+        } catch (InternalError fault) {
+            throw faulted(offset, fault);
+        } finally {
+            guard.exit();
+        }
+    }
+
+    /**
+     * Reads the long (native byte order) at {@code offset} with volatile semantics.
+     * The address of {@code offset} must be 8-byte aligned.
+     * Memory consistency: as {@link java.lang.invoke.VarHandle#getVolatile}.
+     *
+     * @param offset the offset of the long in this window, in bytes
+     * @return the value read
+     * @throws IndexOutOfBoundsException if {@code [offset, offset + 8)} is not inside the window
+     * @throws IllegalArgumentException  if the address of {@code offset} is not 8-byte aligned
+     * @throws SigBusException           once the window is revoked or unmapped, or if the file behind it
+     *                                  was truncated under the access; nothing was read or written then
+     */
+    public final long getLongVolatile(long offset) {
+        long address = alignedAddress(offset, Long.BYTES);
+        enter(offset);
+        try {
+            long result = Memory.getLongVolatile(address);
+            surfaceFaults();
+            return result;
+        } catch (InternalError fault) {
+            throw faulted(offset, fault);
+        } finally {
+            guard.exit();
+        }
+    }
+
+    /**
+     * Writes the long (native byte order) at {@code offset} with volatile semantics.
+     * The address of {@code offset} must be 8-byte aligned.
+     * Memory consistency: as {@link java.lang.invoke.VarHandle#setVolatile}.
+     *
+     * @param offset the offset of the long in this window, in bytes
+     * @param value the value to write
+     * @throws IndexOutOfBoundsException if {@code [offset, offset + 8)} is not inside the window
+     * @throws IllegalArgumentException  if the address of {@code offset} is not 8-byte aligned
+     * @throws ReadOnlyMappingException  if the window is read-only
+     * @throws SigBusException           once the window is revoked or unmapped, or if the file behind it
+     *                                  was truncated under the access; nothing was read or written then
+     */
+    public final void putLongVolatile(long offset, long value) {
+        long address = writableAlignedAddress(offset, Long.BYTES);
+        enter(offset);
+        try {
+            Memory.putLongVolatile(address, value);
+            surfaceFaults();
+        } catch (InternalError fault) {
+            throw faulted(offset, fault);
+        } finally {
+            guard.exit();
+        }
+    }
+
+    /**
+     * Reads the int at {@code offset} with acquire semantics:
+     * no later access of this thread is reordered before it.
+     * The address of {@code offset} must be 4-byte aligned.
+     * Memory consistency: as {@link java.lang.invoke.VarHandle#getAcquire}; pairs with {@link #putIntRelease}.
+     *
+     * @param offset the offset of the int in this window, in bytes
+     * @return the value read
+     * @throws IndexOutOfBoundsException if {@code [offset, offset + 4)} is not inside the window
+     * @throws IllegalArgumentException  if the address of {@code offset} is not 4-byte aligned
+     * @throws SigBusException           once the window is revoked or unmapped, or if the file behind it
+     *                                  was truncated under the access; nothing was read or written then
+     */
+    public final int getIntAcquire(long offset) {
+        long address = alignedAddress(offset, Integer.BYTES);
+        enter(offset);
+        try {
+            int result = Memory.getIntAcquire(address);
+            surfaceFaults();
+            return result;
+        } catch (InternalError fault) {
+            throw faulted(offset, fault);
+        } finally {
+            guard.exit();
+        }
+    }
+
+    /**
+     * Writes the int at {@code offset} with release semantics:
+     * no earlier access of this thread is reordered after it.
+     * The address of {@code offset} must be 4-byte aligned.
+     * Memory consistency: as {@link java.lang.invoke.VarHandle#setRelease}; pairs with {@link #getIntAcquire}.
+     *
+     * @param offset the offset of the int in this window, in bytes
+     * @param value the value to write
+     * @throws IndexOutOfBoundsException if {@code [offset, offset + 4)} is not inside the window
+     * @throws IllegalArgumentException  if the address of {@code offset} is not 4-byte aligned
+     * @throws ReadOnlyMappingException  if the window is read-only
+     * @throws SigBusException           once the window is revoked or unmapped, or if the file behind it
+     *                                  was truncated under the access; nothing was read or written then
+     */
+    public final void putIntRelease(long offset, int value) {
+        long address = writableAlignedAddress(offset, Integer.BYTES);
+        enter(offset);
+        try {
+            Memory.putIntRelease(address, value);
+            surfaceFaults();
+        } catch (InternalError fault) {
+            throw faulted(offset, fault);
+        } finally {
+            guard.exit();
+        }
+    }
+
+    /**
+     * Atomically sets the int at {@code offset} to {@code update} if it equals {@code expected}.
+     * The address of {@code offset} must be 4-byte aligned.
+     * Memory consistency: as {@link java.lang.invoke.VarHandle#compareAndSet}.
+     *
+     * @param offset the offset of the int in this window, in bytes
+     * @param expected the value expected at {@code offset}
+     * @param update the value to write if it is there
+     * @return whether the value was {@code expected} and is now {@code update}
+     * @throws IndexOutOfBoundsException if {@code [offset, offset + 4)} is not inside the window
+     * @throws IllegalArgumentException  if the address of {@code offset} is not 4-byte aligned
+     * @throws ReadOnlyMappingException  if the window is read-only
+     * @throws SigBusException           once the window is revoked or unmapped, or if the file behind it
+     *                                  was truncated under the access; nothing was read or written then
+     */
+    public final boolean compareAndSetInt(long offset, int expected, int update) {
+        long address = writableAlignedAddress(offset, Integer.BYTES);
+        enter(offset);
+        try {
+            boolean result = Memory.compareAndSetInt(address, expected, update);
+            surfaceFaults();
+            return result;
+        } catch (InternalError fault) {
+            throw faulted(offset, fault);
+        } finally {
+            guard.exit();
+        }
+    }
+
+    /**
+     * Atomically adds {@code delta} to the int at {@code offset}.
+     * The address of {@code offset} must be 4-byte aligned.
+     * Memory consistency: as {@link java.lang.invoke.VarHandle#getAndAdd}.
+     *
+     * @param offset the offset of the int in this window, in bytes
+     * @param delta the amount to add (wrapping on overflow)
+     * @return the value before the addition
+     * @throws IndexOutOfBoundsException if {@code [offset, offset + 4)} is not inside the window
+     * @throws IllegalArgumentException  if the address of {@code offset} is not 4-byte aligned
+     * @throws ReadOnlyMappingException  if the window is read-only
+     * @throws SigBusException           once the window is revoked or unmapped, or if the file behind it
+     *                                  was truncated under the access; nothing was read or written then
+     */
+    public final int getAndAddInt(long offset, int delta) {
+        long address = writableAlignedAddress(offset, Integer.BYTES);
+        enter(offset);
+        try {
+            int result = Memory.getAndAddInt(address, delta);
+            surfaceFaults();
+            return result;
+        } catch (InternalError fault) {
+            throw faulted(offset, fault);
+        } finally {
+            guard.exit();
+        }
+    }
+
+    /**
+     * Atomically replaces the int at {@code offset} by {@code value}.
+     * The address of {@code offset} must be 4-byte aligned.
+     * Memory consistency: as {@link java.lang.invoke.VarHandle#getAndSet}.
+     *
+     * @param offset the offset of the int in this window, in bytes
+     * @param value the value to write
+     * @return the value before the replacement
+     * @throws IndexOutOfBoundsException if {@code [offset, offset + 4)} is not inside the window
+     * @throws IllegalArgumentException  if the address of {@code offset} is not 4-byte aligned
+     * @throws ReadOnlyMappingException  if the window is read-only
+     * @throws SigBusException           once the window is revoked or unmapped, or if the file behind it
+     *                                  was truncated under the access; nothing was read or written then
+     */
+    public final int getAndSetInt(long offset, int value) {
+        long address = writableAlignedAddress(offset, Integer.BYTES);
+        enter(offset);
+        try {
+            int result = Memory.getAndSetInt(address, value);
+            surfaceFaults();
+            return result;
+        } catch (InternalError fault) {
+            throw faulted(offset, fault);
+        } finally {
+            guard.exit();
+        }
+    }
+
+    /**
+     * Reads the long at {@code offset} with acquire semantics:
+     * no later access of this thread is reordered before it.
+     * The address of {@code offset} must be 8-byte aligned.
+     * Memory consistency: as {@link java.lang.invoke.VarHandle#getAcquire}; pairs with {@link #putLongRelease}.
+     *
+     * @param offset the offset of the long in this window, in bytes
+     * @return the value read
+     * @throws IndexOutOfBoundsException if {@code [offset, offset + 8)} is not inside the window
+     * @throws IllegalArgumentException  if the address of {@code offset} is not 8-byte aligned
+     * @throws SigBusException           once the window is revoked or unmapped, or if the file behind it
+     *                                  was truncated under the access; nothing was read or written then
+     */
+    public final long getLongAcquire(long offset) {
+        long address = alignedAddress(offset, Long.BYTES);
+        enter(offset);
+        try {
+            long result = Memory.getLongAcquire(address);
+            surfaceFaults();
+            return result;
+        } catch (InternalError fault) {
+            throw faulted(offset, fault);
+        } finally {
+            guard.exit();
+        }
+    }
+
+    /**
+     * Writes the long at {@code offset} with release semantics:
+     * no earlier access of this thread is reordered after it.
+     * The address of {@code offset} must be 8-byte aligned.
+     * Memory consistency: as {@link java.lang.invoke.VarHandle#setRelease}; pairs with {@link #getLongAcquire}.
+     *
+     * @param offset the offset of the long in this window, in bytes
+     * @param value the value to write
+     * @throws IndexOutOfBoundsException if {@code [offset, offset + 8)} is not inside the window
+     * @throws IllegalArgumentException  if the address of {@code offset} is not 8-byte aligned
+     * @throws ReadOnlyMappingException  if the window is read-only
+     * @throws SigBusException           once the window is revoked or unmapped, or if the file behind it
+     *                                  was truncated under the access; nothing was read or written then
+     */
+    public final void putLongRelease(long offset, long value) {
+        long address = writableAlignedAddress(offset, Long.BYTES);
+        enter(offset);
+        try {
+            Memory.putLongRelease(address, value);
+            surfaceFaults();
+        } catch (InternalError fault) {
+            throw faulted(offset, fault);
+        } finally {
+            guard.exit();
+        }
+    }
+
+    /**
+     * Atomically sets the long at {@code offset} to {@code update} if it equals {@code expected}.
+     * The address of {@code offset} must be 8-byte aligned.
+     * Memory consistency: as {@link java.lang.invoke.VarHandle#compareAndSet}.
+     *
+     * @param offset the offset of the long in this window, in bytes
+     * @param expected the value expected at {@code offset}
+     * @param update the value to write if it is there
+     * @return whether the value was {@code expected} and is now {@code update}
+     * @throws IndexOutOfBoundsException if {@code [offset, offset + 8)} is not inside the window
+     * @throws IllegalArgumentException  if the address of {@code offset} is not 8-byte aligned
+     * @throws ReadOnlyMappingException  if the window is read-only
+     * @throws SigBusException           once the window is revoked or unmapped, or if the file behind it
+     *                                  was truncated under the access; nothing was read or written then
+     */
+    public final boolean compareAndSetLong(long offset, long expected, long update) {
+        long address = writableAlignedAddress(offset, Long.BYTES);
+        enter(offset);
+        try {
+            boolean result = Memory.compareAndSetLong(address, expected, update);
+            surfaceFaults();
+            return result;
+        } catch (InternalError fault) {
+            throw faulted(offset, fault);
+        } finally {
+            guard.exit();
+        }
+    }
+
+    /**
+     * Atomically adds {@code delta} to the long at {@code offset}.
+     * The address of {@code offset} must be 8-byte aligned.
+     * Memory consistency: as {@link java.lang.invoke.VarHandle#getAndAdd}.
+     *
+     * @param offset the offset of the long in this window, in bytes
+     * @param delta the amount to add (wrapping on overflow)
+     * @return the value before the addition
+     * @throws IndexOutOfBoundsException if {@code [offset, offset + 8)} is not inside the window
+     * @throws IllegalArgumentException  if the address of {@code offset} is not 8-byte aligned
+     * @throws ReadOnlyMappingException  if the window is read-only
+     * @throws SigBusException           once the window is revoked or unmapped, or if the file behind it
+     *                                  was truncated under the access; nothing was read or written then
+     */
+    public final long getAndAddLong(long offset, long delta) {
+        long address = writableAlignedAddress(offset, Long.BYTES);
+        enter(offset);
+        try {
+            long result = Memory.getAndAddLong(address, delta);
+            surfaceFaults();
+            return result;
+        } catch (InternalError fault) {
+            throw faulted(offset, fault);
+        } finally {
+            guard.exit();
+        }
+    }
+
+    /**
+     * Atomically replaces the long at {@code offset} by {@code value}.
+     * The address of {@code offset} must be 8-byte aligned.
+     * Memory consistency: as {@link java.lang.invoke.VarHandle#getAndSet}.
+     *
+     * @param offset the offset of the long in this window, in bytes
+     * @param value the value to write
+     * @return the value before the replacement
+     * @throws IndexOutOfBoundsException if {@code [offset, offset + 8)} is not inside the window
+     * @throws IllegalArgumentException  if the address of {@code offset} is not 8-byte aligned
+     * @throws ReadOnlyMappingException  if the window is read-only
+     * @throws SigBusException           once the window is revoked or unmapped, or if the file behind it
+     *                                  was truncated under the access; nothing was read or written then
+     */
+    public final long getAndSetLong(long offset, long value) {
+        long address = writableAlignedAddress(offset, Long.BYTES);
+        enter(offset);
+        try {
+            long result = Memory.getAndSetLong(address, value);
+            surfaceFaults();
+            return result;
         } catch (InternalError fault) {
             throw faulted(offset, fault);
         } finally {
@@ -185,13 +957,25 @@ public abstract sealed class GuardedMemory permits Region, Mapping {
     // -------------------------------------------------------------------------------------------
     // Bulk copies
 
-    /** Copies {@code count} bytes from {@code offset} into {@code dst[dstIndex ...]}. */
+    /**
+     * Copies {@code count} bytes from {@code offset} into {@code dst[dstIndex ...]}.
+     *
+     * @param offset   the offset in this window of the first byte to copy
+     * @param dst      the array to copy into
+     * @param dstIndex the index in {@code dst} of the first byte written
+     * @param count    the number of bytes to copy
+     * @throws NullPointerException      if {@code dst} is null
+     * @throws IndexOutOfBoundsException if {@code [dstIndex, dstIndex + count)} is not inside {@code dst}
+     *                                   or {@code [offset, offset + count)} is not inside the window
+     * @throws SigBusException           once the window is revoked or unmapped, or if the file behind it
+     *                                   was truncated under the copy
+     */
     public final void getBytes(long offset, byte[] dst, int dstIndex, int count) {
         Objects.checkFromIndexSize(dstIndex, count, Objects.requireNonNull(dst, "dst").length);
         long address = address(offset, count);
         enter(offset);
         try {
-            UnsafeApi.copyMemory(null, address, dst, BYTE_ARRAY_BASE + dstIndex, count);
+            Memory.copyToArray(address, dst, dstIndex, count);
             surfaceFaults();
         } catch (InternalError fault) {
             throw faulted(offset, fault);
@@ -200,18 +984,40 @@ public abstract sealed class GuardedMemory permits Region, Mapping {
         }
     }
 
-    /** Copies {@code dst.length} bytes from {@code offset} into {@code dst}. */
+    /**
+     * Copies {@code dst.length} bytes from {@code offset} into {@code dst}.
+     *
+     * @param offset the offset in this window of the first byte to copy
+     * @param dst    the array to fill
+     * @throws NullPointerException      if {@code dst} is null
+     * @throws IndexOutOfBoundsException if {@code [offset, offset + dst.length)} is not inside the window
+     * @throws SigBusException           once the window is revoked or unmapped, or if the file behind it
+     *                                   was truncated under the copy
+     */
     public final void getBytes(long offset, byte[] dst) {
         getBytes(offset, dst, 0, dst.length);
     }
 
-    /** Copies {@code src[srcIndex ...]}, {@code count} bytes, to {@code offset}. */
+    /**
+     * Copies {@code src[srcIndex ...]}, {@code count} bytes, to {@code offset}.
+     *
+     * @param offset   the offset in this window of the first byte written
+     * @param src      the array to copy from
+     * @param srcIndex the index in {@code src} of the first byte to copy
+     * @param count    the number of bytes to copy
+     * @throws NullPointerException      if {@code src} is null
+     * @throws IndexOutOfBoundsException if {@code [srcIndex, srcIndex + count)} is not inside {@code src}
+     *                                   or {@code [offset, offset + count)} is not inside the window
+     * @throws ReadOnlyMappingException  if the window is read-only
+     * @throws SigBusException           once the window is revoked or unmapped, or if the file behind it
+     *                                   was truncated under the copy
+     */
     public final void putBytes(long offset, byte[] src, int srcIndex, int count) {
         Objects.checkFromIndexSize(srcIndex, count, Objects.requireNonNull(src, "src").length);
         long address = writableAddress(offset, count);
         enter(offset);
         try {
-            UnsafeApi.copyMemory(src, BYTE_ARRAY_BASE + srcIndex, null, address, count);
+            Memory.copyFromArray(src, srcIndex, address, count);
             surfaceFaults();
         } catch (InternalError fault) {
             throw faulted(offset, fault);
@@ -220,83 +1026,38 @@ public abstract sealed class GuardedMemory permits Region, Mapping {
         }
     }
 
-    /** Copies all of {@code src} to {@code offset}. */
+    /**
+     * Copies all of {@code src} to {@code offset}.
+     *
+     * @param offset the offset in this window of the first byte written
+     * @param src    the array to copy
+     * @throws NullPointerException      if {@code src} is null
+     * @throws IndexOutOfBoundsException if {@code [offset, offset + src.length)} is not inside the window
+     * @throws ReadOnlyMappingException  if the window is read-only
+     * @throws SigBusException           once the window is revoked or unmapped, or if the file behind it
+     *                                   was truncated under the copy
+     */
     public final void putBytes(long offset, byte[] src) {
         putBytes(offset, src, 0, src.length);
     }
 
-    /** Sets {@code count} bytes from {@code offset} to {@code value}. */
+    /**
+     * Sets {@code count} bytes from {@code offset} to {@code value}.
+     *
+     * @param offset the offset in this window of the first byte set
+     * @param count  the number of bytes to set
+     * @param value  the value every byte gets
+     * @throws IndexOutOfBoundsException if {@code [offset, offset + count)} is not inside the window
+     * @throws ReadOnlyMappingException  if the window is read-only
+     * @throws SigBusException           once the window is revoked or unmapped, or if the file behind it
+     *                                   was truncated under the write
+     */
     public final void setMemory(long offset, long count, byte value) {
         long address = writableAddress(offset, count);
         enter(offset);
         try {
-            UnsafeApi.setMemory(address, count, value);
+            Memory.fill(address, count, value);
             surfaceFaults();
-        } catch (InternalError fault) {
-            throw faulted(offset, fault);
-        } finally {
-            guard.exit();
-        }
-    }
-
-    // -------------------------------------------------------------------------------------------
-    // Atomics on 8-byte aligned longs
-
-    /** Volatile read of the aligned long at {@code offset}. */
-    public final long getLongVolatile(long offset) {
-        long address = alignedAddress(offset);
-        enter(offset);
-        try {
-            long value = UnsafeApi.getLongVolatile(null, address);
-            surfaceFaults();
-            return value;
-        } catch (InternalError fault) {
-            throw faulted(offset, fault);
-        } finally {
-            guard.exit();
-        }
-    }
-
-    /** Volatile write of the aligned long at {@code offset}. */
-    public final void putLongVolatile(long offset, long value) {
-        long address = alignedAddress(offset);
-        checkWritable(offset);
-        enter(offset);
-        try {
-            UnsafeApi.putLongVolatile(null, address, value);
-            surfaceFaults();
-        } catch (InternalError fault) {
-            throw faulted(offset, fault);
-        } finally {
-            guard.exit();
-        }
-    }
-
-    /** Atomically sets the aligned long at {@code offset} to {@code update} if it equals {@code expected}. */
-    public final boolean compareAndSetLong(long offset, long expected, long update) {
-        long address = alignedAddress(offset);
-        checkWritable(offset);
-        enter(offset);
-        try {
-            boolean swapped = UnsafeApi.compareAndSetLong(null, address, expected, update);
-            surfaceFaults();
-            return swapped;
-        } catch (InternalError fault) {
-            throw faulted(offset, fault);
-        } finally {
-            guard.exit();
-        }
-    }
-
-    /** Atomically adds {@code delta} to the aligned long at {@code offset}; returns the previous value. */
-    public final long getAndAddLong(long offset, long delta) {
-        long address = alignedAddress(offset);
-        checkWritable(offset);
-        enter(offset);
-        try {
-            long previous = UnsafeApi.getAndAddLong(null, address, delta);
-            surfaceFaults();
-            return previous;
         } catch (InternalError fault) {
             throw faulted(offset, fault);
         } finally {
@@ -321,14 +1082,30 @@ public abstract sealed class GuardedMemory permits Region, Mapping {
         return address;
     }
 
-    private long alignedAddress(long offset) {
-        long address = address(offset, Long.BYTES);
-        if ((address & (Long.BYTES - 1)) != 0) {
-            throw new IllegalArgumentException(describe() + ": offset " + offset
-                    + " is not 8-byte aligned in memory (address 0x" + Long.toHexString(address)
-                    + "); atomic operations need aligned longs");
+    /**
+     * Bounds-checks {@code [offset, offset + size)} and returns its absolute address, which must be
+     * {@code size}-aligned (a power of two): volatile and atomic accesses need naturally aligned
+     * addresses, and the address, not the offset, decides (a mapping may start at any offset).
+     */
+    final long alignedAddress(long offset, long size) {
+        long address = address(offset, size);
+        if ((address & (size - 1)) != 0) {
+            throw misaligned(describe(), offset, size, address);
         }
         return address;
+    }
+
+    private long writableAlignedAddress(long offset, long size) {
+        long address = alignedAddress(offset, size);
+        checkWritable(offset);
+        return address;
+    }
+
+    /** The exception for a volatile or atomic access at a misaligned address (shared with {@link Pin}). */
+    static IllegalArgumentException misaligned(String where, long offset, long size, long address) {
+        return new IllegalArgumentException(where + ": offset " + offset + " is not " + size
+                + "-byte aligned in memory (address 0x" + Long.toHexString(address) + "); volatile and atomic"
+                + " accesses of " + size + " bytes need " + size + "-byte aligned addresses");
     }
 
     final void checkWritable(long offset) {

@@ -9,6 +9,7 @@ import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
+import java.nio.file.FileSystemException;
 
 /**
  * The few Linux system calls regions are built from, as FFM downcalls: {@code memfd_create},
@@ -16,7 +17,9 @@ import java.lang.invoke.VarHandle;
  * {@code munmap} and {@code msync}.
  *
  * <p>Every wrapper either returns a valid result or throws {@link NativeMemoryException} naming the
- * call, its arguments and {@code errno}; callers never see a raw {@code -1}. All calls here are on
+ * call, its arguments and {@code errno} by number, name and text ({@link Errno}); {@link #open}
+ * throws the {@code java.nio.file} exception for the errno instead. Callers never see a raw
+ * {@code -1}. All calls here are on
  * slow paths (create, revoke, flush), so each one captures {@code errno} through a short-lived
  * confined arena. The one exception is {@link #deliverPendingFaults()}, a deliberately
  * <em>non-critical</em> downcall to {@code getpid}: returning from native code makes HotSpot deliver
@@ -129,13 +132,19 @@ final class Libc {
      * Opens {@code path} read-only, or read-write creating it (mode 0644), and returns the fd.
      * Never blocks: {@code O_NONBLOCK} (a FIFO without a writer would block a read-only open forever;
      * on a regular file the flag changes nothing), and {@code O_NOCTTY}.
+     *
+     * @throws FileSystemException the one {@code java.nio.file} throws for the errno (see
+     *                             {@link Errno#fileException}), naming the path, the call and the errno
      */
-    static int open(String path, boolean writable) {
+    static int open(String path, boolean writable) throws FileSystemException {
         int flags = O_CLOEXEC | O_NONBLOCK | O_NOCTTY | (writable ? O_RDWR | O_CREAT : O_RDONLY);
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CALL_STATE);
             int fd = (int) invoke(() -> (int) OPEN.invokeExact(state, arena.allocateFrom(path), flags, 0644));
-            check(fd, state, "open(\"%s\", %s|O_NONBLOCK)", path, writable ? "O_RDWR|O_CREAT" : "O_RDONLY");
+            if (fd < 0) {
+                throw Errno.fileException(path, "open(" + (writable ? "O_RDWR|O_CREAT" : "O_RDONLY") + "|O_NONBLOCK)",
+                        (int) ERRNO.get(state, 0L));
+            }
             return fd;
         }
     }
@@ -264,7 +273,7 @@ final class Libc {
 
     private static void fail(MemorySegment state, String call, Object... args) {
         int errno = (int) ERRNO.get(state, 0L);
-        throw new NativeMemoryException(String.format(call, args) + " failed: errno " + errno);
+        throw new NativeMemoryException(String.format(call, args) + " failed: " + Errno.describe(errno));
     }
 
     @FunctionalInterface

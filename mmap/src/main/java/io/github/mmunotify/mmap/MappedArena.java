@@ -1,7 +1,5 @@
 package io.github.mmunotify.mmap;
 
-import org.agrona.UnsafeApi;
-
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -66,7 +64,9 @@ public final class MappedArena implements AutoCloseable {
      * @return a new open arena, all of it free
      * @throws NullPointerException     if {@code name} is null
      * @throws IllegalArgumentException if {@code capacity <= 0}, or too large to round up to whole pages
-     * @throws NativeMemoryException    if the kernel refuses the memory
+     * @throws NativeMemoryException    if the kernel refuses the memory (naming the call and errno)
+     * @throws IllegalCallerException   if the JVM does not allow this module native access (see
+     *                                  {@link Region#allocate})
      */
     public static MappedArena anonymous(String name, long capacity) {
         Objects.requireNonNull(name, "name");
@@ -86,8 +86,11 @@ public final class MappedArena implements AutoCloseable {
      *                                  pages, or {@code file} is not a regular file (a FIFO, a
      *                                  directory, a device, a socket: refused without blocking,
      *                                  naming the path and its type)
-     * @throws java.io.UncheckedIOException if the file cannot be inspected
-     * @throws NativeMemoryException    if {@code open}, {@code ftruncate} or {@code mmap} fail
+     * @throws java.io.UncheckedIOException if the file cannot be opened or inspected; the cause is the
+     *                                  {@code java.nio.file} exception for the error (see {@link Region#mapFile})
+     * @throws NativeMemoryException    if {@code ftruncate} or {@code mmap} fail (naming the call and errno)
+     * @throws IllegalCallerException   if the JVM does not allow this module native access (see
+     *                                  {@link Region#allocate})
      */
     public static MappedArena mapFile(Path file, long capacity) {
         Objects.requireNonNull(file, "file");
@@ -180,7 +183,7 @@ public final class MappedArena implements AutoCloseable {
         }
         InternalError fault = null;
         try {
-            UnsafeApi.setMemory(region.base, extent, (byte) 0);
+            Memory.fill(region.base, extent, (byte) 0);
             region.surfaceFaults();
         } catch (InternalError truncated) {
             fault = truncated; // the arena's file was truncated by another process under the write

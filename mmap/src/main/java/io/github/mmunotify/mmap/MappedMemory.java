@@ -2,6 +2,7 @@ package io.github.mmunotify.mmap;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -14,6 +15,7 @@ import java.nio.file.Path;
  * {@link #releaseIntoTrap} once, after it has waited out every access.
  */
 final class MappedMemory {
+    private static final System.Logger LOG = System.getLogger(MappedMemory.class.getName());
     /** Where the requested range starts. */
     final long address;
     /** The requested length in bytes. */
@@ -52,6 +54,7 @@ final class MappedMemory {
      * mapped; its pages are freed the moment the trap replaces them.
      */
     static MappedMemory anonymous(String name, String argument, long bytes) {
+        NativeAccess.require();
         requirePositive(argument, bytes);
         long mapLength = Libc.alignUp(argument + " (size of '" + name + "')", bytes);
         long mapAddress = mapAnonymous(0, mapLength);
@@ -88,6 +91,7 @@ final class MappedMemory {
      *                                  directory, a device, a socket), naming the path and its type
      */
     static MappedMemory file(Path file, long offset, long length, boolean writable) {
+        NativeAccess.require();
         if (offset < 0) {
             throw new IllegalArgumentException("offset must be >= 0, was " + offset + " (file " + file + ")");
         }
@@ -106,7 +110,12 @@ final class MappedMemory {
         // O_NONBLOCK: a FIFO or device swapped in after the check above must not block the open
         // (a FIFO opened for reading waits for a writer forever); the type is checked again on the
         // descriptor itself, which is the file actually mapped.
-        int fd = Libc.open(path, writable);
+        int fd;
+        try {
+            fd = Libc.open(path, writable);
+        } catch (FileSystemException e) {
+            throw new UncheckedIOException("cannot map " + e.getMessage(), e);
+        }
         try {
             Path opened = Path.of("/proc/self/fd/" + fd);
             requireRegular(file, mode(opened));
@@ -125,7 +134,7 @@ final class MappedMemory {
                     true, writable, path);
         } catch (IOException e) {
             Libc.closeQuietly(fd);
-            throw new UncheckedIOException("cannot map " + file, e);
+            throw new UncheckedIOException("cannot map " + file + ": " + e.getMessage(), e);
         } catch (Throwable e) {
             Libc.closeQuietly(fd);
             throw e;
@@ -143,7 +152,7 @@ final class MappedMemory {
         } catch (java.nio.file.NoSuchFileException absent) {
             return; // a writable mapping creates it; a read-only open fails with ENOENT
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot inspect " + file, e);
+            throw new UncheckedIOException("cannot map " + e.getMessage(), e);
         }
         requireRegular(file, mode);
     }
@@ -194,22 +203,29 @@ final class MappedMemory {
      * the trap lands; the moved pages are unmapped on the releaser thread. Where the kernel does
      * not support that, the trap replaces the pages directly.
      *
+     * <p>A failing flush does not stop the release: the trap goes in regardless and the failure is
+     * reported (see {@link FailureLog}), not thrown. (Until issue 11 the trap was installed from a
+     * {@code finally} whose {@code return} discarded the flush's exception without a word; the
+     * outcome for the caller is the same.)
+     *
      * @return the trap evicted to make room, to be released by the caller once it holds no lock
      */
     TrapMappings.Evicted releaseIntoTrap() {
         try {
             flush(0, length);
+        } catch (Throwable flushFailed) {
+            FailureLog.report(LOG, () -> "msync of " + this + " failed before the revoke replaced it by a trap;"
+                    + " dirty pages may not have reached the file", flushFailed);
+        }
+        long moved = fileBacked ? 0 : moveAsideOrZero();
+        try {
+            return TrapMappings.install(mapAddress, mapLength);
         } finally {
-            long moved = fileBacked ? 0 : moveAsideOrZero();
-            try {
-                return TrapMappings.install(mapAddress, mapLength);
-            } finally {
-                if (moved != 0) {
-                    DeferredRelease.unmap(moved, mapLength);
-                }
-                if (fd != NO_FD) {
-                    DeferredRelease.close(fd);
-                }
+            if (moved != 0) {
+                DeferredRelease.unmap(moved, mapLength);
+            }
+            if (fd != NO_FD) {
+                DeferredRelease.close(fd);
             }
         }
     }

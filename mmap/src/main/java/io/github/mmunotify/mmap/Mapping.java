@@ -1,7 +1,5 @@
 package io.github.mmunotify.mmap;
 
-import io.github.mmunotify.core.Revocable;
-
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -52,8 +50,8 @@ public final class Mapping extends GuardedMemory implements AutoCloseable {
     private final CompletableFuture<Void> told = new CompletableFuture<>();
 
     Mapping(Region region, long address, long offset, long length) {
-        super(region.base + offset, length, Revocable.create("mapping of region " + region.name()),
-                region.faultable);
+        super(region.base + offset, length, Region.newGuard("mapping of region " + region.name(), () -> { },
+                region.revokeThreads), region.faultable);
         this.region = region;
         this.address = address;
         this.offset = offset;

@@ -12,6 +12,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeoutException;
 
 /**
@@ -89,13 +90,21 @@ public final class Region extends GuardedMemory implements AutoCloseable {
     private final CompletableFuture<Void> released = new CompletableFuture<>();
     /** Open pins, so that the revoke's kick can wake their holders. */
     private final Set<Pin> pins;
+    /** Where the guards of this region and its mappings get their revokeAsync() threads; null: the default. */
+    final ThreadFactory revokeThreads;
 
     Region(String name, MappedMemory memory, long base, long length, MappedArena arena) {
         this(name, memory, base, length, arena, ConcurrentHashMap.newKeySet());
     }
 
     private Region(String name, MappedMemory memory, long base, long length, MappedArena arena, Set<Pin> pins) {
-        super(base, length, Revocable.create("region " + name, () -> kick(pins)), memory.fileBacked);
+        this(name, memory, base, length, arena, pins, MmapThreads.forRegion(name));
+    }
+
+    private Region(String name, MappedMemory memory, long base, long length, MappedArena arena, Set<Pin> pins,
+                   ThreadFactory revokeThreads) {
+        super(base, length, newGuard("region " + name, () -> kick(pins), revokeThreads), memory.fileBacked);
+        this.revokeThreads = revokeThreads;
         this.pins = pins;
         this.name = name;
         this.memory = memory;
@@ -114,7 +123,12 @@ public final class Region extends GuardedMemory implements AutoCloseable {
      * @throws NullPointerException     if {@code name} is null
      * @throws IllegalArgumentException if {@code bytes <= 0}, or too large to round up to whole pages
      *                                  (the message names {@code bytes} and its value)
-     * @throws NativeMemoryException    if the kernel refuses the memory
+     * @throws NativeMemoryException    if the kernel refuses the memory (the message names the call
+     *                                  and the errno, e.g. {@code errno 12 (ENOMEM: Cannot allocate memory)})
+     * @throws IllegalCallerException   if the JVM does not allow this module native access; the
+     *                                  message names the flag to add ({@code --enable-native-access=ALL-UNNAMED}
+     *                                  on the class path, {@code --enable-native-access=io.github.mmunotify.mmap}
+     *                                  on the module path)
      */
     public static Region allocate(String name, long bytes) {
         Objects.requireNonNull(name, "name");
@@ -128,6 +142,15 @@ public final class Region extends GuardedMemory implements AutoCloseable {
      * {@code offset + length}; a read-only one requires the file to be that long already, and
      * every write through it throws {@link ReadOnlyMappingException}.
      *
+     * <p>A file that cannot be opened or inspected raises an {@link java.io.UncheckedIOException}
+     * whose cause is the {@code java.nio.file} exception {@code Files} would throw:
+     * {@link java.nio.file.NoSuchFileException} (a missing file, read-only),
+     * {@link java.nio.file.AccessDeniedException} (no permission), {@link java.nio.file.FileSystemException}
+     * otherwise (a path through a non-directory, a symbolic link loop, ...), its reason naming the
+     * call and the errno, e.g. {@code open(O_RDONLY|O_NONBLOCK) failed: errno 2 (ENOENT: No such file or
+     * directory)}. Unchecked, like every other failure of this method, so that mapping a file reads
+     * like allocating memory; catch {@code UncheckedIOException} and look at its cause.
+     *
      * @param file     the file to map; created (and extended) if {@code writable}, otherwise it must
      *                 exist and be at least {@code offset + length} bytes long; not null
      * @param offset   the offset in the file of the region's first byte; not negative
@@ -140,8 +163,11 @@ public final class Region extends GuardedMemory implements AutoCloseable {
      *                                  the file, or a file that is not a regular file (a FIFO, a
      *                                  directory, a device, a socket: refused without blocking, naming
      *                                  the path and its type)
-     * @throws java.io.UncheckedIOException if the file cannot be inspected
-     * @throws NativeMemoryException    if {@code open}, {@code ftruncate} or {@code mmap} fail
+     * @throws java.io.UncheckedIOException if the file cannot be opened or inspected; the cause is the
+     *                                  {@link java.nio.file.FileSystemException} (or subclass) for the error
+     * @throws NativeMemoryException    if {@code ftruncate} or {@code mmap} fail (naming the call and errno)
+     * @throws IllegalCallerException   if the JVM does not allow this module native access (see
+     *                                  {@link #allocate})
      */
     public static Region mapFile(Path file, long offset, long length, boolean writable) {
         Objects.requireNonNull(file, "file");
@@ -201,8 +227,10 @@ public final class Region extends GuardedMemory implements AutoCloseable {
      * Trap mappings installed, released and held by this JVM, for operators.
      *
      * @return a snapshot of the JVM-wide trap counters (all regions together)
+     * @throws IllegalCallerException if the JVM does not allow this module native access (see {@link #allocate})
      */
     public static TrapStats trapStats() {
+        NativeAccess.require();
         return TrapMappings.stats();
     }
 
@@ -467,7 +495,44 @@ public final class Region extends GuardedMemory implements AutoCloseable {
      */
     private void revoke(String reason, UnmapCause cause, Deadline deadline)
             throws InterruptedException, TimeoutException {
-        List<Mapping> all = beginRevoke(reason).victims();
+        Begun begun = beginRevoke(reason);
+        RegionRevokeEvent event = beginEvent(reason, begun);
+        try {
+            finishRevoke(begun.victims(), cause, deadline);
+        } catch (InterruptedException | TimeoutException givenUp) {
+            if (event != null) {
+                event.timedOut = true;
+            }
+            throw givenUp;
+        } finally {
+            if (event != null) {
+                event.commit();
+            }
+        }
+    }
+
+    /** A started {@link RegionRevokeEvent} if a recording enables it, else null (nothing allocated). */
+    private RegionRevokeEvent beginEvent(String reason, Begun begun) {
+        if (!RegionRevokeEvent.enabled()) {
+            return null;
+        }
+        RegionRevokeEvent event = new RegionRevokeEvent();
+        event.region = name;
+        event.reason = reason;
+        event.joined = !begun.first();
+        event.mappings = begun.victims().size();
+        long inFlight = guard.usersInFlight();
+        for (Mapping mapping : begun.victims()) {
+            inFlight += mapping.guard.usersInFlight();
+        }
+        event.accessesInFlight = inFlight;
+        event.begin();
+        return event;
+    }
+
+    /** The steps every revoke call runs once the revocation is recorded; see {@link #revoke(String, UnmapCause, Deadline)}. */
+    private void finishRevoke(List<Mapping> all, UnmapCause cause, Deadline deadline)
+            throws InterruptedException, TimeoutException {
         if (released.isDone()) {
             awaitReleased();
             return;
@@ -615,14 +680,14 @@ public final class Region extends GuardedMemory implements AutoCloseable {
             }
             // Begun by a Region.revoke(), which may have timed out and left it: finish it here.
             CompletableFuture<Void> finished = new CompletableFuture<>();
-            Thread.ofVirtual().name("finish-revoke-" + name).start(() -> {
+            MmapThreads.newThread("finish-revoke-" + name, () -> {
                 try {
                     revoke(reason, UnmapCause.ARENA_CLOSED);
                     finished.complete(null);
                 } catch (Throwable t) {
                     finished.completeExceptionally(t);
                 }
-            });
+            }).start();
             return List.of(finished);
         }
         List<Mapping> all = begun.victims();
@@ -647,6 +712,11 @@ public final class Region extends GuardedMemory implements AutoCloseable {
             }
         });
         return List.of(released);
+    }
+
+    /** A guard whose revokeAsync() threads come from {@code revokeThreads}, or are the default virtual ones if null. */
+    static Revocable newGuard(String name, Runnable kick, ThreadFactory revokeThreads) {
+        return revokeThreads == null ? Revocable.create(name, kick) : Revocable.create(name, kick, revokeThreads);
     }
 
     /**

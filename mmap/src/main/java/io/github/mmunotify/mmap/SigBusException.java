@@ -10,18 +10,23 @@ import java.util.Optional;
  * the region has been revoked or closed (or the mapping unmapped), and by an access that faulted
  * because another process truncated the file under a file-backed region.
  *
- * <p>Unchecked, like the signal it stands for: code that may race a revoke catches it where it can
- * recover (typically: drop its reference to the region and look the memory up again). The message
+ * <p>Unchecked, like the signal it stands for, and an {@link IllegalStateException}: the memory is
+ * in a state (gone) that does not allow the access, so a handler for {@code IllegalStateException}
+ * catches it too. Code that may race a revoke catches it where it can recover (typically: drop its reference to the region and look the memory up again). The message
  * names the region, the offset, why the memory went away and when; so do the accessors. No access
  * that raised this exception read or wrote anything.
  */
-public final class SigBusException extends RuntimeException {
+public final class SigBusException extends IllegalStateException {
     @Serial
     private static final long serialVersionUID = 1L;
 
+    /** The name of the region the access was made to. */
     private final String regionName;
+    /** The offset of the failed access. */
     private final long offset;
+    /** Why the memory went away. */
     private final String reason;
+    /** When it was revoked; null for a fault without a revoke. */
     private final Instant revokedAt;
 
     SigBusException(String regionName, String accessor, long offset, String reason, Instant revokedAt,
@@ -49,22 +54,38 @@ public final class SigBusException extends RuntimeException {
         return "SIGBUS: access to " + accessor + " at offset " + offset + ": memory gone" + when + ": " + reason;
     }
 
-    /** The name of the region the access was made to. */
+    /**
+     * The name of the region the access was made to.
+     *
+     * @return the region's name
+     */
     public String regionName() {
         return regionName;
     }
 
-    /** The offset of the failed access, relative to the region, mapping or view it was made through. */
+    /**
+     * The offset of the failed access, relative to the region, mapping or view it was made through.
+     *
+     * @return the offset in bytes
+     */
     public long offset() {
         return offset;
     }
 
-    /** Why the memory went away (the revoke reason, or the fault the hardware raised). */
+    /**
+     * Why the memory went away (the revoke reason, or the fault the hardware raised).
+     *
+     * @return the reason
+     */
     public String reason() {
         return reason;
     }
 
-    /** When the region was revoked or the mapping unmapped; empty for a fault without a revoke (truncation). */
+    /**
+     * When the region was revoked or the mapping unmapped; empty for a fault without a revoke (truncation).
+     *
+     * @return when the memory was taken away, if it was revoked
+     */
     public Optional<Instant> revokedAt() {
         return Optional.ofNullable(revokedAt);
     }

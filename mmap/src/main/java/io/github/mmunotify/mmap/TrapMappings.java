@@ -54,9 +54,7 @@ final class TrapMappings {
     private static final AtomicLong RELEASED = new AtomicLong();
 
     static {
-        Thread reaper = new Thread(TrapMappings::reap, "mmunotify-trap-reaper");
-        reaper.setDaemon(true);
-        reaper.start();
+        MmapThreads.startReaper(); // a platform daemon "mmunotify-trap-reaper", or the MmapThreads factory's
     }
 
     private TrapMappings() {
@@ -134,7 +132,8 @@ final class TrapMappings {
         return new TrapStats(INSTALLED.get(), RELEASED.get(), PENDING.size());
     }
 
-    private static void reap() {
+    /** The daemon's loop; package-private for {@link MmapThreads}, which makes its thread. */
+    static void reap() {
         while (true) {
             try {
                 PENDING.take().run();

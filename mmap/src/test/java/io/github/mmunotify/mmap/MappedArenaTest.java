@@ -206,10 +206,10 @@ class MappedArenaTest {
                     try {
                         Region region = arena.allocate("big", 16 << 20);
                         region.getLong(0); // a live or revoked region: either works or is SigBus
+                    } catch (SigBusException revoked) { // an IllegalStateException: caught first
+                        assertTrue(revoked.reason().contains("closed"), revoked.reason());
                     } catch (IllegalStateException closed) {
                         assertTrue(closed.getMessage().contains("closed"), closed.getMessage());
-                    } catch (SigBusException revoked) {
-                        assertTrue(revoked.reason().contains("closed"), revoked.reason());
                     }
                 });
                 assertTrue(allocating.await(TestTimeouts.await().toSeconds(), TimeUnit.SECONDS));

@@ -326,7 +326,7 @@ class MmapArgumentsTest {
     }
 
     // ------------------------------------------------------------------------------------------
-    // Region.map / mapAt, listeners, atomicBuffer
+    // Region.map / mapAt, listeners
 
     @Test
     void mapRefusesEmptyNegativeOutsideAndWrappingWindows() {
@@ -359,18 +359,6 @@ class MmapArgumentsTest {
             mapping.unmap();
             assertThrows(IllegalStateException.class, () -> mapping.addListener((m, cause) -> { }));
             mapping.unmap(); // idempotent
-            assertWorks(region);
-        }
-    }
-
-    @Test
-    void atomicBufferRefusesWindowsOutsideTheRegion() {
-        try (Region region = Region.allocate("agrona", PAGE)) {
-            for (long[] bad : new long[][] {{-1, 8}, {0, -1}, {PAGE, 1}, {PAGE - 7, 8}, {0, PAGE + 1},
-                    {Long.MAX_VALUE, 1}, {Long.MIN_VALUE, 1}, {Long.MAX_VALUE - 1, Integer.MAX_VALUE}}) {
-                assertThrows(IndexOutOfBoundsException.class, () -> region.atomicBuffer(bad[0], (int) bad[1]),
-                        () -> "atomicBuffer(" + bad[0] + ", " + bad[1] + ")");
-            }
             assertWorks(region);
         }
     }

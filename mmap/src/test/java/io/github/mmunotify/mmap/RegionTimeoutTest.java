@@ -100,6 +100,7 @@ class RegionTimeoutTest {
                 try (Pin pin = region.pin()) {
                     pinned.countDown();
                     leave.await();
+                    assertTrue(pin.isOpen()); // held until here: the revoke below times out on it
                 }
             });
             assertTrue(pinned.await(TestTimeouts.await().toMillis(), TimeUnit.MILLISECONDS));

@@ -2,8 +2,6 @@ package io.github.mmunotify.mmap;
 
 import io.github.mmunotify.testing.StressSize;
 import io.github.mmunotify.testing.TestThreads;
-import net.openhft.chronicle.bytes.Bytes;
-import org.agrona.concurrent.AtomicBuffer;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -17,8 +15,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The crash test: worker threads read and write through regions, mappings, pins and both views
- * while this thread revokes and re-creates the regions, {@code mmunotify.test.crashCycles} times
+ * The crash test: worker threads read and write through regions (plain, volatile, acquire/release
+ * and atomic accessors of several widths), mappings and pins while this thread revokes and re-creates the regions, {@code mmunotify.test.crashCycles} times
  * (default 10,000) with {@code mmunotify.test.crashThreads} workers (default 2, for 2-core CI). The JVM must
  * survive; every access that fails must fail with {@link SigBusException} and only after the
  * revoke began; every access that succeeds must see the data written before it.
@@ -32,7 +30,7 @@ class RevokeCrashTest {
     private static final int SLOT = 64;
 
     /** One incarnation of the shared region, published to the workers. */
-    private record Generation(long number, Region region, Mapping mapping, AtomicBuffer buffer) {
+    private record Generation(long number, Region region, Mapping mapping) {
     }
 
     @Test
@@ -57,7 +55,7 @@ class RevokeCrashTest {
                         : Region.allocate("crash-" + cycle, REGION_BYTES);
                 region.putLong(0, cycle);
                 Mapping mapping = region.map(SLOT * (THREADS + 1L), REGION_BYTES - SLOT * (THREADS + 1L));
-                Generation generation = new Generation(cycle, region, mapping, region.atomicBuffer(0, REGION_BYTES));
+                Generation generation = new Generation(cycle, region, mapping);
                 opsThisGeneration.set(0);
                 current.set(generation);
                 // Let the workers in before revoking, bounded so a stuck worker cannot hang the test.
@@ -165,16 +163,22 @@ class RevokeCrashTest {
                 }
             }
             case 2 -> {
-                g.buffer().putLong((int) slot + 16, value);
-                assertEquals(value, g.buffer().getLong((int) slot + 16));
-                assertEquals(g.number(), g.buffer().getLongVolatile(0));
+                region.putLongRelease(slot + 16, value);
+                assertEquals(value, region.getAndSetLong(slot + 16, value + 1));
+                assertEquals(value + 1, region.getLongAcquire(slot + 16));
+                assertEquals(g.number(), region.getLongVolatile(0));
             }
             case 3 -> {
-                Bytes<Void> bytes = region.bytes();
-                bytes.writePosition(slot + 24);
-                bytes.readPosition(slot + 24);
-                bytes.writeLong(value);
-                assertEquals(value, bytes.readLong());
+                int low = (int) value;
+                region.putIntVolatile(slot + 24, low);
+                assertTrue(region.compareAndSetInt(slot + 24, low, low + 1));
+                assertEquals(low + 1, region.getAndAddInt(slot + 24, 1));
+                region.putShort(slot + 28, (short) value);
+                assertEquals((short) value, region.getShortVolatile(slot + 28));
+                region.putCharVolatile(slot + 30, (char) value);
+                assertEquals((char) value, region.getChar(slot + 30));
+                region.putFloat(slot + 32, value);
+                assertEquals((float) value, region.getFloat(slot + 32));
             }
             default -> {
                 Mapping mapping = g.mapping();

@@ -84,7 +84,6 @@ class SizeOverflowTest {
                 }
                 outOfBounds(() -> region.map(huge, 8));
                 outOfBounds(() -> region.map(8, huge));
-                outOfBounds(() -> region.atomicBuffer(huge, 8));
                 try (Pin pin = region.pin()) {
                     outOfBounds(() -> pin.getLong(huge));
                     outOfBounds(() -> pin.putLong(huge, 1));
@@ -100,8 +99,6 @@ class SizeOverflowTest {
                     outOfBounds(() -> pin.putBytes(0, array, 8, index));
                 }
             }
-            outOfBounds(() -> region.atomicBuffer(8, -1));
-            outOfBounds(() -> region.atomicBuffer(8, Integer.MAX_VALUE));
             assertThrows(IllegalArgumentException.class, () -> region.mapAt(Long.MAX_VALUE - 100, 0, 4096));
             assertThrows(IllegalArgumentException.class, () -> region.mapAt(-4096, 0, 4096));
             assertEquals(42, next.getLong(0));

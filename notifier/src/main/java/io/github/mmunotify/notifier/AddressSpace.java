@@ -57,6 +57,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * its end, and the walk's read section, the interval invalidation and the mapping table are left
  * as if the callback had returned.
  *
+ * <p><b>Observability.</b> While a JFR recording enables it, each invalidation is recorded as the
+ * event {@code io.github.mmunotify.InvalidationWalk} (space name, range, cause, blockable or not,
+ * subscriber and interval-notifier counts, outcome, duration; default threshold 10 ms). Without
+ * such a recording the walk allocates and times nothing for it.
+ *
  * <p>Thread-safe. {@code AutoCloseable}: {@link #close} tears the space down.
  */
 public final class AddressSpace implements AutoCloseable {
@@ -84,7 +89,18 @@ public final class AddressSpace implements AutoCloseable {
      *
      * walkDepth counts, per thread, the walks of this space the thread is inside; it refuses
      * re-entrant changes and the interval operations that would wait for the thread's own walk.
+     *
+     * Observability. A walk is an InvalidationWalkEvent when a JFR recording enables it. The walk
+     * asks InvalidationWalkEvent.enabled() once (one read of the type's settings) and, when it is
+     * off, runs exactly as before with a null event: nothing allocated, no clock read. The event
+     * class is initialised with this class, so that its initialisation cannot first happen (and
+     * fail for good) at the bottom of a deep stack inside a walk; like the walk, the recorded path
+     * uses no lambda and no string concatenation.
      */
+
+    static {
+        InvalidationWalkEvent.enabled(); // initialises the event class now: see the notes above
+    }
 
     /** Addresses the space chooses are multiples of this, and mappings are a page apart. */
     public static final long PAGE_SIZE = 4096;
@@ -795,6 +811,12 @@ public final class AddressSpace implements AutoCloseable {
      * for why every stage ends in a finally block of its own.
      */
     private InvalidationOutcome invalidate(InvalidationRange range, Change change) {
+        if (InvalidationWalkEvent.enabled()) {
+            return invalidateRecorded(range, change);
+        }
+        // The body is invalidateRecorded's without the event, kept apart on purpose: one more
+        // frame on this path costs the JIT the inlining that lets escape analysis remove the
+        // range and change objects (88 bytes per walk in NotifierWalkBenchmark with -prof gc).
         int[] depth = walkDepth.get();
         int token = srcu.readLock();
         depth[0]++;
@@ -803,6 +825,35 @@ public final class AddressSpace implements AutoCloseable {
         } finally {
             depth[0]--;
             srcu.readUnlock(token);
+        }
+    }
+
+    /** {@link #invalidate(InvalidationRange, Change)} recorded as an {@link InvalidationWalkEvent}. */
+    private InvalidationOutcome invalidateRecorded(InvalidationRange range, Change change) {
+        InvalidationWalkEvent event = new InvalidationWalkEvent();
+        event.addressSpace = name;
+        event.start = range.start();
+        event.end = range.end();
+        event.cause = range.event().name();
+        event.blockable = range.blockable();
+        event.intervalNotifiers = hasIntervals ? intervals.size() : 0;
+        event.outcome = "THREW"; // replaced below unless the walk throws
+        event.begin();
+        try {
+            int[] depth = walkDepth.get();
+            int token = srcu.readLock();
+            depth[0]++;
+            try {
+                event.subscribers = subscribers.snapshot().length; // the walk takes its own snapshot next
+                InvalidationOutcome outcome = walk(range, change);
+                event.outcome = outcome.name();
+                return outcome;
+            } finally {
+                depth[0]--;
+                srcu.readUnlock(token);
+            }
+        } finally {
+            event.commit();
         }
     }
 

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
@@ -47,10 +48,14 @@ public final class Mmu implements AutoCloseable {
     /** Set once the address spaces are closed and the queue drained: callSrcu is refused after it. */
     private volatile boolean queueClosed;
 
-    private Mmu(String name, Consumer<? super NotifierCallbackException> errorHandler) {
+    private Mmu(String name, Consumer<? super NotifierCallbackException> errorHandler, ThreadFactory callbackThreads) {
         this.name = name;
         this.errorHandler = errorHandler;
-        this.srcu = Srcu.builder("mmu-notifier:" + name).callbackErrorHandler(new FreeFailures()).build();
+        Srcu.Builder domain = Srcu.builder("mmu-notifier:" + name).callbackErrorHandler(new FreeFailures());
+        if (callbackThreads != null) {
+            domain.threadFactory(callbackThreads);
+        }
+        this.srcu = domain.build();
     }
 
     /** Reports a queued free that threw (a class, not a lambda: see AddressSpace's notes). */
@@ -103,12 +108,38 @@ public final class Mmu implements AutoCloseable {
      * @throws IllegalArgumentException if {@code name} is blank
      */
     public static Mmu create(String name, Consumer<? super NotifierCallbackException> errorHandler) {
+        checkArguments(name, errorHandler);
+        return new Mmu(name, errorHandler, null);
+    }
+
+    /**
+     * Creates a named Mmu like {@link #create(String, Consumer)} whose SRCU domain takes its
+     * callback thread (the one thread that runs the frees queued with {@link #callSrcu}) from
+     * {@code callbackThreads} instead of making a platform daemon thread of its own. The factory is
+     * asked when the first free is queued, as {@link Srcu.Builder#threadFactory} describes; if it
+     * throws, returns null or returns a started thread, that {@code callSrcu} throws
+     * {@link IllegalStateException} naming the factory and the free is not queued.
+     *
+     * @param name the Mmu's name; not blank
+     * @param errorHandler receives every callback failure
+     * @param callbackThreads makes the domain's callback thread; must return a new, unstarted thread
+     * @return the new Mmu
+     * @throws NullPointerException if any argument is null
+     * @throws IllegalArgumentException if {@code name} is blank
+     */
+    public static Mmu create(String name, Consumer<? super NotifierCallbackException> errorHandler,
+                             ThreadFactory callbackThreads) {
+        checkArguments(name, errorHandler);
+        Objects.requireNonNull(callbackThreads, "callbackThreads");
+        return new Mmu(name, errorHandler, callbackThreads);
+    }
+
+    private static void checkArguments(String name, Consumer<? super NotifierCallbackException> errorHandler) {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(errorHandler, "errorHandler");
         if (name.isBlank()) {
             throw new IllegalArgumentException("name must not be blank, was '" + name + "'");
         }
-        return new Mmu(name, errorHandler);
     }
 
     private static void log(NotifierCallbackException failure) {

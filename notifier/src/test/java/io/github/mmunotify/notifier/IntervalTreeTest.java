@@ -9,22 +9,23 @@ import io.github.mmunotify.testing.StressSize;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 class IntervalTreeTest {
 
     private static final int ROUNDS = StressSize.of("intervalTreeRounds", 20_000);
 
-    private record Interval(long first, long last, IntervalTree.Node<Interval>[] node) {
+    /** {@code node} holds the tree's node once inserted (a cell: the record exists before the insert returns it). */
+    private record Interval(long first, long last, AtomicReference<IntervalTree.Node<Interval>> node) {
         boolean overlaps(long qFirst, long qLast) {
             return first <= qLast && last >= qFirst;
         }
     }
 
-    @SuppressWarnings("unchecked")
     private static Interval add(IntervalTree<Interval> tree, List<Interval> model, long first, long last) {
-        Interval interval = new Interval(first, last, new IntervalTree.Node[1]);
-        interval.node()[0] = tree.insert(first, last, interval);
+        Interval interval = new Interval(first, last, new AtomicReference<>());
+        interval.node().set(tree.insert(first, last, interval));
         model.add(interval);
         return interval;
     }
@@ -47,7 +48,7 @@ class IntervalTreeTest {
                 add(tree, model, first, first + random.nextLong(random.nextBoolean() ? 10 : 2_000));
             } else if (op < 8) {
                 Interval victim = model.remove(random.nextInt(model.size()));
-                tree.remove(victim.node()[0]);
+                tree.remove(victim.node().get());
             } else {
                 long first = random.nextLong(11_000);
                 long last = first + random.nextLong(500);
@@ -102,7 +103,7 @@ class IntervalTreeTest {
         List<Interval> model = new ArrayList<>();
         Interval a = add(tree, model, 10, 20);
         Interval b = add(tree, model, 10, 20);
-        tree.remove(a.node()[0]);
+        tree.remove(a.node().get());
         assertEquals(List.of(b), query(tree, 15, 15));
         tree.checkInvariants();
     }
@@ -113,8 +114,8 @@ class IntervalTreeTest {
         List<Interval> model = new ArrayList<>();
         assertThrows(IllegalArgumentException.class, () -> tree.insert(5, 4, null));
         Interval a = add(tree, model, 1, 2);
-        tree.remove(a.node()[0]);
-        IllegalArgumentException twice = assertThrows(IllegalArgumentException.class, () -> tree.remove(a.node()[0]));
+        tree.remove(a.node().get());
+        IllegalArgumentException twice = assertThrows(IllegalArgumentException.class, () -> tree.remove(a.node().get()));
         assertTrue(twice.getMessage().contains("not in the tree"), twice.getMessage());
         assertEquals(0, tree.size());
     }
