@@ -171,6 +171,18 @@
  *       {@code revoke()} or {@code Handle.close()} that ran or waited for it.</li>
  * </ul>
  *
+ * <h2>Observability</h2>
+ *
+ * <p>Two JDK Flight Recorder events, in category {@code mmunotify}, need no extra dependency and
+ * cost nothing unless a recording enables them: {@code io.github.mmunotify.GracePeriod} (a wait
+ * for an SRCU grace period, with the readers it waited for; default threshold 10 ms) and
+ * {@code io.github.mmunotify.Revoke} (a {@code revoke()}, with what it waited for and released;
+ * every one is recorded). The library's background threads come from a
+ * {@link java.util.concurrent.ThreadFactory} you can supply:
+ * {@link Srcu.Builder#threadFactory(java.util.concurrent.ThreadFactory)} for a domain's callback
+ * thread, {@link Revocable#create(String, Runnable, java.util.concurrent.ThreadFactory)} for the
+ * thread that finishes a {@code revokeAsync()}.
+ *
  * <p>Each class states its own guarantees, misuse and thread safety in full;
  * {@code docs/guarantees.md} in the source repository collects them in tables.
  */

@@ -142,6 +142,15 @@
  *       {@link Pin#close()} converts one still pending. Anonymous regions cannot be truncated.</li>
  * </ul>
  *
+ * <h2>Observability</h2>
+ *
+ * <p>The JDK Flight Recorder event {@code io.github.mmunotify.RegionRevoke} (category
+ * {@code mmunotify}, every one recorded while a recording enables it) times each revoke or close of
+ * a region; the guards' own {@code io.github.mmunotify.Revoke} events show inside it.
+ * {@link MmapThreads#setThreadFactory(java.util.concurrent.ThreadFactory)}, called before the
+ * first region is made, supplies the module's background threads (the daemons that release
+ * revoked memory and retire traps).
+ *
  * <p>Each class states its own guarantees, misuse and thread safety in full;
  * {@code docs/guarantees.md} in the source repository collects them in tables.
  */

@@ -132,6 +132,14 @@
  *       {@code Mmu.synchronize()} that waited for it.</li>
  * </ul>
  *
+ * <h2>Observability</h2>
+ *
+ * <p>The JDK Flight Recorder event {@code io.github.mmunotify.InvalidationWalk} (category
+ * {@code mmunotify}, default threshold 10 ms) times each invalidation of an address space, callbacks
+ * included, with the subscribers and intervals it called. The thread that runs {@code callSrcu}
+ * callbacks comes from the factory given to
+ * {@link Mmu#create(String, java.util.function.Consumer, java.util.concurrent.ThreadFactory)}.
+ *
  * <p>This package adds no JVM flag to those of the {@code mmap} module:
  * {@code --enable-native-access=io.github.mmunotify.mmap} on the module path, or
  * {@code --enable-native-access=ALL-UNNAMED} on the class path. Each class states its own
