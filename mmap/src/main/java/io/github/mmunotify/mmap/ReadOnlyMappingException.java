@@ -11,7 +11,13 @@ public final class ReadOnlyMappingException extends IllegalStateException {
     @Serial
     private static final long serialVersionUID = 1L;
 
-    ReadOnlyMappingException(String message) {
+    /**
+     * A refused write, for adapters over a region (such as the Agrona and Chronicle views) that
+     * refuse a write before reaching the region's own accessors.
+     *
+     * @param message names the region, what was written through and where
+     */
+    public ReadOnlyMappingException(String message) {
         super(message);
     }
 }

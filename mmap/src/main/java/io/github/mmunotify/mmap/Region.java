@@ -1,8 +1,6 @@
 package io.github.mmunotify.mmap;
 
 import io.github.mmunotify.core.Revocable;
-import net.openhft.chronicle.bytes.Bytes;
-import org.agrona.concurrent.AtomicBuffer;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,8 +17,9 @@ import java.util.concurrent.TimeoutException;
  * A memory object that can be taken away while other threads still use it: anonymous off-heap
  * memory or a range of a file, of any length (beyond 2 GiB too), with typed, bounds-checked
  * access (inherited from {@link GuardedMemory}), {@link Mapping}s (windows of it, like VMAs),
- * {@link Pin}s for raw-speed batches, and guarded Chronicle {@link Bytes} and Agrona
- * {@link AtomicBuffer} views.
+ * {@link Pin}s for raw-speed batches. (Guarded Agrona and Chronicle views of a region live in their
+ * own modules: {@code GuardedAtomicBuffer} in {@code mmunotify-agrona}, {@code GuardedBytes} in
+ * {@code mmunotify-chronicle}.)
  *
  * <h2>Revoke</h2>
  * {@link #revoke()} (and {@link #close()}) is the kernel's {@code unmap_mapping_range} followed by
@@ -312,53 +311,6 @@ public final class Region extends GuardedMemory implements AutoCloseable {
         /* K: runs after the guard's state change; pairs with K in pin(). */
         for (Pin pin : pins) {
             pin.wakeHolder();
-        }
-    }
-
-    /**
-     * A Chronicle {@link Bytes} over the whole region, for streaming reads and writes, with positions
-     * of its own. On a writable region it starts empty, ready to write from offset 0 (reads follow the
-     * writes; {@code readLimit(length())} exposes what is already there); on a read-only region it
-     * starts with the whole region readable. Every call is guarded by the region's revocation and throws
-     * {@link SigBusException} once it is revoked. Not thread-safe (as any {@code Bytes}).
-     *
-     * <p>Every offset, position and limit is checked against the region before anything is read or
-     * written ({@link IndexOutOfBoundsException} or {@link IllegalArgumentException} naming the
-     * method, argument and bounds; Chronicle's buffer exceptions for streaming past a limit); a
-     * variable-width streaming write that does not fit writes nothing. Methods that would hand out
-     * the region's memory past the guard (streams, readers, writers, stores, {@code ByteBuffer}s,
-     * addresses) or switch checks off are refused with {@link UnsupportedOperationException} naming
-     * what to use instead, as is any method the view does not know. Atomic, volatile and ordered
-     * accesses need aligned addresses.
-     */
-    public Bytes<Void> bytes() {
-        enter(0);
-        try {
-            return GuardedViews.bytes(this);
-        } finally {
-            guard.exit();
-        }
-    }
-
-    /**
-     * An Agrona {@link AtomicBuffer} over {@code [offset, offset + length)} of the region (at most
-     * 2 GiB, Agrona's index limit). Every call is guarded by the region's revocation and throws
-     * {@link SigBusException} once it is revoked. Every index and length is checked against the
-     * window before anything is read or written, whether or not Agrona's own checks are on
-     * ({@code agrona.disable.bounds.checks}); atomic, volatile and ordered accesses need aligned
-     * addresses. {@code wrap}, {@code addressOffset()}, {@code byteBuffer()} and copies to or from
-     * other buffers are refused with {@link UnsupportedOperationException} naming what to use
-     * instead, since they would escape the guard.
-     *
-     * @throws IndexOutOfBoundsException if the window is not inside the region
-     */
-    public AtomicBuffer atomicBuffer(long offset, int length) {
-        address(offset, length);
-        enter(offset);
-        try {
-            return GuardedViews.atomicBuffer(this, offset, length);
-        } finally {
-            guard.exit();
         }
     }
 

@@ -1,28 +1,26 @@
-package io.github.mmunotify.mmap;
-
-import net.openhft.chronicle.bytes.Bytes;
+package io.github.mmunotify.chronicle;
 
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.Objects;
 
 /**
- * The streams of a guarded {@code Bytes} view: {@code inputStream()} and {@code outputStream()}.
- * Chronicle's own streams read and write the memory directly, past the guard; these call the
- * guarded view for every operation, so they see its positions, its bounds checks and its guard: once
- * the region is revoked every call throws {@link SigBusException}, never touching the memory.
+ * The streams of a {@link GuardedBytes}: {@code inputStream()} and {@code outputStream()}. Every
+ * call goes to the view's guarded methods, so the streams see its positions, its bounds checks and
+ * its guard: once the region is revoked every call that touches memory throws
+ * {@link io.github.mmunotify.mmap.SigBusException}.
  *
  * <p>Not thread-safe, as the view they read and write.
  */
-final class ViewStreams {
-    private ViewStreams() {
+final class GuardedStreams {
+    private GuardedStreams() {
     }
 
     /** Reads the view from its read position to its read limit. */
     static final class In extends InputStream {
-        private final Bytes<?> view;
+        private final GuardedBytes view;
 
-        In(Bytes<?> view) {
+        In(GuardedBytes view) {
             this.view = view;
         }
 
@@ -37,13 +35,7 @@ final class ViewStreams {
             if (len == 0) {
                 return 0;
             }
-            long remaining = view.readRemaining();
-            if (remaining <= 0) {
-                return -1;
-            }
-            int n = (int) Math.min(len, remaining);
-            view.read(b, off, n);
-            return n;
+            return view.read(b, off, len);
         }
 
         @Override
@@ -57,13 +49,18 @@ final class ViewStreams {
         public int available() {
             return (int) Math.max(0, Math.min(Integer.MAX_VALUE, view.readRemaining()));
         }
+
+        @Override
+        public String toString() {
+            return "InputStream of " + view;
+        }
     }
 
     /** Writes at the view's write position, up to its write limit. */
     static final class Out extends OutputStream {
-        private final Bytes<?> view;
+        private final GuardedBytes view;
 
-        Out(Bytes<?> view) {
+        Out(GuardedBytes view) {
             this.view = view;
         }
 
@@ -76,6 +73,11 @@ final class ViewStreams {
         public void write(byte[] b, int off, int len) {
             Objects.checkFromIndexSize(off, len, b.length);
             view.write(b, off, len);
+        }
+
+        @Override
+        public String toString() {
+            return "OutputStream of " + view;
         }
     }
 }
