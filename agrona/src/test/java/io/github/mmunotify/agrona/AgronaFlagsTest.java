@@ -9,7 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Issue 11, item 4 for this module: the JVM flags {@code mmunotify-agrona} needs are exactly
+ * The JVM flags {@code mmunotify-agrona} needs are exactly
  * mmap's {@code --enable-native-access=ALL-UNNAMED} (class path), each shown necessary by a JVM
  * that runs without it, and Agrona's own flags ({@code --add-exports
  * java.base/jdk.internal.misc=ALL-UNNAMED}, {@code --sun-misc-unsafe-memory-access=allow}) shown
