@@ -4,8 +4,8 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * How a grace-period driver waits for readers while an expedited grace period is asked for: spin
- * longer than {@link SrcuBackoff} does, then park for a short <em>fixed</em> interval between
- * scans instead of one that doubles up to {@link SrcuBackoff#MAX_PARK_NANOS}. A reader that
+ * longer than the normal back-off does, then park for a short <em>fixed</em> interval between
+ * scans instead of one that doubles up to a millisecond. A reader that
  * leaves is then seen within about {@link #PARK_NANOS} plus the timer's slack (tens of
  * microseconds on Linux), where the back-off may oversleep it by up to a millisecond. The price
  * is a wake-up and a scan of every registered reader every {@code PARK_NANOS} for as long as a
@@ -16,7 +16,7 @@ import java.util.concurrent.locks.LockSupport;
  * instead of the section's 20 us. A park gives the processor up.
  *
  * <p>Parking does not end on an interrupt; it remembers it and clears it, like
- * {@link SrcuBackoff}; the caller asks {@link #takeInterrupt()} or {@link #restoreInterrupt()}
+ * the normal back-off; the caller asks {@link #takeInterrupt()} or {@link #restoreInterrupt()}
  * the same way.
  *
  * <p>Not thread-safe: one instance per wait.

@@ -38,7 +38,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * An expedited waiter records its cookie in {@code expeditedNeeded} (the kernel's
  * {@code srcu_gp_seq_needed_exp}) and wakes the thread driving, if any. While that cookie is not
  * done, every driver waits for readers with {@link SrcuExpeditedWait} (spin, then fixed
- * 5 us parks) instead of {@link SrcuBackoff} (spin, then parks doubling to 1 ms): the grace period running when the
+ * 5 us parks) instead of the normal back-off (spin, then parks doubling to 1 ms): the grace period running when the
  * request came, and the next one, end as soon as their readers have gone, whoever drives them.
  * The algorithm is the same; only how long the driver sleeps between scans changes. The wake-up
  * is a Dekker pair (X below): the waiter stores the request and then reads {@code driver}; the
@@ -375,7 +375,7 @@ final class SrcuGracePeriods {
     /**
      * Waits until no reader holds {@code waitedIndex}. Untimed: ignores interrupts and re-asserts
      * them afterwards. Timed: returns false at the deadline, throws when interrupted. Sleeps between
-     * scans with {@link SrcuBackoff}, or, while an expedited grace period is asked for, with
+     * scans with the normal back-off, or, while an expedited grace period is asked for, with
      * {@link SrcuExpeditedWait}.
      */
     private boolean awaitReadersGone(int waitedIndex, long deadline, boolean timed) throws InterruptedException {
