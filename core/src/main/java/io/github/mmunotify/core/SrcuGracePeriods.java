@@ -37,9 +37,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * <h2>Expedited grace periods</h2>
  * An expedited waiter records its cookie in {@code expeditedNeeded} (the kernel's
  * {@code srcu_gp_seq_needed_exp}) and wakes the thread driving, if any. While that cookie is not
- * done, every driver waits for readers with {@link SrcuExpeditedWait} (spin, then fixed
- * 5 us parks) instead of the normal back-off (spin, then parks doubling to 1 ms): the grace period running when the
- * request came, and the next one, end as soon as their readers have gone, whoever drives them.
+ * done, every driver waits for readers with {@link SrcuExpeditedWait} (spin, then fixed 5 us
+ * parks) instead of the normal back-off (spin, then parks doubling to 1 ms): the grace period
+ * running when the request came, and the next one, end soon after their readers have gone,
+ * whoever drives them.
  * The algorithm is the same; only how long the driver sleeps between scans changes. The wake-up
  * is a Dekker pair (X below): the waiter stores the request and then reads {@code driver}; the
  * driver stores {@code driver} and then reads the request before each idle step; all four are
@@ -87,7 +88,7 @@ final class SrcuGracePeriods {
     private final ReentrantLock driverLock = new ReentrantLock();
     /** The highest cookie handed out by {@link #requestCookie()}: polled grace periods owed. */
     private final AtomicLong requested = new AtomicLong();
-    /** The highest cookie an expedited waiter waits for: while it is not done, drivers do not sleep. */
+    /** The highest cookie an expedited waiter waits for: while it is not done, drivers park only briefly. */
     private final AtomicLong expeditedNeeded = new AtomicLong();
 
     /** The thread holding the driver lock while it runs grace periods, else null: whom an expedited request wakes. */
