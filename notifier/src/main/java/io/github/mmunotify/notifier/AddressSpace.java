@@ -113,7 +113,8 @@ public final class AddressSpace implements AutoCloseable {
     private final Mmu mmu;
     private final Srcu srcu;
     private final String name;
-    private final SubscriberList subscribers = new SubscriberList();
+    private final CallbackFailures failures;
+    private final Subscriptions subscriptions;
     private final IntervalNotifiers intervals;
     private final Object intervalsEnabling = new Object();
     private final Object closing = new Object();
@@ -140,7 +141,6 @@ public final class AddressSpace implements AutoCloseable {
 
     private final LongAdder invalidations = new LongAdder();
     private final LongAdder retries = new LongAdder();
-    private final LongAdder callbackFailures = new LongAdder();
 
     /** One mapping of this space, and the listener that learns when its region takes it away. */
     private final class MappedRange implements MappingListener {
@@ -181,6 +181,8 @@ public final class AddressSpace implements AutoCloseable {
         this.mmu = mmu;
         this.srcu = srcu;
         this.name = name;
+        this.failures = new CallbackFailures(mmu, name);
+        this.subscriptions = new Subscriptions(this, name, mmu, srcu, failures);
         this.intervals = new IntervalNotifiers(this);
     }
 
@@ -844,7 +846,7 @@ public final class AddressSpace implements AutoCloseable {
             int token = srcu.readLock();
             depth[0]++;
             try {
-                event.subscribers = subscribers.snapshot().length; // the walk takes its own snapshot next
+                event.subscribers = subscriptions.snapshot().length; // the walk takes its own snapshot next
                 InvalidationOutcome outcome = walk(range, change);
                 event.outcome = outcome.name();
                 return outcome;
@@ -875,7 +877,7 @@ public final class AddressSpace implements AutoCloseable {
     }
 
     private InvalidationOutcome walkList(InvalidationRange range, Change change) {
-        MmuNotifier[] list = subscribers.snapshot();
+        MmuNotifier[] list = subscriptions.snapshot();
         int owed = 0; // subscribers that got a start and are owed an end
         boolean done = false;
         try {
@@ -928,37 +930,9 @@ public final class AddressSpace implements AutoCloseable {
         }
     }
 
-    /**
-     * Counts and reports a callback failure. Never throws: describing the subscriber or the
-     * failure runs foreign code (toString, getMessage) that may throw again, and so may the
-     * handler; a report that cannot be made is only counted.
-     */
+    /** Counts and reports a callback failure (see {@link CallbackFailures#report}); never throws. */
     void reportCallbackFailure(String callback, Object subscriber, Throwable failure) {
-        callbackFailures.increment();
-        try {
-            StringBuilder message = new StringBuilder(callback).append(" of ");
-            describe(message, subscriber);
-            message.append(" on address space ").append(name);
-            if (failure != null) {
-                message.append(" threw ");
-                describe(message, failure);
-            }
-            mmu.report(new NotifierCallbackException(message.toString(), failure));
-        } catch (Throwable unreportable) {
-            // Counted above; there is nowhere left to report it, and the walk must go on.
-        }
-    }
-
-    /** Appends {@code String.valueOf(object)}, or its class name if that throws. */
-    private static void describe(StringBuilder message, Object object) {
-        int mark = message.length();
-        try {
-            message.append(object);
-        } catch (Throwable undescribable) {
-            message.setLength(mark);
-            message.append(object.getClass().getName()).append(" (toString threw ")
-                    .append(undescribable.getClass().getName()).append(')');
-        }
+        failures.report(callback, subscriber, failure);
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -981,11 +955,7 @@ public final class AddressSpace implements AutoCloseable {
      *                                  callback of this {@link Mmu} (it would wait for itself)
      */
     public void register(MmuNotifier subscriber) {
-        Objects.requireNonNull(subscriber, "subscriber");
-        requireOutsideCallbacks("register");
-        subscribers.add(subscriber, name);
-        /* S3: waits out every walk that read the array before S1 in SubscriberList.add() */
-        srcu.synchronize();
+        subscriptions.register(subscriber);
     }
 
     /**
@@ -1011,57 +981,7 @@ public final class AddressSpace implements AutoCloseable {
      *                                  {@link #unregisterNoRelease} there); nothing is changed
      */
     public void unregister(MmuNotifier subscriber) {
-        Objects.requireNonNull(subscriber, "subscriber");
-        requireOutsideCallbacks("unregister");
-        SubscriberList.Unregistering found = subscribers.beginUnregister(subscriber, name);
-        try {
-            if (found == SubscriberList.Unregistering.CALL_RELEASE) {
-                releaseInReadSection(subscriber);
-            }
-        } finally {
-            // Removed even if release threw past its report; false if release removed it itself.
-            subscribers.remove(subscriber);
-            awaitCallbacks();
-        }
-    }
-
-    /**
-     * Calls {@code release} inside a read section, so that a free it queues with
-     * {@link Mmu#callSrcu} waits for it to return. Once the domain is closed (no walk can run) the
-     * section is pointless and impossible, and release is called without one.
-     */
-    private void releaseInReadSection(MmuNotifier subscriber) {
-        int token;
-        try {
-            token = srcu.readLock();
-        } catch (IllegalStateException domainClosed) {
-            callRelease(subscriber);
-            return;
-        }
-        try {
-            callRelease(subscriber);
-        } finally {
-            srcu.readUnlock(token);
-        }
-    }
-
-    /**
-     * Waits a grace period: every walk that could still hold a snapshot with a removed subscriber
-     * has ended. Once the domain is closed no walk runs, so there is nothing to wait for.
-     */
-    private void awaitCallbacks() {
-        if (mmu.isDomainClosed()) {
-            return;
-        }
-        try {
-            /* S3: waits out every walk that read the array before S1 in SubscriberList.remove() */
-            srcu.synchronize();
-        } catch (IllegalStateException closedMeanwhile) {
-            if (!mmu.isDomainClosed()) {
-                throw closedMeanwhile;
-            }
-            // The domain closed under us: it closes only with no reader inside, so none is left.
-        }
+        subscriptions.unregister(subscriber);
     }
 
     /**
@@ -1077,10 +997,7 @@ public final class AddressSpace implements AutoCloseable {
      * @throws IllegalArgumentException if it was never registered with this space
      */
     public void unregisterNoRelease(MmuNotifier subscriber) {
-        Objects.requireNonNull(subscriber, "subscriber");
-        if (!subscribers.remove(subscriber) && !subscribers.wasRemoved(subscriber)) {
-            throw SubscriberList.notRegistered(subscriber, name);
-        }
+        subscriptions.unregisterNoRelease(subscriber);
     }
 
     /**
@@ -1092,24 +1009,11 @@ public final class AddressSpace implements AutoCloseable {
      *         removed since (by {@link #unregister}, {@link #unregisterNoRelease} or {@link #close})
      */
     public boolean isRegistered(MmuNotifier subscriber) {
-        return subscribers.isRegistered(subscriber);
-    }
-
-    private void callRelease(MmuNotifier subscriber) {
-        try {
-            subscriber.release(this);
-        } catch (Throwable failure) {
-            reportCallbackFailure("release", subscriber, failure);
-        }
+        return subscriptions.isRegistered(subscriber);
     }
 
     private void requireOutsideCallbacks(String operation) {
-        if (srcu.isReaderOnCurrentThread()) {
-            throw new IllegalStateException(operation + " on " + name
-                    + " called inside a notifier callback of mmu " + mmu.name()
-                    + ": it waits for every callback to return, including this one"
-                    + ("unregister".equals(operation) ? "; use unregisterNoRelease inside callbacks" : ""));
-        }
+        subscriptions.requireOutsideCallbacks(operation);
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -1200,15 +1104,15 @@ public final class AddressSpace implements AutoCloseable {
     }
 
     private void tearDown() {
-        subscribers.close();
+        subscriptions.close();
         intervals.close();
         try {
             List<MappedRange> all = takeAllMappings();
             invalidate(new InvalidationRange(this, 0, Long.MAX_VALUE, InvalidationEvent.RELEASE, true),
                     new ReleaseChange(all));
         } finally {
-            subscribers.detachAll();
-            awaitCallbacks();
+            subscriptions.detachAll();
+            subscriptions.awaitCallbacks();
         }
     }
 
@@ -1247,13 +1151,7 @@ public final class AddressSpace implements AutoCloseable {
 
         @Override
         public void run() {
-            MmuNotifier[] list = subscribers.snapshot();
-            subscribers.detachAll();
-            for (MmuNotifier subscriber : list) {
-                if (subscribers.claimRelease(subscriber)) {
-                    callRelease(subscriber);
-                }
-            }
+            subscriptions.releaseAll();
             unmapAll(mapped, "unmap during close (a MappingListener of the mapping or its region threw)");
         }
     }
@@ -1293,8 +1191,8 @@ public final class AddressSpace implements AutoCloseable {
         } finally {
             mapLock.unlock();
         }
-        return new Stats(mapped, subscribers.size(), intervals.size(), invalidations.sum(), retries.sum(),
-                callbackFailures.sum(), intervals.sequence());
+        return new Stats(mapped, subscriptions.size(), intervals.size(), invalidations.sum(), retries.sum(),
+                failures.count(), intervals.sequence());
     }
 
     private void requireMappingOpen() {
