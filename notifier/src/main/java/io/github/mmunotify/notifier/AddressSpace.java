@@ -12,7 +12,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -77,30 +76,10 @@ public final class AddressSpace implements AutoCloseable {
      * saturates at Long.MAX_VALUE, a value no mapping can start at, so "no room" never wraps into a
      * low address. Whatever is chosen is checked against the table once more before it is reserved.
      *
-     * The walk. invalidate() is one read section of the Mmu's SRCU domain around: interval starts,
-     * list starts, the change, interval end, list ends. Every stage that began is ended in a
-     * finally block of its own, innermost first, and the read section's unlock is the outermost
-     * finally, so a Throwable from any stage (a callback's, which is caught and reported anyway, or
-     * one raised by the JVM inside our own code) cannot leave a section open, an interval
-     * invalidation active or a subscriber without its end. The walk, the failure reports and the
-     * changes use no lambdas and no string concatenation (invokedynamic): a call site whose first
-     * linkage fails (a StackOverflowError during the bootstrap) stays broken for the life of the
-     * JVM, which would make every later walk or report throw BootstrapMethodError.
-     *
-     * walkDepth counts, per thread, the walks of this space the thread is inside; it refuses
-     * re-entrant changes and the interval operations that would wait for the thread's own walk.
-     *
-     * Observability. A walk is an InvalidationWalkEvent when a JFR recording enables it. The walk
-     * asks InvalidationWalkEvent.enabled() once (one read of the type's settings) and, when it is
-     * off, runs exactly as before with a null event: nothing allocated, no clock read. The event
-     * class is initialised with this class, so that its initialisation cannot first happen (and
-     * fail for good) at the bottom of a deep stack inside a walk; like the walk, the recorded path
-     * uses no lambda and no string concatenation.
+     * The invalidation walk (SRCU read section, starts, change, ends, the JFR event) is
+     * InvalidationWalk's; the subscriptions are Subscriptions'. This class still holds the mapping
+     * table and the changes it makes, handed to the walk as Changes.
      */
-
-    static {
-        InvalidationWalkEvent.enabled(); // initialises the event class now: see the notes above
-    }
 
     /** Addresses the space chooses are multiples of this, and mappings are a page apart. */
     public static final long PAGE_SIZE = 4096;
@@ -111,18 +90,14 @@ public final class AddressSpace implements AutoCloseable {
     private enum State { OPEN, CLOSING, CLOSED }
 
     private final Mmu mmu;
-    private final Srcu srcu;
     private final String name;
     private final CallbackFailures failures;
     private final Subscriptions subscriptions;
+    private final WalkDepth depth = new WalkDepth();
     private final IntervalNotifiers intervals;
-    private final Object intervalsEnabling = new Object();
+    private final InvalidationWalk walk;
     private final Object closing = new Object();
 
-    /** Read by walks: whether the interval notifiers must be visited at all. */
-    private volatile boolean hasIntervals;
-    /** Set once every walk that could have missed {@code hasIntervals} has ended. */
-    private volatile boolean intervalsEnabled;
     private volatile State state = State.OPEN;
 
     private final ReentrantLock mapLock = new ReentrantLock();
@@ -130,17 +105,6 @@ public final class AddressSpace implements AutoCloseable {
     private final TreeMap<Long, MappedRange> mappingsByAddress = new TreeMap<>();
     private long nextAddress = FIRST_ADDRESS;
     private boolean mappingClosed;
-
-    /** Walks of this space the current thread is inside (see the implementation notes). */
-    private final ThreadLocal<int[]> walkDepth = new ThreadLocal<>() {
-        @Override
-        protected int[] initialValue() {
-            return new int[1];
-        }
-    };
-
-    private final LongAdder invalidations = new LongAdder();
-    private final LongAdder retries = new LongAdder();
 
     /** One mapping of this space, and the listener that learns when its region takes it away. */
     private final class MappedRange implements MappingListener {
@@ -179,11 +143,11 @@ public final class AddressSpace implements AutoCloseable {
 
     AddressSpace(Mmu mmu, Srcu srcu, String name) {
         this.mmu = mmu;
-        this.srcu = srcu;
         this.name = name;
         this.failures = new CallbackFailures(mmu, name);
         this.subscriptions = new Subscriptions(this, name, mmu, srcu, failures);
-        this.intervals = new IntervalNotifiers(this);
+        this.intervals = new IntervalNotifiers(this, name, depth, failures);
+        this.walk = new InvalidationWalk(name, srcu, subscriptions, intervals, depth, failures);
     }
 
     /**
@@ -479,7 +443,7 @@ public final class AddressSpace implements AutoCloseable {
         requireNotInOwnWalk(operation, address, length);
         List<MappedRange> targets = collect(address, address + length, blockable, operation);
         if (targets == null) {
-            retries.increment();
+            walk.countRetry();
             return InvalidationOutcome.TRY_AGAIN;
         }
         if (targets.isEmpty()) {
@@ -489,7 +453,7 @@ public final class AddressSpace implements AutoCloseable {
                 InvalidationEvent.UNMAP, blockable);
         UnmapChange change = new UnmapChange(targets, count);
         try {
-            return invalidate(range, change);
+            return walk.invalidate(range, change);
         } finally {
             change.walkEnded();
         }
@@ -550,7 +514,7 @@ public final class AddressSpace implements AutoCloseable {
         requireNotInOwnWalk(operation, address, length);
         List<MappedRange> targets = collect(address, address + length, blockable, operation);
         if (targets == null) {
-            retries.increment();
+            walk.countRetry();
             return InvalidationOutcome.TRY_AGAIN;
         }
         if (targets.isEmpty()) {
@@ -559,7 +523,7 @@ public final class AddressSpace implements AutoCloseable {
         }
         InvalidationRange range = new InvalidationRange(this, targets.getFirst().address, targets.getLast().end(),
                 InvalidationEvent.PROTECTION_CHANGE, blockable);
-        return invalidate(range, new ProtectChange(targets, writable, count));
+        return walk.invalidate(range, new ProtectChange(targets, writable, count));
     }
 
     /**
@@ -674,22 +638,11 @@ public final class AddressSpace implements AutoCloseable {
         // for this listener: it cannot end first, so give every subscriber a whole invalidation of
         // the range here, on mapped memory. Its own end then comes later, after the memory is gone.
         InvalidationEvent event = cause == UnmapCause.UNMAPPED ? InvalidationEvent.UNMAP : InvalidationEvent.REGION_REVOKED;
-        invalidate(new InvalidationRange(this, range.address, range.end(), event, true), NO_CHANGE);
+        walk.invalidate(new InvalidationRange(this, range.address, range.end(), event, true), Change.NONE);
     }
 
     // ---------------------------------------------------------------------------------------------
-    // The invalidation walk
-
-    /** What an invalidation changes between the starts and the ends. */
-    private interface Change {
-        void run();
-    }
-
-    private static final Change NO_CHANGE = new Change() {
-        @Override
-        public void run() {
-        }
-    };
+    // The changes an invalidation walk makes
 
     /**
      * Unmaps the targets this walk claims; a mapping taken meanwhile by someone else is skipped. A
@@ -801,138 +754,9 @@ public final class AddressSpace implements AutoCloseable {
             try {
                 range.mapping.unmap();
             } catch (Throwable failure) {
-                reportCallbackFailure(operation, range.mapping, failure);
+                failures.report(operation, range.mapping, failure);
             }
         }
-    }
-
-    /**
-     * Runs one invalidation around {@code change}, inside one SRCU read section: intervals start,
-     * list start, change, intervals end, list end. On a refusal the subscribers that accepted get
-     * their end, the change is skipped and the outcome is TRY_AGAIN. See the implementation notes
-     * for why every stage ends in a finally block of its own.
-     */
-    private InvalidationOutcome invalidate(InvalidationRange range, Change change) {
-        if (InvalidationWalkEvent.enabled()) {
-            return invalidateRecorded(range, change);
-        }
-        // The body is invalidateRecorded's without the event, kept apart on purpose: one more
-        // frame on this path costs the JIT the inlining that lets escape analysis remove the
-        // range and change objects (88 bytes per walk in NotifierWalkBenchmark with -prof gc).
-        int[] depth = walkDepth.get();
-        int token = srcu.readLock();
-        depth[0]++;
-        try {
-            return walk(range, change);
-        } finally {
-            depth[0]--;
-            srcu.readUnlock(token);
-        }
-    }
-
-    /** {@link #invalidate(InvalidationRange, Change)} recorded as an {@link InvalidationWalkEvent}. */
-    private InvalidationOutcome invalidateRecorded(InvalidationRange range, Change change) {
-        InvalidationWalkEvent event = new InvalidationWalkEvent();
-        event.addressSpace = name;
-        event.start = range.start();
-        event.end = range.end();
-        event.cause = range.event().name();
-        event.blockable = range.blockable();
-        event.intervalNotifiers = hasIntervals ? intervals.size() : 0;
-        event.outcome = "THREW"; // replaced below unless the walk throws
-        event.begin();
-        try {
-            int[] depth = walkDepth.get();
-            int token = srcu.readLock();
-            depth[0]++;
-            try {
-                event.subscribers = subscriptions.snapshot().length; // the walk takes its own snapshot next
-                InvalidationOutcome outcome = walk(range, change);
-                event.outcome = outcome.name();
-                return outcome;
-            } finally {
-                depth[0]--;
-                srcu.readUnlock(token);
-            }
-        } finally {
-            event.commit();
-        }
-    }
-
-    /** The walk itself; runs inside the read section taken by {@link #invalidate}. */
-    private InvalidationOutcome walk(InvalidationRange range, Change change) {
-        /* W1: read once per walk; pairs with W2 in enableIntervals() (the grace period after it) */
-        if (hasIntervals) {
-            if (!intervals.invalidateStart(range)) {
-                retries.increment(); // the refusal already ended the interval invalidation
-                return InvalidationOutcome.TRY_AGAIN;
-            }
-            try {
-                return walkList(range, change);
-            } finally {
-                intervals.invalidateEnd();
-            }
-        }
-        return walkList(range, change);
-    }
-
-    private InvalidationOutcome walkList(InvalidationRange range, Change change) {
-        MmuNotifier[] list = subscriptions.snapshot();
-        int owed = 0; // subscribers that got a start and are owed an end
-        boolean done = false;
-        try {
-            while (owed < list.length) {
-                owed++;
-                if (!start(list[owed - 1], range)) {
-                    owed--; // a refuser gets no end
-                    break;
-                }
-            }
-            if (owed == list.length) {
-                change.run();
-                done = true;
-            }
-        } finally {
-            endAll(list, owed, range);
-            if (done) {
-                invalidations.increment();
-            } else {
-                retries.increment();
-            }
-        }
-        return done ? InvalidationOutcome.DONE : InvalidationOutcome.TRY_AGAIN;
-    }
-
-    private boolean start(MmuNotifier subscriber, InvalidationRange range) {
-        boolean accepted;
-        try {
-            accepted = subscriber.invalidateRangeStart(range);
-        } catch (Throwable failure) {
-            reportCallbackFailure("invalidateRangeStart", subscriber, failure);
-            return true;
-        }
-        if (!accepted && range.blockable()) {
-            reportCallbackFailure("invalidateRangeStart (refused a blockable range, treated as accepted)",
-                    subscriber, null);
-            return true;
-        }
-        return accepted;
-    }
-
-    /** Calls the end of the first {@code count} subscribers; one that throws does not stop the rest. */
-    private void endAll(MmuNotifier[] list, int count, InvalidationRange range) {
-        for (int i = 0; i < count; i++) {
-            try {
-                list[i].invalidateRangeEnd(range);
-            } catch (Throwable failure) {
-                reportCallbackFailure("invalidateRangeEnd", list[i], failure);
-            }
-        }
-    }
-
-    /** Counts and reports a callback failure (see {@link CallbackFailures#report}); never throws. */
-    void reportCallbackFailure(String callback, Object subscriber, Throwable failure) {
-        failures.report(callback, subscriber, failure);
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -1046,28 +870,10 @@ public final class AddressSpace implements AutoCloseable {
         if (state != State.OPEN) {
             throw new IllegalStateException("address space " + name + " is closing; cannot insert an interval");
         }
-        if (!intervalsEnabled) {
-            enableIntervals();
+        if (!walk.intervalsEnabled()) {
+            walk.enableIntervals();
         }
         return intervals.insert(start, length, callback);
-    }
-
-    /**
-     * Makes walks visit the interval tree. Walks that read {@code hasIntervals == false} may still
-     * be running and would miss a new interval, so the first insert waits for them.
-     */
-    private void enableIntervals() {
-        synchronized (intervalsEnabling) {
-            if (intervalsEnabled) {
-                return;
-            }
-            requireOutsideCallbacks("the first insert");
-            /* W2: walks that start later visit the tree; pairs with W1 in walk(), the grace period
-             * below waiting out the walks that read false */
-            hasIntervals = true;
-            srcu.synchronize();
-            intervalsEnabled = true;
-        }
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -1108,7 +914,7 @@ public final class AddressSpace implements AutoCloseable {
         intervals.close();
         try {
             List<MappedRange> all = takeAllMappings();
-            invalidate(new InvalidationRange(this, 0, Long.MAX_VALUE, InvalidationEvent.RELEASE, true),
+            walk.invalidate(new InvalidationRange(this, 0, Long.MAX_VALUE, InvalidationEvent.RELEASE, true),
                     new ReleaseChange(all));
         } finally {
             subscriptions.detachAll();
@@ -1191,7 +997,7 @@ public final class AddressSpace implements AutoCloseable {
         } finally {
             mapLock.unlock();
         }
-        return new Stats(mapped, subscriptions.size(), intervals.size(), invalidations.sum(), retries.sum(),
+        return new Stats(mapped, subscriptions.size(), intervals.size(), walk.invalidations(), walk.retries(),
                 failures.count(), intervals.sequence());
     }
 
@@ -1225,13 +1031,8 @@ public final class AddressSpace implements AutoCloseable {
         }
     }
 
-    /** Whether the current thread is inside an invalidation walk of this space. */
-    boolean isWalkingOnThisThread() {
-        return walkDepth.get()[0] > 0;
-    }
-
     private void requireNotInOwnWalk(String operation, long address, long length) {
-        if (isWalkingOnThisThread()) {
+        if (depth.onThisThread()) {
             throw new IllegalStateException(new StringBuilder(operation).append(" of 0x")
                     .append(Long.toHexString(address)).append(" (+").append(length).append(" bytes) in address space ")
                     .append(name).append(" refused: called from a notifier callback of an invalidation of ")
