@@ -293,8 +293,9 @@ public final class AddressSpace implements AutoCloseable {
      * Makes every mapping inside {@code [address, address + length)} read-only or read-write:
      * invalidates the span they cover (event {@link InvalidationEvent#PROTECTION_CHANGE},
      * blockable), changes their protection, ends the invalidation. A write through a read-only
-     * mapping throws the region's {@code ReadOnlyMappingException}. Change protection through this
-     * method, not through {@code Mapping.setWritable}, which runs no invalidation.
+     * mapping throws the region's {@code ReadOnlyMappingException}. This is the only way to change
+     * the protection of a mapping of this space: the space holds its
+     * {@link Mapping.ProtectionKey}, so {@code Mapping.setWritable} refuses for it.
      *
      * @param address  the first address of the range; not negative
      * @param length   the length of the range in bytes; positive, and {@code address + length} at

@@ -25,6 +25,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * removal exactly once, by whoever gets there first: an unmap, the space's teardown, or the
  * listener when the region is revoked or the mapping is unmapped directly.
  *
+ * <p><b>Protection.</b> The table takes each mapping's {@link Mapping.ProtectionKey} when it
+ * installs it, before the mapping is returned to anyone, so {@code Mapping.setWritable} refuses
+ * for it; the key is used only by the change of a protect, which runs inside an invalidation walk.
+ *
  * <p>Thread-safe.
  */
 final class MappingTable {
@@ -84,6 +88,8 @@ final class MappingTable {
         final long length;
         // Guarded by mapLock.
         Mapping mapping;
+        /** The only right to change the mapping's protection: used by ProtectChange alone, inside a walk. */
+        Mapping.ProtectionKey protection;
         boolean installed;
         boolean gone;
         /** The unmap walk that claimed this range, if an unmap did; counted down after its ends. */
@@ -207,8 +213,11 @@ final class MappingTable {
 
     private Mapping install(MappedRange range, Region region, long offset) {
         Mapping mapping = null;
+        Mapping.ProtectionKey protection;
         try {
             mapping = region.mapAt(range.address, offset, range.length);
+            // Before anyone else sees the mapping: its protection changes only inside a walk.
+            protection = mapping.takeProtection(new StringBuilder("address space ").append(space).toString());
             mapping.addListener(range);
         } catch (Throwable failure) {
             releaseReservation(range);
@@ -220,6 +229,7 @@ final class MappingTable {
         mapLock.lock();
         try {
             range.mapping = mapping;
+            range.protection = protection;
             if (!range.gone && !mapping.isUnmapped() && !mappingClosed) {
                 range.installed = true;
                 return mapping;
@@ -556,7 +566,7 @@ final class MappingTable {
         public void run() {
             for (MappedRange target : targets) {
                 try {
-                    target.mapping.setWritable(writable);
+                    target.protection.setWritable(writable);
                     count[0]++;
                 } catch (io.github.mmunotify.mmap.SigBusException revokedMeanwhile) {
                     // The region was revoked concurrently; its own invalidation covers the range.
