@@ -302,7 +302,8 @@ public final class AddressSpace implements AutoCloseable {
      *                 most 2^63 - 1
      * @param writable {@code true} to make the mappings read-write, {@code false} to make them
      *                 read-only
-     * @return the number of mappings changed
+     * @return the number of mappings changed (one that a concurrent unmap or region revoke took
+     *         before the change is not counted, and is left alone)
      * @throws IllegalArgumentException if nothing is mapped in the range, or a mapping straddles a
      *                                  boundary of it, or the range is empty, negative or runs
      *                                  past 2^63 - 1 (nothing is changed)
@@ -310,9 +311,9 @@ public final class AddressSpace implements AutoCloseable {
      *                                  on this thread (a re-entrant change; nothing is changed)
      * @throws io.github.mmunotify.mmap.ReadOnlyMappingException
      *                                  if {@code writable} is {@code true} and a mapping in the
-     *                                  range belongs to a read-only region; thrown from inside the
-     *                                  invalidation (every subscriber still gets its end), after
-     *                                  the mappings below it in the range were made writable
+     *                                  range belongs to a read-only region (the message names
+     *                                  it); thrown before the invalidation starts: no mapping is
+     *                                  changed and no callback is called
      */
     public int protect(long address, long length, boolean writable) {
         int[] count = {0};
@@ -354,7 +355,8 @@ public final class AddressSpace implements AutoCloseable {
         }
         InvalidationRange range = new InvalidationRange(this, targets.getFirst().address, targets.getLast().end(),
                 InvalidationEvent.PROTECTION_CHANGE, blockable);
-        return walk.invalidate(range, table.protectChange(targets, writable, count));
+        Change change = table.protectChange(targets, writable, count, operation); // checks every target first
+        return walk.invalidate(range, change);
     }
 
     /**

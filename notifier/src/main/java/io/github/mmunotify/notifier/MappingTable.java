@@ -2,6 +2,7 @@ package io.github.mmunotify.notifier;
 
 import io.github.mmunotify.mmap.Mapping;
 import io.github.mmunotify.mmap.MappingListener;
+import io.github.mmunotify.mmap.ReadOnlyMappingException;
 import io.github.mmunotify.mmap.Region;
 import io.github.mmunotify.mmap.UnmapCause;
 import java.util.ArrayList;
@@ -466,8 +467,25 @@ final class MappingTable {
         return new UnmapChange(targets, count);
     }
 
-    /** The change of a protection change of {@code targets}, which counts the mappings it changed into {@code count[0]}. */
-    Change protectChange(List<MappedRange> targets, boolean writable, int[] count) {
+    /**
+     * The change of a protection change of {@code targets}, which counts the mappings it changed
+     * into {@code count[0]}. Checks every target first, so that a change that cannot be made
+     * throws here, before the walk starts, with nothing changed.
+     *
+     * @throws ReadOnlyMappingException if {@code writable} and a target maps a read-only region
+     */
+    Change protectChange(List<MappedRange> targets, boolean writable, int[] count, String operation) {
+        if (writable) {
+            for (MappedRange target : targets) {
+                Region region = target.mapping.region();
+                if (!region.isWritable()) {
+                    throw new ReadOnlyMappingException(operation + " of " + targets.getFirst() + " .. "
+                            + targets.getLast() + " in " + space + " to writable refused: the mapping at " + target
+                            + " maps read-only region '" + region.name() + "' (" + target.mapping
+                            + "); nothing was changed and no invalidation ran");
+                }
+            }
+        }
         return new ProtectChange(targets, writable, count);
     }
 
@@ -550,7 +568,12 @@ final class MappingTable {
         }
     }
 
-    /** Changes the protection of the targets; one revoked meanwhile is covered by its own invalidation. */
+    /**
+     * Changes the protection of the targets, every one of which {@link #protectChange} checked. A
+     * mapping unmapped meanwhile (its region revoked, or a direct {@code Mapping.unmap()}) is left
+     * alone and not counted: its own invalidation covers its range, and a protection nobody can
+     * access through is no change.
+     */
     private static final class ProtectChange implements Change {
         private final List<MappedRange> targets;
         private final boolean writable;
@@ -565,11 +588,9 @@ final class MappingTable {
         @Override
         public void run() {
             for (MappedRange target : targets) {
-                try {
+                if (!target.mapping.isUnmapped()) {
                     target.protection.setWritable(writable);
                     count[0]++;
-                } catch (io.github.mmunotify.mmap.SigBusException revokedMeanwhile) {
-                    // The region was revoked concurrently; its own invalidation covers the range.
                 }
             }
         }
