@@ -38,6 +38,10 @@ import java.util.Objects;
  * listener when the region is revoked or the mapping is unmapped directly. A partial unmap or
  * protection change of a mapping is not supported and throws {@link IllegalArgumentException}
  * without changing anything.
+ * The protection of a mapping of this space changes only through {@link #protect} and
+ * {@link #tryProtect}, inside the invalidation: the space holds the mapping's
+ * {@link Mapping.ProtectionKey}, so {@link Mapping#setWritable} throws
+ * {@link IllegalStateException} for it.
  *
  * <p><b>Re-entrant changes are refused.</b> A callback of this space's own invalidation walk that
  * calls {@link #unmap}, {@link #tryUnmap}, {@link #protect} or {@link #tryProtect} of this space
