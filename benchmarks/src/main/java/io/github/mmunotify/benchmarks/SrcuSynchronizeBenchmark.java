@@ -2,6 +2,7 @@ package io.github.mmunotify.benchmarks;
 
 import io.github.mmunotify.core.Srcu;
 import java.lang.foreign.Arena;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -11,6 +12,7 @@ import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
@@ -22,6 +24,13 @@ import org.openjdk.jmh.annotations.Warmup;
  * {@code ReentrantReadWriteLock} write lock (what waits out readers with a lock), and opening and
  * closing a shared {@link Arena} (the JDK's way of making sure no thread still uses memory: a
  * handshake with every thread).
+ *
+ * <p>{@code synchronize} against {@code synchronizeExpedited}: with no reader, with
+ * {@value IdleReaders#COUNT} idle registered readers (threads that have read and stay alive outside
+ * any section: each grace period scans them all), and with one reader thread running 20 us
+ * sections back to back (the grace period waits for the section in progress: here the normal
+ * form parks in its back-off, the expedited one spins and yields). The last case keeps one core
+ * busy for the whole run.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -34,6 +43,31 @@ public class SrcuSynchronizeBenchmark {
     private final Srcu noReaders = Srcu.create("bench-sync-idle");
     private final Srcu oneReader = Srcu.create("bench-sync-reader");
     private final ReentrantReadWriteLock readWriteLock = new ReentrantReadWriteLock();
+
+    @Benchmark
+    public void synchronizeExpeditedNoReader() {
+        noReaders.synchronizeExpedited();
+    }
+
+    @Benchmark
+    public void synchronizeIdleReaders(IdleReaders readers) {
+        readers.srcu.synchronize();
+    }
+
+    @Benchmark
+    public void synchronizeExpeditedIdleReaders(IdleReaders readers) {
+        readers.srcu.synchronizeExpedited();
+    }
+
+    @Benchmark
+    public void synchronizeBusyReader(BusyReader reader) {
+        reader.srcu.synchronize();
+    }
+
+    @Benchmark
+    public void synchronizeExpeditedBusyReader(BusyReader reader) {
+        reader.srcu.synchronizeExpedited();
+    }
 
     @Benchmark
     public void synchronizeNoReader() {
@@ -61,5 +95,82 @@ public class SrcuSynchronizeBenchmark {
     public void close() {
         noReaders.close();
         oneReader.close();
+    }
+
+    /** A domain with {@value #COUNT} registered readers, alive and outside any section; only for the methods that take it. */
+    @State(Scope.Benchmark)
+    public static class IdleReaders {
+        /** Registered readers that stay alive outside any section. */
+        static final int COUNT = 100;
+
+        final Srcu srcu = Srcu.create("bench-sync-idle-readers");
+        private final CountDownLatch release = new CountDownLatch(1);
+
+        /**
+         * Registers the readers: each virtual thread reads once, then waits outside its section.
+         *
+         * @throws InterruptedException if interrupted while they register
+         */
+        @Setup
+        public void register() throws InterruptedException {
+            CountDownLatch registered = new CountDownLatch(COUNT);
+            for (int i = 0; i < COUNT; i++) {
+                Thread.ofVirtual().start(() -> {
+                    srcu.readUnlock(srcu.readLock());
+                    registered.countDown();
+                    try {
+                        release.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                });
+            }
+            registered.await();
+        }
+
+        /** Lets the readers end and closes the domain (no reader is inside a section). */
+        @TearDown
+        public void close() {
+            release.countDown();
+            srcu.close();
+        }
+    }
+
+    /** A domain with one platform thread running sections of {@value #SECTION_NANOS} ns back to back. */
+    @State(Scope.Benchmark)
+    public static class BusyReader {
+        /** How long the reader stays inside each section. */
+        static final long SECTION_NANOS = 20_000;
+
+        final Srcu srcu = Srcu.create("bench-sync-busy-reader");
+        private volatile boolean running = true;
+        private Thread thread;
+
+        /** Starts the reader. */
+        @Setup
+        public void start() {
+            thread = Thread.ofPlatform().daemon().name("bench-busy-reader").start(() -> {
+                while (running) {
+                    int token = srcu.readLock();
+                    long until = System.nanoTime() + SECTION_NANOS;
+                    while (System.nanoTime() - until < 0) {
+                        Thread.onSpinWait();
+                    }
+                    srcu.readUnlock(token);
+                }
+            });
+        }
+
+        /**
+         * Stops the reader and closes the domain.
+         *
+         * @throws InterruptedException if interrupted while joining the reader
+         */
+        @TearDown
+        public void stop() throws InterruptedException {
+            running = false;
+            thread.join();
+            srcu.close();
+        }
     }
 }

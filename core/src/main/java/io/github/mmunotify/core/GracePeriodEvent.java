@@ -9,7 +9,8 @@ import jdk.jfr.Threshold;
 
 /**
  * JFR event {@code io.github.mmunotify.GracePeriod}: one wait for an SRCU grace period, by
- * {@link Srcu#synchronize()}, {@link Srcu#synchronize(java.time.Duration)} or the domain's
+ * {@link Srcu#synchronize()}, {@link Srcu#synchronize(java.time.Duration)}, their expedited
+ * forms ({@link Srcu#synchronizeExpedited()}; the {@code expedited} field says which) or the domain's
  * callback thread (for queued callbacks and polled requests). Its duration is how long the
  * caller waited; a wait that found its grace period already run by another thread drives none.
  *
@@ -35,7 +36,8 @@ final class GracePeriodEvent extends Event {
     String domain;
 
     @Label("Waiter")
-    @Description("Who waited: synchronize(), synchronize(Duration), or the callback thread")
+    @Description("Who waited: synchronize(), synchronize(Duration), synchronizeExpedited(),"
+            + " synchronizeExpedited(Duration), or the callback thread")
     String waiter;
 
     @Label("Grace Periods Driven")
@@ -49,6 +51,12 @@ final class GracePeriodEvent extends Event {
     @Label("Readers Waited For")
     @Description("Threads found inside a read section that held up the grace period (counted when a scan first finds one, per drained index)")
     int readersWaitedFor;
+
+    @Label("Expedited")
+    @Description("Whether the waiter asked for an expedited grace period (synchronizeExpedited): the driver then"
+            + " spins longer and then parks for a short fixed interval between reader scans, instead of"
+            + " parking for intervals that double to 1 ms")
+    boolean expedited;
 
     @Label("Completed")
     @Description("False if a timed wait gave up (timeout or interrupt); the grace period is resumed later")

@@ -4,6 +4,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -33,10 +34,26 @@ import java.util.concurrent.locks.ReentrantLock;
  * waits are for the index readers are <em>not</em> counting on, so resuming only re-checks a
  * condition that can only have become easier; nothing is undone and no reader is missed.
  *
+ * <h2>Expedited grace periods</h2>
+ * An expedited waiter records its cookie in {@code expeditedNeeded} (the kernel's
+ * {@code srcu_gp_seq_needed_exp}) and wakes the thread driving, if any. While that cookie is not
+ * done, every driver waits for readers with {@link SrcuExpeditedWait} (spin, then fixed 5 us
+ * parks) instead of the normal back-off (spin, then parks doubling to 1 ms): the grace period
+ * running when the request came, and the next one, end soon after their readers have gone,
+ * whoever drives them.
+ * The algorithm is the same; only how long the driver sleeps between scans changes. The wake-up
+ * is a Dekker pair (X below): the waiter stores the request and then reads {@code driver}; the
+ * driver stores {@code driver} and then reads the request before each idle step; all four are
+ * volatile, so either the driver sees the request or the waiter sees, and unparks, the driver. A
+ * driver unparked spuriously by a late waiter only scans once more; a permit left for a thread
+ * that has stopped driving costs its next park one spurious return, which every park loop allows.
+ *
  * <h2>Ordering points</h2>
  * Labels pair with the other ends: B in {@code Srcu.readLock()}, C in
  * {@code SrcuReader.unlockTo()} (C' in {@code Srcu.readUnlock()}),
- * A in {@code SrcuReaderRegistry.readersGone()}.
+ * A in {@code SrcuReaderRegistry.readersGone()}. {@code Srcu.getState()} and
+ * {@code Srcu.startPoll()} take their cookies through H in {@link #cookie()};
+ * {@code Srcu.pollState()} reads the sequence through G in {@link #isDone(long)}.
  *
  * <h2>Observability</h2>
  * Each wait that gets past the done check is a {@link GracePeriodEvent} when a JFR recording
@@ -71,6 +88,11 @@ final class SrcuGracePeriods {
     private final ReentrantLock driverLock = new ReentrantLock();
     /** The highest cookie handed out by {@link #requestCookie()}: polled grace periods owed. */
     private final AtomicLong requested = new AtomicLong();
+    /** The highest cookie an expedited waiter waits for: while it is not done, drivers park only briefly. */
+    private final AtomicLong expeditedNeeded = new AtomicLong();
+
+    /** The thread holding the driver lock while it runs grace periods, else null: whom an expedited request wakes. */
+    private volatile Thread driver;
 
     /** The index new readers count on, 0 or 1. */
     private volatile int index;
@@ -130,7 +152,18 @@ final class SrcuGracePeriods {
         return !isDone(requested.get());
     }
 
-    /** Whether {@code cookie} is done; an acquire of the sequence (G: pairs with F in runOne()). */
+    /**
+     * The latest cookie handed out so far, with no fence: an upper bound for any cookie a caller
+     * can hold now (for {@link SrcuCookies#widen}).
+     */
+    long latestCookie() {
+        return (sequence() + 3) & ~1L;
+    }
+
+    /**
+     * Whether {@code cookie} is done; an acquire of the sequence (G: pairs with F in advance(), so
+     * everything the drained readers did happens-before a caller that sees {@code true}).
+     */
     boolean isDone(long cookie) {
         return sequence() - cookie >= 0;
     }
@@ -159,19 +192,29 @@ final class SrcuGracePeriods {
         }
     }
 
+    /** {@link #awaitDone(long, String, boolean)}, not expedited (the callback thread's wait). */
+    void awaitDone(long cookie, String waiter) {
+        awaitDone(cookie, waiter, false);
+    }
+
     /**
      * Returns once {@code cookie} is done, running grace periods on the calling thread as needed.
      * A caller that finds another thread driving waits for it and then, usually, finds its cookie
      * already done. Interrupts do not end the wait; they are re-asserted afterwards.
      *
      * @param waiter who waits, for {@link GracePeriodEvent}
+     * @param expedited whether the grace periods up to {@code cookie} are to be expedited
      */
-    void awaitDone(long cookie, String waiter) {
+    void awaitDone(long cookie, String waiter, boolean expedited) {
         if (isDone(cookie)) {
             return;
         }
-        GracePeriodEvent event = beginEvent(waiter);
+        GracePeriodEvent event = beginEvent(waiter, expedited);
+        if (expedited) {
+            expedite(cookie);
+        }
         driverLock.lock();
+        driver = Thread.currentThread(); // X: pairs with X in expedite(); read in isExpedited()
         long completedBefore = completed();
         long scansBefore = scans;
         long readersBefore = readersWaitedFor;
@@ -188,6 +231,7 @@ final class SrcuGracePeriods {
                 event.readersWaitedFor = (int) (readersWaitedFor - readersBefore);
                 event.completed = isDone(cookie);
             }
+            driver = null;
             driverLock.unlock();
         }
         if (event != null) {
@@ -195,33 +239,61 @@ final class SrcuGracePeriods {
         }
     }
 
+    /**
+     * Asks every driver to stop sleeping between scans until {@code cookie} is done, and wakes the
+     * one driving now, so that the grace period already running is expedited too.
+     */
+    private void expedite(long cookie) {
+        expeditedNeeded.accumulateAndGet(cookie, SrcuGracePeriods::later);
+        /* X: the request above, then the read of driver below; pairs with X in isExpedited() (the
+         * store of driver, then the read of the request). Both sides volatile: one sees the other. */
+        Thread running = driver;
+        if (running != null) {
+            LockSupport.unpark(running);
+        }
+    }
+
+    /** Whether some expedited waiter's cookie is not done yet (X: pairs with X in expedite()). */
+    private boolean isExpedited() {
+        return !isDone(expeditedNeeded.get());
+    }
+
+    /** The later of two sequence values, wrap-safe. */
+    private static long later(long a, long b) {
+        return a - b > 0 ? a : b;
+    }
+
     /** A started event if a recording enables it, else null (nothing allocated). */
-    private GracePeriodEvent beginEvent(String waiter) {
+    private GracePeriodEvent beginEvent(String waiter, boolean expedited) {
         if (!GracePeriodEvent.enabled()) {
             return null;
         }
         GracePeriodEvent event = new GracePeriodEvent();
         event.domain = name;
         event.waiter = waiter;
+        event.expedited = expedited;
         event.begin();
         return event;
     }
 
     /**
-     * Like {@link #awaitDone(long, String)}, but gives up once {@code deadline} (a {@link System#nanoTime()}
-     * value) has passed, returning false and leaving the grace period to be resumed by the next
-     * driver.
+     * Like {@link #awaitDone(long, String, boolean)}, but gives up once {@code deadline} (a
+     * {@link System#nanoTime()} value) has passed, returning false and leaving the grace period to be resumed by the next
+     * driver. A timed-out expedited request keeps the grace period it asked for expedited until it ends.
      *
      * @throws InterruptedException if interrupted while waiting; the grace period is left as on a timeout
      */
-    boolean awaitDone(long cookie, long deadline, String waiter) throws InterruptedException {
+    boolean awaitDone(long cookie, long deadline, String waiter, boolean expedited) throws InterruptedException {
         if (isDone(cookie)) {
             return true;
         }
         if (Thread.interrupted()) {
             throw new InterruptedException();
         }
-        GracePeriodEvent event = beginEvent(waiter);
+        GracePeriodEvent event = beginEvent(waiter, expedited);
+        if (expedited) {
+            expedite(cookie);
+        }
         try {
             return driveUntil(cookie, deadline, event);
         } finally {
@@ -234,11 +306,12 @@ final class SrcuGracePeriods {
         }
     }
 
-    /** {@link #awaitDone(long, long, String)} past its checks; fills in {@code event}'s counts if not null. */
+    /** {@link #awaitDone(long, long, String, boolean)} past its checks; fills in {@code event}'s counts if not null. */
     private boolean driveUntil(long cookie, long deadline, GracePeriodEvent event) throws InterruptedException {
         if (!driverLock.tryLock(Math.max(0L, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
             return isDone(cookie);
         }
+        driver = Thread.currentThread(); // X: pairs with X in expedite(); read in isExpedited()
         long completedBefore = completed();
         long scansBefore = scans;
         long readersBefore = readersWaitedFor;
@@ -255,6 +328,7 @@ final class SrcuGracePeriods {
                 event.scans = scans - scansBefore;
                 event.readersWaitedFor = (int) (readersWaitedFor - readersBefore);
             }
+            driver = null;
             driverLock.unlock();
         }
     }
@@ -290,8 +364,8 @@ final class SrcuGracePeriods {
             return false;
         }
         /* F: pairs with C in SrcuReader.unlockTo() (C' in Srcu.readUnlock()) (through A's
-         * acquire loads) and with G in
-         * isDone() and H in cookie(). Everything the drained readers did happens-before the end
+         * acquire loads) and with G in isDone() (Srcu.pollState(), synchronize*()) and H in
+         * cookie() (Srcu.getState(), startPoll()). Everything the drained readers did happens-before the end
          * of the grace period that an updater observes. */
         VarHandle.fullFence();
         phase = IDLE;
@@ -301,36 +375,49 @@ final class SrcuGracePeriods {
 
     /**
      * Waits until no reader holds {@code waitedIndex}. Untimed: ignores interrupts and re-asserts
-     * them afterwards. Timed: returns false at the deadline, throws when interrupted.
+     * them afterwards. Timed: returns false at the deadline, throws when interrupted. Sleeps between
+     * scans with the normal back-off, or, while an expedited grace period is asked for, with
+     * {@link SrcuExpeditedWait}.
      */
     private boolean awaitReadersGone(int waitedIndex, long deadline, boolean timed) throws InterruptedException {
         SrcuBackoff backoff = null;
+        SrcuExpeditedWait expedited = null;
         try {
             while (!scan(waitedIndex)) {
                 if (backoff == null) {
                     backoff = new SrcuBackoff();
                     countReadersWaitedFor(waitedIndex);
                 }
-                if (timed) {
-                    long left = deadline - System.nanoTime();
-                    if (left <= 0) {
-                        return false;
+                long left = timed ? deadline - System.nanoTime() : Long.MAX_VALUE;
+                if (left <= 0) {
+                    return false;
+                }
+                boolean checkStalls;
+                if (isExpedited()) {
+                    if (expedited == null) {
+                        expedited = new SrcuExpeditedWait();
                     }
-                    if (backoff.idle(left)) {
-                        stalls.check(waitedIndex, startNanos);
-                    }
-                    if (backoff.takeInterrupt()) {
-                        throw new InterruptedException();
-                    }
-                } else if (backoff.idle(Long.MAX_VALUE)) {
+                    checkStalls = expedited.idle(left);
+                } else {
+                    checkStalls = backoff.idle(left);
+                }
+                if (checkStalls) {
                     stalls.check(waitedIndex, startNanos);
+                }
+                if (timed && (backoff.takeInterrupt() | (expedited != null && expedited.takeInterrupt()))) {
+                    throw new InterruptedException();
                 }
             }
             stalls.clear(waitedIndex);
             return true;
         } finally {
-            if (backoff != null && !timed) {
-                backoff.restoreInterrupt();
+            if (!timed) {
+                if (backoff != null) {
+                    backoff.restoreInterrupt();
+                }
+                if (expedited != null) {
+                    expedited.restoreInterrupt();
+                }
             }
         }
     }
