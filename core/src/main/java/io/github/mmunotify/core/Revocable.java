@@ -147,11 +147,6 @@ public final class Revocable {
     private static final int DRAIN_HELD = 0;
     private static final int DRAIN_FREE = 1;
 
-    /** Spins before the revoker parks, since methods in flight usually leave within microseconds. */
-    private static final int DRAIN_SPINS = 256;
-    private static final long DRAIN_PARK_MIN_NANOS = 10_000;
-    private static final long DRAIN_PARK_MAX_NANOS = 250_000;
-
     private final String name;
     private final Runnable kick;
     /** Makes the threads of {@link #revokeAsync()}; null for the default, virtual threads {@code revoke-<name>}. */
@@ -686,38 +681,27 @@ public final class Revocable {
 
     /** Returns null once no user is left, or what is still inside when the wait times out. */
     private String awaitUsersGone(Wait wait, RevokeEvent event) throws InterruptedException {
-        boolean interrupted = false;
-        long parkNanos = DRAIN_PARK_MIN_NANOS;
+        Backoff backoff = Backoff.forUsers();
         if (event != null) {
             event.methodsInFlight = users.sum();
         }
         try {
             /* C: reads every cell after B; pairs with A in tryEnter(), K in UseCell.ownerPublish() and K'
              * in StripedUseCount. */
-            for (int spins = 0; users.sum() != 0; spins++) {
-                if (spins < DRAIN_SPINS) {
-                    Thread.onSpinWait();
-                    continue;
-                }
+            while (users.sum() != 0) {
                 long left = wait.remainingNanos();
-                if (left <= 0) {
-                    return users.describeInside();
+                if (left <= 0 && backoff.spinsDone()) {
+                    return users.describeInside(); // even a zero timeout spins first: exits come quickly
                 }
-                LockSupport.parkNanos(this, Math.min(parkNanos, left));
-                parkNanos = Math.min(DRAIN_PARK_MAX_NANOS, parkNanos * 2);
-                if (Thread.interrupted()) {
-                    if (wait.interruptible()) {
-                        throw new InterruptedException("revoke of " + name + " interrupted while "
-                                + users.describeInside());
-                    }
-                    interrupted = true;
+                backoff.idle(Math.max(left, 1));
+                if (wait.interruptible() && backoff.takeInterrupt()) {
+                    throw new InterruptedException("revoke of " + name + " interrupted while "
+                            + users.describeInside());
                 }
             }
             return null;
         } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
+            backoff.restoreInterrupt();
         }
     }
 

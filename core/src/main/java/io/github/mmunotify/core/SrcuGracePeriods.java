@@ -304,11 +304,11 @@ final class SrcuGracePeriods {
      * them afterwards. Timed: returns false at the deadline, throws when interrupted.
      */
     private boolean awaitReadersGone(int waitedIndex, long deadline, boolean timed) throws InterruptedException {
-        SrcuBackoff backoff = null;
+        Backoff backoff = null;
         try {
             while (!scan(waitedIndex)) {
                 if (backoff == null) {
-                    backoff = new SrcuBackoff();
+                    backoff = Backoff.forReaders();
                     countReadersWaitedFor(waitedIndex);
                 }
                 if (timed) {

@@ -1,0 +1,82 @@
+package io.github.mmunotify.core;
+
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * How the library waits for a count to drop (readers of a grace period, users of a revocation):
+ * spin briefly (a reader that just left is seen within microseconds), then park for doubling
+ * intervals up to a ceiling, so that a long-held section costs almost no CPU. The one back-off of
+ * the library: {@link SrcuGracePeriods} and {@link Revocable} each use it with their own bounds.
+ *
+ * <p>Parking does not end on an interrupt; it remembers it. An untimed wait cannot be abandoned
+ * half way and calls {@link #restoreInterrupt()} once it is over; a timed wait asks
+ * {@link #takeInterrupt()} and gives up.
+ *
+ * <p>Not thread-safe: one instance per wait.
+ */
+final class Backoff {
+    /** Grace periods: scans made with only a spin hint between them before parking starts. */
+    static final int READER_SPINS = 200;
+    static final long READER_FIRST_PARK_NANOS = 10_000;
+    static final long READER_MAX_PARK_NANOS = 1_000_000;
+
+    /** Revocations: methods in flight usually leave within microseconds; an exit() also unparks. */
+    static final int USER_SPINS = 256;
+    static final long USER_FIRST_PARK_NANOS = 10_000;
+    static final long USER_MAX_PARK_NANOS = 250_000;
+
+    private final int spins;
+    private final long maxParkNanos;
+    private int attempts;
+    private long parkNanos;
+    private boolean interrupted;
+
+    private Backoff(int spins, long firstParkNanos, long maxParkNanos) {
+        this.spins = spins;
+        this.parkNanos = firstParkNanos;
+        this.maxParkNanos = maxParkNanos;
+    }
+
+    /** For a grace period waiting for readers (srcu's readers_active_check loop). */
+    static Backoff forReaders() {
+        return new Backoff(READER_SPINS, READER_FIRST_PARK_NANOS, READER_MAX_PARK_NANOS);
+    }
+
+    /** For a revocation waiting for the methods in flight to exit. */
+    static Backoff forUsers() {
+        return new Backoff(USER_SPINS, USER_FIRST_PARK_NANOS, USER_MAX_PARK_NANOS);
+    }
+
+    /** Waits a little, at most {@code maxNanos}, before the next check; returns whether this wait parked. */
+    boolean idle(long maxNanos) {
+        if (attempts++ < spins) {
+            Thread.onSpinWait();
+            return false;
+        }
+        LockSupport.parkNanos(this, Math.min(parkNanos, maxNanos));
+        parkNanos = Math.min(parkNanos * 2, maxParkNanos);
+        if (Thread.interrupted()) {
+            interrupted = true;
+        }
+        return true;
+    }
+
+    /** Whether the spins are used up: the next {@link #idle} parks. */
+    boolean spinsDone() {
+        return attempts >= spins;
+    }
+
+    /** Whether an interrupt arrived while waiting; forgets it (the caller throws InterruptedException). */
+    boolean takeInterrupt() {
+        boolean was = interrupted;
+        interrupted = false;
+        return was;
+    }
+
+    /** Re-asserts an interrupt that arrived while waiting. */
+    void restoreInterrupt() {
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
