@@ -1,5 +1,6 @@
 package io.github.mmunotify.mmap;
 
+import io.github.mmunotify.core.FailureReports;
 import io.github.mmunotify.core.Revocable;
 
 import java.nio.file.Path;
@@ -684,9 +685,9 @@ public final class Region extends GuardedMemory implements AutoCloseable {
         return guard.revokeAsync();
     }
 
-    /** Reports a listener's failure; never throws (see {@link FailureLog}). */
+    /** Reports a listener's failure; never throws (see {@link FailureReports}). */
     static void report(java.util.function.Supplier<String> what, Throwable failure) {
-        FailureLog.report(LOG, what, failure);
+        FailureReports.log(LOG, System.Logger.Level.ERROR, what, failure);
     }
 
     @Override
