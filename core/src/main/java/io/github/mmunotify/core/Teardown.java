@@ -209,7 +209,7 @@ public final class Teardown {
             if (left <= 0) {
                 throw new TimeoutException(stuckMessage());
             }
-            awaitChange(timed, left);
+            awaitChange(timed, left, false);
         }
     }
 
@@ -260,23 +260,24 @@ public final class Teardown {
             if (left <= 0) {
                 return false;
             }
-            awaitChange(timed, left);
+            awaitChange(timed, left, true);
         }
         return true;
     }
 
     /**
-     * Parks until the state is no longer RUNNING (done or abandoned), {@code nanos} pass, or
-     * (timed) an interrupt; untimed waits keep the interrupt for later.
+     * Parks until the teardown is done ({@code untilDone}) or no longer running (done or abandoned:
+     * one to take over), {@code nanos} pass, or (timed) an interrupt; untimed waits keep the
+     * interrupt for later.
      */
-    private void awaitChange(boolean timed, long nanos) throws InterruptedException {
+    private void awaitChange(boolean timed, long nanos, boolean untilDone) throws InterruptedException {
         boolean interrupted = false;
         /* W: counted in before the state is read again; pairs with S in wakeWaiters(). */
         WAITERS.getAndAdd(this, 1);
         try {
             synchronized (this) {
                 long deadline = System.nanoTime() + nanos;
-                while (state == RUNNING) {
+                while (untilDone ? state != DONE : state == RUNNING) {
                     long left = timed ? deadline - System.nanoTime() : Long.MAX_VALUE;
                     if (left <= 0) {
                         return;
