@@ -1,6 +1,7 @@
 package io.github.mmunotify.notifier;
 
 import io.github.mmunotify.core.Srcu;
+import io.github.mmunotify.core.Teardown;
 import io.github.mmunotify.mmap.Mapping;
 import io.github.mmunotify.mmap.MappingListener;
 import io.github.mmunotify.mmap.Region;
@@ -116,7 +117,7 @@ public final class AddressSpace implements AutoCloseable {
     private final SubscriberList subscribers = new SubscriberList();
     private final IntervalNotifiers intervals;
     private final Object intervalsEnabling = new Object();
-    private final Object closing = new Object();
+    private final Teardown closing;
 
     /** Read by walks: whether the interval notifiers must be visited at all. */
     private volatile boolean hasIntervals;
@@ -181,6 +182,7 @@ public final class AddressSpace implements AutoCloseable {
         this.mmu = mmu;
         this.srcu = srcu;
         this.name = name;
+        this.closing = new Teardown("address space " + name);
         this.intervals = new IntervalNotifiers(this);
     }
 
@@ -1180,15 +1182,14 @@ public final class AddressSpace implements AutoCloseable {
      * notifiers stay until removed; later calls to {@code unregister} and
      * {@code unregisterNoRelease} of subscribers registered before are still legal. Idempotent.
      *
-     * @throws IllegalStateException if called inside a notifier callback of this {@link Mmu}
+     * @throws IllegalStateException if called inside a notifier callback of this {@link Mmu}, or from
+     *                               inside this close (a {@code MappingListener} it runs): it would
+     *                               wait for itself
      */
     @Override
     public void close() {
         requireOutsideCallbacks("close");
-        synchronized (closing) {
-            if (state != State.OPEN) {
-                return;
-            }
+        closing.run(() -> {
             state = State.CLOSING;
             try {
                 tearDown();
@@ -1196,7 +1197,7 @@ public final class AddressSpace implements AutoCloseable {
                 state = State.CLOSED;
                 mmu.closed(this);
             }
-        }
+        });
     }
 
     private void tearDown() {
