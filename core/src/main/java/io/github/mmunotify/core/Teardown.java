@@ -88,8 +88,12 @@ public final class Teardown {
     private volatile int state;
     /** The thread running the teardown; null when none does (idle, abandoned, handed off, done). */
     private volatile Thread owner;
+    /** Set by handOff(), cleared by the one adopt() that takes the teardown over. */
+    private volatile boolean handedOff;
     /** Threads inside a wait; the owner takes the monitor to notify only when there are any. */
     private volatile int waiters;
+    /** Waiters wait here; private, so that no caller's synchronized block can hold them up. */
+    private final Object monitor = new Object();
     /** What the teardown threw, if completed exceptionally; published by the DONE store (S). */
     private Throwable failure;
 
@@ -275,7 +279,7 @@ public final class Teardown {
         /* W: counted in before the state is read again; pairs with S in wakeWaiters(). */
         WAITERS.getAndAdd(this, 1);
         try {
-            synchronized (this) {
+            synchronized (monitor) {
                 long deadline = System.nanoTime() + nanos;
                 while (untilDone ? state != DONE : state == RUNNING) {
                     long left = timed ? deadline - System.nanoTime() : Long.MAX_VALUE;
@@ -284,9 +288,9 @@ public final class Teardown {
                     }
                     try {
                         if (left == Long.MAX_VALUE) {
-                            wait();
+                            monitor.wait();
                         } else {
-                            TimeUnit.NANOSECONDS.timedWait(this, left);
+                            TimeUnit.NANOSECONDS.timedWait(monitor, left);
                         }
                     } catch (InterruptedException e) {
                         if (timed) {
@@ -358,20 +362,21 @@ public final class Teardown {
     public void handOff() {
         requireOwner("hand off");
         owner = null;
+        handedOff = true;
     }
 
     /**
      * Makes the calling thread the owner of a teardown that was {@linkplain #handOff() handed off}.
+     * Only one thread adopts each hand-off.
      *
-     * @throws IllegalStateException if the teardown is not running, or is owned by another thread
+     * @throws IllegalStateException if the teardown is not running handed off (not begun, owned,
+     *                               abandoned, done, or adopted already); nothing is changed
      */
     public void adopt() {
-        Thread me = Thread.currentThread();
-        Thread current = owner;
-        if (state != RUNNING || (current != null && current != me)) {
+        if (state != RUNNING || !HANDED_OFF.compareAndSet(this, true, false)) {
             throw new IllegalStateException("adopt() of the teardown of " + name + " while it is " + describe());
         }
-        owner = me;
+        owner = Thread.currentThread();
     }
 
     private void requireOwner(String operation) {
@@ -384,8 +389,8 @@ public final class Teardown {
     /** S: the state was written (volatile) before waiters is read; pairs with W in awaitChange(). */
     private void wakeWaiters() {
         if (waiters != 0) {
-            synchronized (this) {
-                notifyAll();
+            synchronized (monitor) {
+                monitor.notifyAll();
             }
         }
     }
@@ -476,12 +481,14 @@ public final class Teardown {
 
     private static final VarHandle STATE;
     private static final VarHandle WAITERS;
+    private static final VarHandle HANDED_OFF;
 
     static {
         try {
             MethodHandles.Lookup lookup = MethodHandles.lookup();
             STATE = lookup.findVarHandle(Teardown.class, "state", int.class);
             WAITERS = lookup.findVarHandle(Teardown.class, "waiters", int.class);
+            HANDED_OFF = lookup.findVarHandle(Teardown.class, "handedOff", boolean.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }

@@ -175,7 +175,6 @@ class TeardownTest {
             });
             assertTrue(waiting.await(SECONDS, TimeUnit.SECONDS));
             untimed.interrupt();
-            assertTrue(untimed.isAlive() || teardown.isDone());
             finish.countDown();
             pool.join();
             assertTrue(keptInterrupt.get());
@@ -195,7 +194,9 @@ class TeardownTest {
         assertThrows(NullPointerException.class, () -> teardown.run(null));
         assertThrows(IllegalArgumentException.class, () -> teardown.await(Duration.ofNanos(-1)));
         assertTrue(teardown.tryBegin());
+        assertThrows(IllegalStateException.class, teardown::adopt); // owned, not handed off
         assertTrue(teardown.toString().contains("misused"), teardown.toString());
+        assertTrue(teardown.toString().contains("running on"), teardown.toString());
     }
 
     @Test
@@ -212,6 +213,9 @@ class TeardownTest {
             });
             assertFalse(teardown.beginOrAwait());
             pool.join();
+            assertTrue(pool.failures().isEmpty(), pool.failures().toString());
+            // One adopt per hand-off: a second (or one after completion) throws.
+            assertThrows(IllegalStateException.class, teardown::adopt);
         }
         assertTrue(teardown.isDone());
     }
