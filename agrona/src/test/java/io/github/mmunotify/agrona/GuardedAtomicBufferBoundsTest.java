@@ -1,5 +1,6 @@
 package io.github.mmunotify.agrona;
 
+import io.github.mmunotify.testing.ChildJvm;
 import io.github.mmunotify.mmap.Region;
 import io.github.mmunotify.mmap.SigBusException;
 import org.agrona.concurrent.AtomicBuffer;
@@ -81,11 +82,11 @@ class GuardedAtomicBufferBoundsTest {
 
     @Test
     void theWindowStaysTheWindowWithAgronasOwnBoundsChecksOff() throws Exception {
-        List<String> flags = new ArrayList<>(ForkedJvm.moduleFlags());
+        List<String> flags = new ArrayList<>(ChildJvm.flagsFromProperty("mmunotify.agrona.jvm.flags"));
         flags.add("-Dagrona.disable.bounds.checks=true");
-        ForkedJvm.Result result = ForkedJvm.run(UncheckedAgronaProbe.class, flags);
+        ChildJvm.Result result = ChildJvm.run(UncheckedAgronaProbe.class, flags);
         assertTrue(result.exitCode() == 0 && result.output().contains("PROBE OK") && !result.crashed(),
-                "probe with agrona.disable.bounds.checks=true failed: " + result);
+                "probe with agrona.disable.bounds.checks=true failed: " + result.describe());
     }
 
     /**

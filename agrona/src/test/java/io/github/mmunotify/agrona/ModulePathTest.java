@@ -3,6 +3,7 @@ package io.github.mmunotify.agrona;
 import io.github.mmunotify.agrona.modulepath.ModulePathProbe;
 import io.github.mmunotify.core.Revocable;
 import io.github.mmunotify.mmap.Region;
+import io.github.mmunotify.testing.ChildJvm;
 import org.agrona.concurrent.AtomicBuffer;
 import org.junit.jupiter.api.Test;
 
@@ -26,16 +27,16 @@ class ModulePathTest {
 
     @Test
     void theBufferRunsOnTheModulePathWithOnlyMmapsNativeAccess() throws Exception {
-        ForkedJvm.Result result = ForkedJvm.run(ModulePathProbe.class, moduleFlags(NATIVE_ACCESS), probeClasses());
+        ChildJvm.Result result = ChildJvm.runWithClassPath(ModulePathProbe.class, moduleFlags(NATIVE_ACCESS), probeClasses());
         assertEquals(0, result.exitCode(), result.output());
         assertEquals("PROBE OK" + System.lineSeparator(), result.output(), "the JVM printed more (a warning?)");
     }
 
     @Test
     void withoutItTheFirstRegionIsRefusedNamingTheModulesFlag() throws Exception {
-        ForkedJvm.Result result = ForkedJvm.run(ModulePathProbe.class, moduleFlags(), probeClasses());
+        ChildJvm.Result result = ChildJvm.runWithClassPath(ModulePathProbe.class, moduleFlags(), probeClasses());
         assertTrue(result.exitCode() != 0 && result.output().contains("IllegalCallerException")
-                && result.output().contains(NATIVE_ACCESS), result.toString());
+                && result.output().contains(NATIVE_ACCESS), result.describe());
     }
 
     /** The probe's own classes (this module's test classes): the only class path entry. */

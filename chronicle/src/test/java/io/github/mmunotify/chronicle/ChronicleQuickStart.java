@@ -4,7 +4,7 @@ import io.github.mmunotify.mmap.Region;
 import net.openhft.chronicle.bytes.Bytes;
 
 /**
- * The README's Chronicle quick start, run in child JVMs with chosen flags by
+ * A Chronicle quick start (the package documentation's example), run in child JVMs with chosen flags by
  * {@link ChronicleFlagsTest}: prints {@code chronicle quick start ok} and exits 0, or prints the
  * exception and exits 1.
  */

@@ -26,7 +26,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Fault injection for the public API of the core module (issue 10): every entry point of
+ * Fault injection for the public API of the core module: every entry point of
  * {@link Srcu} (and its builder), {@link Revocable} (and its handles), {@link Registry} and
  * {@link Module} with null, blank, negative, zero, huge and forged arguments, and a
  * {@link Throwable} of every kind thrown from every callback the module runs (Srcu callbacks and

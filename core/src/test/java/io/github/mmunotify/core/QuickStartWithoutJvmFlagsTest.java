@@ -15,9 +15,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Issue 11, item 2 for core: the README's core quick start works in a JVM started with no flags at
- * all (no --add-opens, no --enable-native-access, nothing), and prints nothing on stderr: core
- * needs no flag and no third-party library. Surefire's own JVM runs with the project's flags, so
+ * core needs no JVM flag: an Srcu and Revocable walk like the quick start's core part works in a
+ * JVM started with no flags at all (no --add-opens, no --enable-native-access, nothing), and
+ * prints nothing on stderr: core needs no flag and no third-party library. Surefire's own JVM runs with the project's flags, so
  * the quick start runs in a child JVM started from the same {@code java} executable with only the
  * test classpath.
  */
@@ -45,7 +45,7 @@ class QuickStartWithoutJvmFlagsTest {
         assertEquals("quick start ok" + System.lineSeparator(), stdout);
     }
 
-    /** The README's core quick start, asserting as it goes; exits non-zero on any failure. */
+    /** The quick start's core part, asserting as it goes; exits non-zero on any failure. */
     static final class QuickStart {
         public static void main(String[] args) throws Exception {
             Srcu srcu = Srcu.create("config");

@@ -27,7 +27,7 @@ class SrcuDeadReaderTest {
         readOnceAndDie(StressSize.of("srcuDeadReaders", 3_000));
     }
 
-    /** {@code -Dmmunotify.test.srcuDeadReadersStress=1000000} is the case (+600 MB before the fix). */
+    /** {@code -Dmmunotify.test.srcuDeadReadersStress=1000000} is the case that ran out of memory under -Xmx256m before dead readers were pruned (+600 MB). */
     @Test
     @Tag("stress")
     @Timeout(900)

@@ -205,7 +205,7 @@ final class MappedMemory {
      * not support that, the trap replaces the pages directly.
      *
      * <p>A failing flush does not stop the release: the trap goes in regardless and the failure is
-     * reported (see {@link FailureReports}), not thrown. (Until issue 11 the trap was installed from a
+     * reported (see {@link FailureReports}), not thrown. (Before 0.1.0 the trap was installed from a
      * {@code finally} whose {@code return} discarded the flush's exception without a word; the
      * outcome for the caller is the same.)
      *

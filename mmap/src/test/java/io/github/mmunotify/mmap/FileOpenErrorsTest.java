@@ -20,7 +20,7 @@ import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Issue 11, item 6: a file {@link Region#mapFile} and {@link MappedArena#mapFile} cannot open
+ * A file {@link Region#mapFile} and {@link MappedArena#mapFile} cannot open
  * raises what a Java user expects from {@code java.nio.file}, wrapped in the
  * {@link UncheckedIOException} these unchecked factories throw for I/O failures: the cause is a
  * {@link NoSuchFileException}, {@link AccessDeniedException} or {@link FileSystemException} naming

@@ -131,7 +131,7 @@ class FileRegionTest {
     }
 
     /**
-     * Issue 10, defect 12: a read-only mapFile of a FIFO blocked forever in the native open (no
+     * A regression: a read-only mapFile of a FIFO blocked forever in the native open (no
      * writer ever comes). Every non-regular file is refused, naming the path and its type.
      */
     @Test

@@ -12,7 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Issue 10, defect 10 for pins and region accesses: no {@link Throwable} thrown through a pin, a
+ * For pins and region accesses: no {@link Throwable} thrown through a pin, a
  * guarded access or a mapping access may leave the region's guard entered (a revoke would then wait
  * forever for an access that ended long ago).
  */

@@ -181,7 +181,7 @@ class MappedArenaTest {
     }
 
     /**
-     * Issue 10, defect 4: with the default limit, the 16,385th trap alive at once (16,384 frees within
+     * A regression: with the default limit, the 16,385th trap alive at once (16,384 frees within
      * one quarantine second) evicted the oldest trap and ran its release, another arena's restore,
      * under the freeing arena's lock; two arenas doing that to each other deadlocked. The limit is
      * lowered here so that every free evicts.
@@ -211,7 +211,7 @@ class MappedArenaTest {
     }
 
     /**
-     * Issue 10, defect 5: allocate zeroed a file-backed extent after publishing the region and
+     * A regression: allocate zeroed a file-backed extent after publishing the region and
      * without entering its guard, so a concurrent close trapped the memory under the write: a raw
      * InternalError in the allocating thread (or a write into reused memory).
      */

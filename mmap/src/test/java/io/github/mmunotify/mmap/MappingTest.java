@@ -181,7 +181,7 @@ class MappingTest {
     }
 
     /**
-     * Issue 10, defect 7: an unmap() that won the mapping's CAS was still calling its listeners when
+     * A regression: an unmap() that won the mapping's CAS was still calling its listeners when
      * a racing Region.revoke() skipped the mapping, revoked its guard and released the memory: the
      * listener's reads through the mapping failed and revoke returned before it finished.
      */

@@ -30,7 +30,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Fault injection for the public API of the mmap module (issue 10): creating regions and arenas
+ * Fault injection for the public API of the mmap module: creating regions and arenas
  * with null, zero, negative, huge and overflowing sizes and offsets, mapping files that are not
  * regular files (directories, FIFOs, devices), missing or too short; and every accessor of
  * {@link Region}, {@link Mapping} and {@link Pin} with negative, past-end, wrapping

@@ -1,5 +1,6 @@
 package io.github.mmunotify.mmap;
 
+import io.github.mmunotify.testing.ChildJvm;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -17,7 +18,7 @@ class MmapThreadsTest {
 
     @Test
     void inAFreshJvmTheFactorySuppliesEveryBackgroundThread() throws Exception {
-        ForkedJvm.Result result = ForkedJvm.run(MmapThreadsProbe.class);
+        ChildJvm.Result result = ChildJvm.run(MmapThreadsProbe.class, ChildJvm.inheritedFlags());
         assertFalse(result.crashed(), result.output());
         assertEquals(0, result.exitCode(), result.output());
         assertTrue(result.output().contains("OK"), result.output());

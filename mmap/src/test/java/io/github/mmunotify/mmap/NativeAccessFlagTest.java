@@ -12,7 +12,7 @@ import java.util.concurrent.Callable;
 import org.junit.jupiter.api.Test;
 
 /**
- * Issue 11, item 4 for mmap: the one flag plain {@link Region}, {@link Mapping}, {@link Pin} and
+ * The one flag plain {@link Region}, {@link Mapping}, {@link Pin} and
  * {@link MappedArena} need is {@code --enable-native-access}. Each case runs in a child JVM started
  * with the test class path and exactly the flags under test (surefire's JVM has its own).
  *

@@ -16,7 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Issue 10, defect 13 for regions: {@link Region#revoke(Duration)} bounds the wait, names what it is
+ * Bounded waits for regions: {@link Region#revoke(Duration)} bounds the wait, names what it is
  * stuck on (the pin holders, alive or terminated; a listener still running), leaves the region
  * revoked-but-not-complete, and a later revoke finishes the job.
  */

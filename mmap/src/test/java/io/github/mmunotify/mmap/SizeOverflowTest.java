@@ -11,7 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Issue 10, defect 3 (mmap part): every size and offset a caller passes is checked without
+ * Every size and offset a caller passes is checked without
  * wrapping; a huge value gives an exception that names it, and nothing changes.
  */
 class SizeOverflowTest {

@@ -29,7 +29,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Fault injection for the public API of the notifier module (issue 10): every entry point of
+ * Fault injection for the public API of the notifier module: every entry point of
  * {@link Mmu}, {@link AddressSpace} and {@link IntervalNotifier} with null, negative, zero, huge
  * and overflowing arguments; and a {@link Throwable} of every kind thrown from every callback the
  * module runs: a subscriber's {@code release}, {@code invalidateRangeStart} and

@@ -16,7 +16,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 /**
- * Issue 10, defect 7 at the notifier level: {@code Mapping.unmap()} racing {@code Region.revoke()}
+ * At the notifier level: {@code Mapping.unmap()} racing {@code Region.revoke()}
  * on a mapping of an address space. Whichever call returns, every subscriber has seen the
  * invalidation start and end, and both ran while the memory was still mapped (a device mirror never
  * outlives the memory). Before the fix, a revoke that lost the mapping to the unmap released the

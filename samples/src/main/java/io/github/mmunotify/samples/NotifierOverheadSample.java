@@ -21,7 +21,7 @@ import java.util.function.LongUnaryOperator;
  * the read side of the epochs, each next to what a JVM programmer would write without the library.
  *
  * <p>This is a rough in-process measurement (a warm-up, then the best of a few timed runs), good
- * for orders of magnitude on your machine. The figures the README quotes come from the JMH
+ * for orders of magnitude on your machine. The figures docs/benchmarks.md quotes come from the JMH
  * benchmarks, whose command this sample prints. Its checks are about behaviour, not speed: every
  * subscriber saw every invalidation start and end, and no reader was left inside a section.
  */
