@@ -126,8 +126,9 @@ public final class Revocable {
      *     revoke takes it over (E); the Teardown orders the first's work before the second's
      *   M REVOKED published after every release
      *
-     * The drain. The thread that wins B owns the drain-and-release work: it begins the revocation
-     * Teardown right after B (no one else can begin it before: every other revoke first loses B).
+     * The drain. The thread that begins the revocation Teardown (from IDLE, while the state is
+     * OPEN) owns the drain-and-release work, and only it then does B; every other revoke finds the
+     * Teardown begun and waits.
      * A revoke(Duration) that times out or is interrupted, or any unexpected throwable in that work,
      * abandons it (D). Every other revoke waits in the Teardown's beginOrAwait for completion or an
      * abandoned revocation, which it takes over (E), so exactly one thread works at a time, and a
@@ -624,12 +625,15 @@ public final class Revocable {
     }
 
     private boolean beginRevocation(Thread me) {
-        /* B: full fence (CAS) after which the drain reads the users; pairs with A in tryEnter(). */
-        if (!STATE.compareAndSet(this, OPEN, REVOKING)) {
+        // The drain is begun before the state changes: a revoke that loses either step finds the
+        // drain owned and waits. (State first would leave a window in which a loser, already past
+        // the state, could begin the drain itself and race the winner.)
+        if (state != OPEN || !revocation.tryBegin()) {
             return false;
         }
-        // The winner holds the drain from here on; no one can have begun it before B.
-        revocation.tryBegin();
+        /* B: full fence (CAS) after which the drain reads the users; pairs with A in tryEnter().
+         * It cannot fail: only the thread that began the drain, once, moves the state from OPEN. */
+        STATE.compareAndSet(this, OPEN, REVOKING);
         /* J: the state is written before the pollers are woken; pairs with H in
          * ChangeEvents.await(): pollers re-check the state when woken and report hang-up. */
         events.wakeAll();
