@@ -161,6 +161,9 @@ public final class Revocable {
      */
     private final Teardown revocation;
 
+    /** Test seam: run by the revoke that begins the drain, before it changes the state; null otherwise. */
+    volatile Runnable betweenBeginSteps;
+
     private final ReentrantLock handlesLock = new ReentrantLock();
     private final Set<Handle> handles = new LinkedHashSet<>();
 
@@ -630,6 +633,10 @@ public final class Revocable {
         // the state, could begin the drain itself and race the winner.)
         if (state != OPEN || !revocation.tryBegin()) {
             return false;
+        }
+        Runnable hook = betweenBeginSteps;
+        if (hook != null) {
+            hook.run(); // tests only: holds the winner between its two steps
         }
         /* B: full fence (CAS) after which the drain reads the users; pairs with A in tryEnter().
          * It cannot fail: only the thread that began the drain, once, moves the state from OPEN. */
