@@ -14,6 +14,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  * made read-only on its own ({@link #setWritable}) and unmapped on its own ({@link #unmap()})
  * while the region and its other mappings stay usable. Revoking the region unmaps them all.
  *
+ * <h2>Who may change the protection</h2>
+ * A mapping made by {@link Region#map} or {@link Region#mapAt} belongs to its caller, who changes
+ * its protection with {@link #setWritable}. A manager that must run something around every change
+ * (an mmu notifier's address space runs an invalidation walk, the kernel's {@code mprotect} under
+ * {@code mmu_notifier_invalidate_range_start}) takes the mapping's {@link ProtectionKey} with
+ * {@link #takeProtection} as soon as it has made the mapping; from then on {@link #setWritable}
+ * refuses, and only the key's holder changes the protection.
+ *
  * <h2>Lifecycle</h2>
  * {@code LIVE -> UNMAPPING -> UNMAPPED}, the first step by CAS: whoever wins it (an
  * {@code unmap()}, the region's revoke, the arena's close) calls every {@link MappingListener}
@@ -48,6 +56,10 @@ public final class Mapping extends GuardedMemory implements AutoCloseable {
      * one; its owner is the thread calling them, so that a listener's own unmap() does not wait for itself.
      */
     private final Teardown telling;
+    /** Guards {@code protectionHolder} and the writes of {@link #setWritable} against {@link #takeProtection}. */
+    private final Object protectionLock = new Object();
+    /** Who took the {@link ProtectionKey}, or null while {@link #setWritable} may change the protection. */
+    private String protectionHolder;
 
     Mapping(Region region, long address, long offset, long length) {
         super(region.base + offset, length, Region.newGuard("mapping of region " + region.name(), () -> { },
@@ -92,18 +104,102 @@ public final class Mapping extends GuardedMemory implements AutoCloseable {
     /**
      * Makes the mapping writable or read-only. Writes through a read-only mapping throw
      * {@link ReadOnlyMappingException}; a write already past its check completes. The change is a
-     * single volatile write, seen by every access that starts after it. It runs no invalidation
-     * (an address space's {@code protect} does).
+     * single volatile write, seen by every access that starts after it. It runs nothing else: a
+     * mapping whose changes must run something first (a mapping of an mmu notifier's address
+     * space) has had its {@link ProtectionKey} taken, and this method refuses.
      *
      * @param writable {@code true} to allow writes, {@code false} to make the mapping read-only
      * @throws ReadOnlyMappingException if asked to make a mapping of a read-only region writable
+     * @throws IllegalStateException    if the protection was taken with {@link #takeProtection}
+     *                                  (the message names the holder; for an address space's
+     *                                  mapping use its {@code protect}); nothing is changed
      */
     public void setWritable(boolean writable) {
+        synchronized (protectionLock) {
+            if (protectionHolder != null) {
+                throw new IllegalStateException(describe() + ": its protection is managed by " + protectionHolder
+                        + " and changes only through it (for an address space: AddressSpace.protect, which"
+                        + " runs the invalidation first); setWritable(" + writable + ") refused");
+            }
+            change(writable);
+        }
+    }
+
+    private void change(boolean writable) {
         if (writable && !region.isWritable()) {
             throw new ReadOnlyMappingException(describe() + " cannot be made writable: region '"
                     + region.name() + "' is read-only");
         }
         this.writable = writable;
+    }
+
+    /**
+     * Takes the right to change this mapping's protection: from now on {@link #setWritable}
+     * refuses, and only the returned key changes it. For a manager that must run something around
+     * every protection change (an mmu notifier address space's invalidation walk); take it right
+     * after making the mapping, before anyone else can see it. The key cannot be given back.
+     *
+     * <p>Memory consistency: a {@link #setWritable} either completes before this returns or
+     * refuses.
+     *
+     * @param holder who holds the key, named in the refusal of {@link #setWritable}; not null
+     * @return the only key of this mapping
+     * @throws NullPointerException  if {@code holder} is null
+     * @throws IllegalStateException if the key was already taken (naming its holder)
+     */
+    public ProtectionKey takeProtection(String holder) {
+        Objects.requireNonNull(holder, "holder");
+        synchronized (protectionLock) {
+            if (protectionHolder != null) {
+                throw new IllegalStateException("the protection of " + describe() + " was already taken by "
+                        + protectionHolder);
+            }
+            protectionHolder = holder;
+            return new ProtectionKey(this);
+        }
+    }
+
+    /**
+     * The right to change one mapping's protection, from {@link Mapping#takeProtection}: whoever
+     * holds it is the only one who can, so it can run what must come first (an invalidation walk)
+     * around every change. Keep it private to that code.
+     *
+     * <p>Thread-safety: {@link #setWritable} may be called from any thread; the holder orders
+     * concurrent calls of its own.
+     */
+    public static final class ProtectionKey {
+        private final Mapping mapping;
+
+        private ProtectionKey(Mapping mapping) {
+            this.mapping = mapping;
+        }
+
+        /**
+         * Makes the mapping writable or read-only, as {@link Mapping#setWritable} would if the key
+         * had not been taken: a single volatile write, seen by every access that starts after it.
+         * Legal on an unmapped mapping (it changes nothing anyone can see).
+         *
+         * @param writable {@code true} to allow writes, {@code false} to make the mapping read-only
+         * @throws ReadOnlyMappingException if asked to make a mapping of a read-only region
+         *                                  writable; nothing is changed
+         */
+        public void setWritable(boolean writable) {
+            mapping.change(writable);
+        }
+
+        /**
+         * The mapping this key changes.
+         *
+         * @return the mapping whose {@link Mapping#takeProtection} returned this key
+         */
+        public Mapping mapping() {
+            return mapping;
+        }
+
+        @Override
+        public String toString() {
+            return "ProtectionKey[" + mapping.describe() + "]";
+        }
     }
 
     /**

@@ -156,7 +156,7 @@ public final class IntervalNotifier implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "IntervalNotifier[" + owner.addressSpace().name() + " 0x" + Long.toHexString(start) + "-0x"
+        return "IntervalNotifier[" + owner.name() + " 0x" + Long.toHexString(start) + "-0x"
                 + Long.toHexString(start + length) + ", seq=" + sequence + (isRemoved() ? ", removed" : "") + "]";
     }
 }

@@ -35,6 +35,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * rethrowing, and {@code invalidateEnd} wakes waiters in a finally block: no failure leaves
  * {@code activeInvalidations} counted or the sequence odd, which would block every later
  * {@code readBegin}, insert and remove of an overlapping interval.
+ *
+ * <p><b>Dependencies.</b> It knows nothing of the walk that calls {@code invalidateStart} and
+ * {@code invalidateEnd}: it asks {@link WalkDepth} whether this thread is walking, and reports
+ * failures to {@link CallbackFailures}. The {@link AddressSpace} it holds is only handed back by
+ * {@link IntervalNotifier#addressSpace()}, never called.
  */
 final class IntervalNotifiers {
 
@@ -42,6 +47,9 @@ final class IntervalNotifiers {
     private static final long INITIAL_SEQUENCE = 2;
 
     private final AddressSpace addressSpace;
+    private final String name;
+    private final WalkDepth walking;
+    private final CallbackFailures failures;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition sequenceChanged = lock.newCondition();
     private final IntervalTree<IntervalNotifier> tree = new IntervalTree<>();
@@ -52,12 +60,21 @@ final class IntervalNotifiers {
     private int count;
     private boolean closed;
 
-    IntervalNotifiers(AddressSpace addressSpace) {
+    // addressSpace: only returned by addressSpace() (IntervalNotifier.addressSpace()), never called.
+    IntervalNotifiers(AddressSpace addressSpace, String name, WalkDepth walking, CallbackFailures failures) {
         this.addressSpace = addressSpace;
+        this.name = name;
+        this.walking = walking;
+        this.failures = failures;
     }
 
     AddressSpace addressSpace() {
         return addressSpace;
+    }
+
+    /** The space's name, for messages. */
+    String name() {
+        return name;
     }
 
     int size() {
@@ -70,12 +87,12 @@ final class IntervalNotifiers {
     }
 
     private boolean isInvalidatingOnThisThread() {
-        return addressSpace.isWalkingOnThisThread();
+        return walking.onThisThread();
     }
 
     IntervalNotifier insert(long start, long length, IntervalCallback callback) {
         if (isInvalidatingOnThisThread()) {
-            throw new IllegalStateException("insert into " + addressSpace.name()
+            throw new IllegalStateException("insert into " + name
                     + " called from inside one of its invalidations; it would wait for itself");
         }
         IntervalNotifier interval = new IntervalNotifier(this, start, length, callback);
@@ -83,7 +100,7 @@ final class IntervalNotifiers {
         lock.lock();
         try {
             if (closed) {
-                throw new IllegalStateException("address space " + addressSpace.name() + " is closed");
+                throw new IllegalStateException("address space " + name + " is closed");
             }
             if (activeInvalidations > 0) {
                 if ((sequence & 1) != 0) {
@@ -218,7 +235,7 @@ final class IntervalNotifiers {
         return accepted;
     }
 
-    /** Calls the callback of each visited interval (a class, not a lambda: see AddressSpace's notes). */
+    /** Calls the callback of each visited interval (a class, not a lambda: see InvalidationWalk's notes). */
     private final class Invoker implements IntervalTree.Visitor<IntervalNotifier> {
         private final InvalidationRange range;
         private final long seq;
@@ -239,11 +256,11 @@ final class IntervalNotifiers {
         try {
             accepted = interval.callback.invalidate(interval, range, seq);
         } catch (Throwable failure) {
-            addressSpace.reportCallbackFailure("invalidate", interval, failure);
+            failures.report("invalidate", interval, failure);
             return true;
         }
         if (!accepted && range.blockable()) {
-            addressSpace.reportCallbackFailure("invalidate (refused a blockable range, treated as accepted)",
+            failures.report("invalidate (refused a blockable range, treated as accepted)",
                     interval, null);
             return true;
         }
@@ -299,6 +316,6 @@ final class IntervalNotifiers {
 
     @Override
     public String toString() {
-        return "IntervalNotifiers[" + addressSpace.name() + ", count=" + size() + ", sequence=" + sequence + "]";
+        return "IntervalNotifiers[" + name + ", count=" + size() + ", sequence=" + sequence + "]";
     }
 }

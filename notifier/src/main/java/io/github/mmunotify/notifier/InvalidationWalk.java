@@ -1,0 +1,254 @@
+package io.github.mmunotify.notifier;
+
+import io.github.mmunotify.core.Srcu;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * The invalidation walk of one address space (the kernel's mm/mmu_notifier.c
+ * {@code __mmu_notifier_invalidate_range_start}/{@code _end}): inside one read section of the
+ * {@link Mmu}'s SRCU domain, the interval notifiers' start, the start of every list subscriber in
+ * the subscriptions' snapshot, the {@link Change}, the interval end, the list ends. Records each
+ * walk as an {@link InvalidationWalkEvent} while a JFR recording enables it, and counts
+ * invalidations and retries.
+ *
+ * <p>It reads the subscriber array ({@link Subscriptions#snapshot}) and calls the interval
+ * notifiers; it never changes either, and nothing it calls back into knows of it: a change is
+ * handed in as a {@link Change}.
+ *
+ * <p>Thread-safe: any number of walks run at once.
+ */
+final class InvalidationWalk {
+
+    /*
+     * Implementation notes.
+     *
+     * invalidate() is one read section of the Mmu's SRCU domain around: interval starts, list
+     * starts, the change, interval end, list ends. Every stage that began is ended in a finally
+     * block of its own, innermost first, and the read section's unlock is the outermost finally,
+     * so a Throwable from any stage (a callback's, which is caught and reported anyway, or one
+     * raised by the JVM inside our own code) cannot leave a section open, an interval invalidation
+     * active or a subscriber without its end. The walk, the failure reports and the changes use no
+     * lambdas and no string concatenation (invokedynamic): a call site whose first linkage fails
+     * (a StackOverflowError during the bootstrap) stays broken for the life of the JVM, which would
+     * make every later walk or report throw BootstrapMethodError.
+     *
+     * depth counts, per thread, the walks of this space the thread is inside; the space refuses
+     * re-entrant changes with it and the interval notifiers the operations that would wait for the
+     * thread's own walk.
+     *
+     * Intervals. Walks skip the interval tree until the first insert: W1 reads hasIntervals once
+     * per walk; enableIntervals() sets it (W2) and waits a grace period, so that every walk that
+     * read false has ended before the first interval can be inserted.
+     *
+     * Observability. A walk is an InvalidationWalkEvent when a JFR recording enables it. The walk
+     * asks InvalidationWalkEvent.enabled() once (one read of the type's settings) and, when it is
+     * off, runs exactly as before with a null event: nothing allocated, no clock read. The event
+     * class is initialised with this class, so that its initialisation cannot first happen (and
+     * fail for good) at the bottom of a deep stack inside a walk; like the walk, the recorded path
+     * uses no lambda and no string concatenation.
+     */
+
+    static {
+        InvalidationWalkEvent.enabled(); // initialises the event class now: see the notes above
+    }
+
+    private final String space;
+    private final Srcu srcu;
+    private final Subscriptions subscriptions;
+    private final IntervalNotifiers intervals;
+    private final WalkDepth depth;
+    private final CallbackFailures failures;
+    private final Object intervalsEnabling = new Object();
+
+    /** Read by walks: whether the interval notifiers must be visited at all. */
+    private volatile boolean hasIntervals;
+    /** Set once every walk that could have missed {@code hasIntervals} has ended. */
+    private volatile boolean intervalsEnabled;
+
+    private final LongAdder invalidations = new LongAdder();
+    private final LongAdder retries = new LongAdder();
+
+    InvalidationWalk(String space, Srcu srcu, Subscriptions subscriptions, IntervalNotifiers intervals,
+                     WalkDepth depth, CallbackFailures failures) {
+        this.space = space;
+        this.srcu = srcu;
+        this.subscriptions = subscriptions;
+        this.intervals = intervals;
+        this.depth = depth;
+        this.failures = failures;
+    }
+
+    /**
+     * Runs one invalidation around {@code change}, inside one SRCU read section: intervals start,
+     * list start, change, intervals end, list end. On a refusal the subscribers that accepted get
+     * their end, the change is skipped and the outcome is TRY_AGAIN. See the implementation notes
+     * for why every stage ends in a finally block of its own.
+     */
+    InvalidationOutcome invalidate(InvalidationRange range, Change change) {
+        if (InvalidationWalkEvent.enabled()) {
+            return invalidateRecorded(range, change);
+        }
+        // The body is invalidateRecorded's without the event, kept apart on purpose: one more
+        // frame on this path costs the JIT the inlining that lets escape analysis remove the
+        // range and change objects (88 bytes per walk in NotifierWalkBenchmark with -prof gc).
+        int[] walking = depth.cell();
+        int token = srcu.readLock();
+        walking[0]++;
+        try {
+            return walk(range, change);
+        } finally {
+            walking[0]--;
+            srcu.readUnlock(token);
+        }
+    }
+
+    /** {@link #invalidate(InvalidationRange, Change)} recorded as an {@link InvalidationWalkEvent}. */
+    private InvalidationOutcome invalidateRecorded(InvalidationRange range, Change change) {
+        InvalidationWalkEvent event = new InvalidationWalkEvent();
+        event.addressSpace = space;
+        event.start = range.start();
+        event.end = range.end();
+        event.cause = range.event().name();
+        event.blockable = range.blockable();
+        event.intervalNotifiers = hasIntervals ? intervals.size() : 0;
+        event.outcome = "THREW"; // replaced below unless the walk throws
+        event.begin();
+        try {
+            int[] walking = depth.cell();
+            int token = srcu.readLock();
+            walking[0]++;
+            try {
+                event.subscribers = subscriptions.snapshot().length; // the walk takes its own snapshot next
+                InvalidationOutcome outcome = walk(range, change);
+                event.outcome = outcome.name();
+                return outcome;
+            } finally {
+                walking[0]--;
+                srcu.readUnlock(token);
+            }
+        } finally {
+            event.commit();
+        }
+    }
+
+    /** The walk itself; runs inside the read section taken by {@link #invalidate}. */
+    private InvalidationOutcome walk(InvalidationRange range, Change change) {
+        /* W1: read once per walk; pairs with W2 in enableIntervals() (the grace period after it) */
+        if (hasIntervals) {
+            if (!intervals.invalidateStart(range)) {
+                retries.increment(); // the refusal already ended the interval invalidation
+                return InvalidationOutcome.TRY_AGAIN;
+            }
+            try {
+                return walkList(range, change);
+            } finally {
+                intervals.invalidateEnd();
+            }
+        }
+        return walkList(range, change);
+    }
+
+    private InvalidationOutcome walkList(InvalidationRange range, Change change) {
+        MmuNotifier[] list = subscriptions.snapshot();
+        int owed = 0; // subscribers that got a start and are owed an end
+        boolean done = false;
+        try {
+            while (owed < list.length) {
+                owed++;
+                if (!start(list[owed - 1], range)) {
+                    owed--; // a refuser gets no end
+                    break;
+                }
+            }
+            if (owed == list.length) {
+                change.run();
+                done = true;
+            }
+        } finally {
+            endAll(list, owed, range);
+            if (done) {
+                invalidations.increment();
+            } else {
+                retries.increment();
+            }
+        }
+        return done ? InvalidationOutcome.DONE : InvalidationOutcome.TRY_AGAIN;
+    }
+
+    private boolean start(MmuNotifier subscriber, InvalidationRange range) {
+        boolean accepted;
+        try {
+            accepted = subscriber.invalidateRangeStart(range);
+        } catch (Throwable failure) {
+            failures.report("invalidateRangeStart", subscriber, failure);
+            return true;
+        }
+        if (!accepted && range.blockable()) {
+            failures.report("invalidateRangeStart (refused a blockable range, treated as accepted)",
+                    subscriber, null);
+            return true;
+        }
+        return accepted;
+    }
+
+    /** Calls the end of the first {@code count} subscribers; one that throws does not stop the rest. */
+    private void endAll(MmuNotifier[] list, int count, InvalidationRange range) {
+        for (int i = 0; i < count; i++) {
+            try {
+                list[i].invalidateRangeEnd(range);
+            } catch (Throwable failure) {
+                failures.report("invalidateRangeEnd", list[i], failure);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Intervals
+
+    /** Whether walks visit the interval tree (every walk that could have missed it has ended). */
+    boolean intervalsEnabled() {
+        return intervalsEnabled;
+    }
+
+    /**
+     * Makes walks visit the interval tree. Walks that read {@code hasIntervals == false} may still
+     * be running and would miss a new interval, so the first insert waits for them.
+     */
+    void enableIntervals() {
+        synchronized (intervalsEnabling) {
+            if (intervalsEnabled) {
+                return;
+            }
+            subscriptions.requireOutsideCallbacks("the first insert");
+            /* W2: walks that start later visit the tree; pairs with W1 in walk(), the grace period
+             * below waiting out the walks that read false */
+            hasIntervals = true;
+            srcu.synchronize();
+            intervalsEnabled = true;
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Counters
+
+    /** Counts a TRY_AGAIN that did not come from a walk (a busy mapping table). */
+    void countRetry() {
+        retries.increment();
+    }
+
+    /** Invalidations whose change was made, over the space's life. */
+    long invalidations() {
+        return invalidations.sum();
+    }
+
+    /** TRY_AGAIN outcomes, over the space's life. */
+    long retries() {
+        return retries.sum();
+    }
+
+    @Override
+    public String toString() {
+        return "InvalidationWalk[" + space + ", invalidations=" + invalidations.sum() + ", retries="
+                + retries.sum() + (hasIntervals ? ", intervals]" : "]");
+    }
+}

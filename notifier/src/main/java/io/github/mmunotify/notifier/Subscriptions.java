@@ -1,0 +1,177 @@
+package io.github.mmunotify.notifier;
+
+import io.github.mmunotify.core.Srcu;
+import java.util.Objects;
+
+/**
+ * The list subscribers of one address space and the protocol around them (the kernel's
+ * mm/mmu_notifier.c registration half): register and unregister publish a new
+ * {@link SubscriberList} array and then wait a grace period of the {@link Mmu}'s SRCU domain, so
+ * they wait for walks, never the other way round; {@code release} runs at most once per
+ * subscriber, inside a read section; the teardown detaches everyone.
+ *
+ * <p>The walk reads {@link #snapshot} and nothing else of this class. Subscriptions know nothing
+ * of the walk or the mapping table; the address space they belong to is held only to be passed to
+ * {@link MmuNotifier#release}.
+ *
+ * <p>Thread-safe.
+ */
+final class Subscriptions {
+
+    private final AddressSpace space;
+    private final String name;
+    private final Mmu mmu;
+    private final Srcu srcu;
+    private final CallbackFailures failures;
+    private final SubscriberList subscribers = new SubscriberList();
+
+    // space: only passed to MmuNotifier.release, never called here.
+    Subscriptions(AddressSpace space, String name, Mmu mmu, Srcu srcu, CallbackFailures failures) {
+        this.space = space;
+        this.name = name;
+        this.mmu = mmu;
+        this.srcu = srcu;
+        this.failures = failures;
+    }
+
+    /** The subscribers a walk starting now calls: a volatile read of the copy-on-write array. */
+    MmuNotifier[] snapshot() {
+        return subscribers.snapshot();
+    }
+
+    /** See {@link AddressSpace#register}. */
+    void register(MmuNotifier subscriber) {
+        Objects.requireNonNull(subscriber, "subscriber");
+        requireOutsideCallbacks("register");
+        subscribers.add(subscriber, name);
+        /* S3: waits out every walk that read the array before S1 in SubscriberList.add() */
+        srcu.synchronize();
+    }
+
+    /** See {@link AddressSpace#unregister}. */
+    void unregister(MmuNotifier subscriber) {
+        Objects.requireNonNull(subscriber, "subscriber");
+        requireOutsideCallbacks("unregister");
+        SubscriberList.Unregistering found = subscribers.beginUnregister(subscriber, name);
+        try {
+            if (found == SubscriberList.Unregistering.CALL_RELEASE) {
+                releaseInReadSection(subscriber);
+            }
+        } finally {
+            // Removed even if release threw past its report; false if release removed it itself.
+            subscribers.remove(subscriber);
+            awaitCallbacks();
+        }
+    }
+
+    /**
+     * Calls {@code release} inside a read section, so that a free it queues with
+     * {@link Mmu#callSrcu} waits for it to return. Once the domain is closed (no walk can run) the
+     * section is pointless and impossible, and release is called without one.
+     */
+    private void releaseInReadSection(MmuNotifier subscriber) {
+        int token;
+        try {
+            token = srcu.readLock();
+        } catch (IllegalStateException domainClosed) {
+            callRelease(subscriber);
+            return;
+        }
+        try {
+            callRelease(subscriber);
+        } finally {
+            srcu.readUnlock(token);
+        }
+    }
+
+    /**
+     * Waits a grace period: every walk that could still hold a snapshot with a removed subscriber
+     * has ended. Once the domain is closed no walk runs, so there is nothing to wait for.
+     */
+    void awaitCallbacks() {
+        if (mmu.isDomainClosed()) {
+            return;
+        }
+        try {
+            /* S3: waits out every walk that read the array before S1 in SubscriberList.remove() */
+            srcu.synchronize();
+        } catch (IllegalStateException closedMeanwhile) {
+            if (!mmu.isDomainClosed()) {
+                throw closedMeanwhile;
+            }
+            // The domain closed under us: it closes only with no reader inside, so none is left.
+        }
+    }
+
+    /** See {@link AddressSpace#unregisterNoRelease}. */
+    void unregisterNoRelease(MmuNotifier subscriber) {
+        Objects.requireNonNull(subscriber, "subscriber");
+        if (!subscribers.remove(subscriber) && !subscribers.wasRemoved(subscriber)) {
+            throw SubscriberList.notRegistered(subscriber, name);
+        }
+    }
+
+    /** See {@link AddressSpace#isRegistered}. */
+    boolean isRegistered(MmuNotifier subscriber) {
+        return subscribers.isRegistered(subscriber);
+    }
+
+    /** Registered list subscribers. */
+    int size() {
+        return subscribers.size();
+    }
+
+    private void callRelease(MmuNotifier subscriber) {
+        try {
+            subscriber.release(space);
+        } catch (Throwable failure) {
+            failures.report("release", subscriber, failure);
+        }
+    }
+
+    /**
+     * Throws if the current thread is inside a read section of the Mmu's domain (a callback of any
+     * space of this Mmu): {@code operation} waits a grace period, which would wait for itself.
+     */
+    void requireOutsideCallbacks(String operation) {
+        if (srcu.isReaderOnCurrentThread()) {
+            throw new IllegalStateException(operation + " on " + name
+                    + " called inside a notifier callback of mmu " + mmu.name()
+                    + ": it waits for every callback to return, including this one"
+                    + ("unregister".equals(operation) ? "; use unregisterNoRelease inside callbacks" : ""));
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Teardown
+
+    /** Refuses further registrations. */
+    void close() {
+        subscribers.close();
+    }
+
+    /**
+     * The subscriptions' part of a teardown's change: detach every list subscriber (walks that
+     * start later call nobody) and call each {@code release} not yet claimed. Failures are reported
+     * and the teardown goes on.
+     */
+    void releaseAll() {
+        MmuNotifier[] list = subscribers.snapshot();
+        subscribers.detachAll();
+        for (MmuNotifier subscriber : list) {
+            if (subscribers.claimRelease(subscriber)) {
+                callRelease(subscriber);
+            }
+        }
+    }
+
+    /** Detaches every list subscriber (again: one registered meanwhile is refused, but be sure). */
+    void detachAll() {
+        subscribers.detachAll();
+    }
+
+    @Override
+    public String toString() {
+        return "Subscriptions[" + name + ", subscribers=" + subscribers.size() + "]";
+    }
+}
