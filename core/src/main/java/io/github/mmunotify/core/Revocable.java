@@ -14,7 +14,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.BooleanSupplier;
 
 /**
  * An object that can be taken away while handles to it are still open: a device that is
@@ -76,9 +75,8 @@ import java.util.function.BooleanSupplier;
  * revocation in progress unparks the revoker; the revoker spins briefly, then parks with a
  * bounded back-off and re-checks, so it neither burns a core nor depends on that wake-up.
  *
- * <p>Each handle has a state, {@code OPEN -> RELEASING -> RELEASED}, changed by CAS. Whoever moves
- * it out of {@code OPEN}, {@link Handle#close()} or {@code revoke()}, runs the release; the other
- * waits until it is {@code RELEASED}. A handle stays in the open set until its release has
+ * <p>Each handle's release runs once, through a {@link Teardown}: whoever begins it,
+ * {@link Handle#close()} or {@code revoke()}, runs the release; the other waits until it is done. A handle stays in the open set until its release has
  * finished, so a {@code revoke()} that races a {@code close()} also waits for that release.
  * Opening checks the state and adds the handle under the same lock that {@code revoke()} takes
  * after setting the state, so every handle is either refused or released.
@@ -123,17 +121,21 @@ public final class Revocable {
      *     (StripedUseCount.exit())
      *   L exit() reads the state with no fence after K: a lost wake-up, covered by C's bounded park
      *   J state written, then pollers woken; H in ChangeEvents.await() (pollers) and I (signal)
-     *   F/G Handle: waiter flag vs RELEASED, so the releaser only takes the monitor when needed
-     *   D/E drain hand-over: a timed-out revoke frees the drain (D), a waiting revoke claims it (E)
+     *   Handle: its release runs once through a Teardown (waiters, re-entry, memory effects)
+     *   D/E drain hand-over: a timed-out revoke abandons the revocation Teardown (D), a waiting
+     *     revoke takes it over (E); the Teardown orders the first's work before the second's
      *   M REVOKED published after every release
      *
-     * The drain. The thread that wins B owns the drain-and-release work (drain == DRAIN_HELD from
-     * the start). A revoke(Duration) that times out or is interrupted, or any unexpected throwable
-     * in that work, gives it up (D): revocationWorker = null, drain = DRAIN_FREE, progress
-     * signalled. Every other revoke waits on progress for completion or a free drain and claims
-     * it by CAS (E), so exactly one thread works at a time, and a given-up revocation is finished
-     * by the next revoke (or one already waiting). REVOKED is only published by a worker that
-     * drained and released everything: a timeout never leaves the object looking complete.
+     * The drain. The thread that begins the revocation Teardown (from IDLE, while the state is
+     * OPEN) owns the drain-and-release work, and only it then does B; every other revoke finds the
+     * Teardown begun and waits.
+     * A revoke(Duration) that times out or is interrupted, or any unexpected throwable in that work,
+     * abandons it (D). Every other revoke waits in the Teardown's beginOrAwait for completion or an
+     * abandoned revocation, which it takes over (E), so exactly one thread works at a time, and a
+     * given-up revocation is finished by the next revoke (or one already waiting). revokeAsync()
+     * hands the Teardown off after the kick and its thread adopts it. REVOKED is only published by
+     * a worker that drained and released everything: a timeout never leaves the object looking
+     * complete.
      *
      * Observability. Each revoke call (and the background part of revokeAsync) is a RevokeEvent
      * when a JFR recording enables it; the event, or null, is handed down the private steps,
@@ -144,14 +146,6 @@ public final class Revocable {
     private static final int REVOKING = 1;
     private static final int REVOKED = 2;
 
-    private static final int DRAIN_HELD = 0;
-    private static final int DRAIN_FREE = 1;
-
-    /** Spins before the revoker parks, since methods in flight usually leave within microseconds. */
-    private static final int DRAIN_SPINS = 256;
-    private static final long DRAIN_PARK_MIN_NANOS = 10_000;
-    private static final long DRAIN_PARK_MAX_NANOS = 250_000;
-
     private final String name;
     private final Runnable kick;
     /** Makes the threads of {@link #revokeAsync()}; null for the default, virtual threads {@code revoke-<name>}. */
@@ -161,17 +155,14 @@ public final class Revocable {
 
     /** OPEN, REVOKING or REVOKED; read on every tryEnter/exit, written once or twice. */
     private volatile int state;
-    /** The thread doing revocation work right now (kick, drain, releases), for wake-ups and misuse checks. */
-    private volatile Thread revocationWorker;
-    private final CompletableFuture<Void> revocationDone = new CompletableFuture<>();
     /**
-     * DRAIN_HELD while a thread owns the drain-and-release work (from the start: the winner of
-     * beginRevocation owns it), DRAIN_FREE once a timed-out or interrupted revoke gave it up.
+     * The drain-and-release work, owned by the thread doing it right now (kick, drain, releases),
+     * for wake-ups and misuse checks; begun by the winner of B, abandoned by a revoke that gives up.
      */
-    private volatile int drain = DRAIN_HELD;
-    /** Signalled when the drain is given up or the revocation completes; revokers waiting on another park here. */
-    private final ChangeEvents progress = new ChangeEvents();
-    private final BooleanSupplier progressMade = () -> revocationDone.isDone() || drain == DRAIN_FREE;
+    private final Teardown revocation;
+
+    /** Test seam: run by the revoke that begins the drain, before it changes the state; null otherwise. */
+    volatile Runnable betweenBeginSteps;
 
     private final ReentrantLock handlesLock = new ReentrantLock();
     private final Set<Handle> handles = new LinkedHashSet<>();
@@ -180,6 +171,7 @@ public final class Revocable {
         this.name = name;
         this.kick = kick;
         this.revokeThreads = revokeThreads;
+        this.revocation = new Teardown("Revocable[" + name + "]");
     }
 
     /**
@@ -465,15 +457,15 @@ public final class Revocable {
      */
     public CompletableFuture<Void> revokeAsync() {
         Thread me = Thread.currentThread();
-        if (revocationDone.isDone()) {
-            return revocationDone.copy();
+        if (revocation.isDone()) {
+            return CompletableFuture.completedFuture(null);
         }
         // The thread comes first: a factory that fails must fail before anything has changed.
         AsyncRevoke task = new AsyncRevoke();
         Thread worker = newRevokeThread(task);
         if (!beginRevocation(me)) {
-            if (revocationDone.isDone()) {
-                return revocationDone.copy(); // completed meanwhile: the thread is never started
+            if (revocation.isDone()) {
+                return CompletableFuture.completedFuture(null); // completed meanwhile: the thread is never started
             }
             task.joined = true;
             worker.start();
@@ -481,12 +473,13 @@ public final class Revocable {
         }
         runKick(task.failures);
         // The caller is no longer the worker: a revoke() it calls next waits like anyone else's.
-        revocationWorker = null;
+        revocation.handOff();
         try {
             worker.start();
         } catch (Throwable t) {
             // No thread to finish it (OutOfMemoryError): let the next revoke take the work over.
-            giveUpDrain();
+            revocation.adopt();
+            revocation.abandon();
             throw t;
         }
         return task.result;
@@ -635,12 +628,19 @@ public final class Revocable {
     }
 
     private boolean beginRevocation(Thread me) {
-        /* B: full fence (CAS) after which the drain reads the users; pairs with A in tryEnter(). */
-        if (!STATE.compareAndSet(this, OPEN, REVOKING)) {
+        // The drain is begun before the state changes: a revoke that loses either step finds the
+        // drain owned and waits. (State first would leave a window in which a loser, already past
+        // the state, could begin the drain itself and race the winner.)
+        if (state != OPEN || !revocation.tryBegin()) {
             return false;
         }
-        // The winner holds the drain from here on: drain starts as DRAIN_HELD.
-        revocationWorker = me;
+        Runnable hook = betweenBeginSteps;
+        if (hook != null) {
+            hook.run(); // tests only: holds the winner between its two steps
+        }
+        /* B: full fence (CAS) after which the drain reads the users; pairs with A in tryEnter().
+         * It cannot fail: only the thread that began the drain, once, moves the state from OPEN. */
+        STATE.compareAndSet(this, OPEN, REVOKING);
         /* J: the state is written before the pollers are woken; pairs with H in
          * ChangeEvents.await(): pollers re-check the state when woken and report hang-up. */
         events.wakeAll();
@@ -662,7 +662,9 @@ public final class Revocable {
      */
     private void finishRevocation(Thread worker, List<Throwable> failures, Wait wait, RevokeEvent event)
             throws InterruptedException, TimeoutException {
-        revocationWorker = worker;
+        if (!revocation.isOwnedByCurrentThread()) {
+            revocation.adopt(); // revokeAsync()'s thread, taking over from the caller that kicked
+        }
         boolean finished = false;
         try {
             String stuck = awaitUsersGone(wait, event);
@@ -686,38 +688,27 @@ public final class Revocable {
 
     /** Returns null once no user is left, or what is still inside when the wait times out. */
     private String awaitUsersGone(Wait wait, RevokeEvent event) throws InterruptedException {
-        boolean interrupted = false;
-        long parkNanos = DRAIN_PARK_MIN_NANOS;
+        Backoff backoff = Backoff.forUsers();
         if (event != null) {
             event.methodsInFlight = users.sum();
         }
         try {
             /* C: reads every cell after B; pairs with A in tryEnter(), K in UseCell.ownerPublish() and K'
              * in StripedUseCount. */
-            for (int spins = 0; users.sum() != 0; spins++) {
-                if (spins < DRAIN_SPINS) {
-                    Thread.onSpinWait();
-                    continue;
-                }
+            while (users.sum() != 0) {
                 long left = wait.remainingNanos();
-                if (left <= 0) {
-                    return users.describeInside();
+                if (left <= 0 && backoff.spinsDone()) {
+                    return users.describeInside(); // even a zero timeout spins first: exits come quickly
                 }
-                LockSupport.parkNanos(this, Math.min(parkNanos, left));
-                parkNanos = Math.min(DRAIN_PARK_MAX_NANOS, parkNanos * 2);
-                if (Thread.interrupted()) {
-                    if (wait.interruptible()) {
-                        throw new InterruptedException("revoke of " + name + " interrupted while "
-                                + users.describeInside());
-                    }
-                    interrupted = true;
+                backoff.idle(Math.max(left, 1));
+                if (wait.interruptible() && backoff.takeInterrupt()) {
+                    throw new InterruptedException("revoke of " + name + " interrupted while "
+                            + users.describeInside());
                 }
             }
             return null;
         } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
+            backoff.restoreInterrupt();
         }
     }
 
@@ -755,20 +746,16 @@ public final class Revocable {
             handlesLock.unlock();
         }
         /* M: REVOKED is written after every release ran; a thread that reads it (isRevocationComplete())
-         * or joins revocationDone sees the releases' effects. */
+         * or waits in the revocation Teardown sees the releases' effects. */
         state = REVOKED;
-        revocationWorker = null;
-        revocationDone.complete(null);
+        revocation.complete();
         events.wakeAll();
-        progress.signal();
     }
 
     /** Lets the next revoke take the unfinished drain over. */
     private void giveUpDrain() {
-        revocationWorker = null;
-        /* D: publishes the free drain; pairs with E in awaitRevocation(). */
-        drain = DRAIN_FREE;
-        progress.signal();
+        /* D: publishes the abandoned drain; pairs with E in awaitRevocation(). */
+        revocation.abandon();
     }
 
     /**
@@ -776,7 +763,7 @@ public final class Revocable {
      * that thread gave it up (a timed-out or interrupted {@link #revoke(Duration)}).
      */
     private void awaitRevocation(Thread me, Wait wait, RevokeEvent event) throws InterruptedException, TimeoutException {
-        if (revocationWorker == me) {
+        if (revocation.isOwnedByCurrentThread()) {
             throw new IllegalStateException("revoke() of " + name
                     + " from inside its own kick or release would wait for itself");
         }
@@ -785,37 +772,30 @@ public final class Revocable {
                     + " handles, run by close(), would wait for the revocation already under way, which"
                     + " waits for that release; use revokeAsync()");
         }
-        boolean interrupted = false;
+        /* E: takes over an abandoned drain, or waits for completion; pairs with D in giveUpDrain(). */
+        if (!beginOrAwaitRevocation(wait)) {
+            return; // completed by another thread
+        }
+        List<Throwable> failures = new ArrayList<>(0);
+        finishRevocation(me, failures, wait, event);
+        rethrowFirst(failures);
+    }
+
+    /** Whether this thread now owns the drain (taken over); false once the revocation is complete. */
+    private boolean beginOrAwaitRevocation(Wait wait) throws InterruptedException, TimeoutException {
+        if (!wait.interruptible()) {
+            return revocation.beginOrAwait();
+        }
         try {
-            while (!revocationDone.isDone()) {
-                long seen = progress.count();
-                /* E: sees D's free drain, or D's signal wakes the await below; pairs with D in giveUpDrain(). */
-                if (drain == DRAIN_FREE && DRAIN.compareAndSet(this, DRAIN_FREE, DRAIN_HELD)) {
-                    List<Throwable> failures = new ArrayList<>(0);
-                    finishRevocation(me, failures, wait, event);
-                    rethrowFirst(failures);
-                    return;
-                }
-                long left = wait.remainingNanos();
-                if (left <= 0) {
-                    Thread worker = revocationWorker;
-                    throw timedOut(wait, (worker == null ? "the revocation is being handed over"
-                            : "the revocation is being completed by " + StripedUseCount.describe(worker))
-                            + "; " + users.describeInside());
-                }
-                progress.await(seen, progressMade, System.nanoTime() + left);
-                if (Thread.interrupted()) {
-                    if (wait.interruptible()) {
-                        throw new InterruptedException("revoke of " + name + " interrupted while waiting for "
-                                + "the revocation begun by another thread");
-                    }
-                    interrupted = true;
-                }
-            }
-        } finally {
-            if (interrupted) {
-                me.interrupt();
-            }
+            return revocation.beginOrAwait(Math.max(0, wait.remainingNanos()), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException stillRunning) {
+            Thread worker = revocation.owner();
+            throw timedOut(wait, (worker == null ? "the revocation is being handed over"
+                    : "the revocation is being completed by " + StripedUseCount.describe(worker))
+                    + "; " + users.describeInside());
+        } catch (InterruptedException e) {
+            throw new InterruptedException("revoke of " + name + " interrupted while waiting for "
+                    + "the revocation begun by another thread");
         }
     }
 
@@ -824,7 +804,7 @@ public final class Revocable {
         handlesLock.lock();
         try {
             for (Handle h : handles) {
-                if (h.releaser == me) {
+                if (h.releaser() == me) {
                     return true;
                 }
             }
@@ -840,7 +820,7 @@ public final class Revocable {
     }
 
     private void wakeRevocationWorker() {
-        Thread worker = revocationWorker;
+        Thread worker = revocation.owner();
         if (worker != null) {
             LockSupport.unpark(worker);
         }
@@ -913,23 +893,19 @@ public final class Revocable {
      */
     public static final class Handle implements AutoCloseable {
 
-        private static final int H_OPEN = 0;
-        private static final int H_RELEASING = 1;
-        private static final int H_RELEASED = 2;
-
         private final Revocable owner;
         private final Runnable release;
-        private volatile int state;
-        private volatile Thread releaser;
+        /** The release, run once by close() or a revocation; its owner is the thread running it. */
+        private final Teardown releasing;
+        /** Written before {@link #releasing} completes, so a reader that sees it done sees this. */
         private volatile boolean releasedByRevoke;
-        /** Set by a thread about to wait for the release; only then does the releaser notify. */
-        private volatile boolean waiting;
         /** The change count this handle has reported up to. */
         private volatile long seen;
 
         private Handle(Revocable owner, Runnable release, long seen) {
             this.owner = owner;
             this.release = release;
+            this.releasing = new Teardown("a handle of Revocable[" + owner.name + "]");
             this.seen = seen;
         }
 
@@ -950,7 +926,7 @@ public final class Revocable {
          *         while it is open or releasing, or if {@link #close()} ran it
          */
         public boolean isReleasedByRevoke() {
-            return state == H_RELEASED && releasedByRevoke;
+            return releasing.isDone() && releasedByRevoke;
         }
 
         /**
@@ -959,7 +935,7 @@ public final class Revocable {
          * @return {@code true} until {@link #close()} or a revocation starts the release
          */
         public boolean isOpen() {
-            return state == H_OPEN;
+            return !releasing.hasBegun();
         }
 
         /**
@@ -1007,7 +983,7 @@ public final class Revocable {
             if (timeout.isNegative()) {
                 throw new IllegalArgumentException("timeout must not be negative: " + timeout);
             }
-            if (state != H_OPEN && !releasedByRevoke && !owner.isRevoked()) {
+            if (releasing.hasBegun() && !releasedByRevoke && !owner.isRevoked()) {
                 throw new IllegalStateException("poll() on a closed handle of " + owner.name);
             }
             long since = seen;
@@ -1022,11 +998,9 @@ public final class Revocable {
 
         @Override
         public String toString() {
-            String s = switch (state) {
-                case H_OPEN -> "open";
-                case H_RELEASING -> "releasing";
-                default -> releasedByRevoke ? "released by revoke" : "closed";
-            };
+            String s = !releasing.hasBegun() ? "open"
+                    : !releasing.isDone() ? "releasing"
+                    : releasedByRevoke ? "released by revoke" : "closed";
             return "Revocable.Handle[" + owner.name + ", " + s + "]";
         }
 
@@ -1042,12 +1016,13 @@ public final class Revocable {
             }
         }
 
+        /**
+         * Whether {@code me} (the calling thread) now runs the release: false if another thread
+         * runs or ran it, or if {@code me} is running it already (a close() or revoke() from inside
+         * the release, which then does not wait for itself).
+         */
         boolean beginRelease(Thread me) {
-            if (HANDLE_STATE.compareAndSet(this, H_OPEN, H_RELEASING)) {
-                releaser = me;
-                return true;
-            }
-            return false;
+            return releasing.owner() != me && releasing.tryBegin();
         }
 
         void runRelease(boolean byRevoke, List<Throwable> failures) {
@@ -1057,16 +1032,15 @@ public final class Revocable {
                 failures.add(t);
             } finally {
                 releasedByRevoke = byRevoke;
-                releaser = null;
-                state = H_RELEASED;
-                /* G: state written, then waiting read; pairs with F in awaitReleasedUnlessOwnRelease().
-                 * Either the waiter sees RELEASED, or we see waiting and notify; no monitor otherwise. */
-                if (waiting) {
-                    synchronized (this) {
-                        notifyAll();
-                    }
-                }
+                // Completed normally even if the release threw: the failure goes to whoever ran it,
+                // and a waiting close() or revoke() returns as the release has run.
+                releasing.complete();
             }
+        }
+
+        /** The thread running the release, or null. */
+        Thread releaser() {
+            return releasing.owner();
         }
 
         /**
@@ -1074,51 +1048,28 @@ public final class Revocable {
          * at once when {@code me} is running it), or what it is stuck on when {@code wait} ends.
          */
         String awaitReleasedUnlessOwnRelease(Thread me, Wait wait) throws InterruptedException {
-            Thread running = releaser;
-            if (state == H_RELEASED || running == me) {
+            Thread running = releasing.owner();
+            if (releasing.isDone() || running == me) {
                 return null;
             }
-            boolean interrupted = false;
-            /* F: set before reading the state; pairs with G in runRelease(). */
-            waiting = true;
-            try {
-                synchronized (this) {
-                    while (state != H_RELEASED) {
-                        long left = wait.remainingNanos();
-                        if (left <= 0) {
-                            return "the release of " + this + " begun by close() on "
-                                    + (running == null ? "another thread" : StripedUseCount.describe(running))
-                                    + " has not finished";
-                        }
-                        try {
-                            if (left == Long.MAX_VALUE) {
-                                wait();
-                            } else {
-                                TimeUnit.NANOSECONDS.timedWait(this, left);
-                            }
-                        } catch (InterruptedException e) {
-                            if (wait.interruptible()) {
-                                throw e;
-                            }
-                            interrupted = true;
-                        }
-                    }
-                }
+            if (!wait.interruptible()) {
+                releasing.await();
                 return null;
-            } finally {
-                if (interrupted) {
-                    Thread.currentThread().interrupt();
-                }
             }
+            long left = Math.max(0, wait.remainingNanos());
+            if (releasing.await(Duration.ofNanos(left))) {
+                return null;
+            }
+            return "the release of " + this + " begun by close() on "
+                    + (running == null ? "another thread" : StripedUseCount.describe(running))
+                    + " has not finished";
         }
 
-        private static final VarHandle HANDLE_STATE;
         private static final VarHandle SEEN;
 
         static {
             try {
                 MethodHandles.Lookup lookup = MethodHandles.lookup();
-                HANDLE_STATE = lookup.findVarHandle(Handle.class, "state", int.class);
                 SEEN = lookup.findVarHandle(Handle.class, "seen", long.class);
             } catch (ReflectiveOperationException e) {
                 throw new ExceptionInInitializerError(e);
@@ -1154,12 +1105,10 @@ public final class Revocable {
     }
 
     private static final VarHandle STATE;
-    private static final VarHandle DRAIN;
 
     static {
         try {
             STATE = MethodHandles.lookup().findVarHandle(Revocable.class, "state", int.class);
-            DRAIN = MethodHandles.lookup().findVarHandle(Revocable.class, "drain", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }

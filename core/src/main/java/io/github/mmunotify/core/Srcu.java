@@ -121,13 +121,15 @@ public final class Srcu implements AutoCloseable {
     private final SrcuGracePeriods gracePeriods;
     private final SrcuCallbacks callbacks;
     private final SrcuCookies cookies;
-    private final Object closeLock = new Object();
+    /** close() runs once at a time: a close that fails (a reader got in) abandons it to the next. */
+    private final Teardown closing;
     /** Test seam: where failures of allocations are injected. */
     final SrcuFaults faults = new SrcuFaults();
     private volatile int state = OPEN;
 
     private Srcu(Builder builder) {
         this.name = builder.name;
+        this.closing = new Teardown("srcu '" + name + "'");
         this.stalls = new SrcuStallDetector(name, builder.stallThreshold, builder.stallHandler, registry);
         this.gracePeriods = new SrcuGracePeriods(name, registry, stalls);
         this.cookies = new SrcuCookies(name);
@@ -588,28 +590,38 @@ public final class Srcu implements AutoCloseable {
         requireNotReading("close()");
         requireNotCallback("close()");
         requireNotDriving("close()");
-        synchronized (closeLock) {
-            if (state == CLOSED) {
-                return;
-            }
-            // Fail fast on a reader that would hold up the callbacks close waits for; a section on
-            // the callback thread is one of those callbacks and ends with it.
-            requireNoReaders(true);
-            callbacks.awaitFinished(callbacks.refuse());
-            state = CLOSING;
-            /* I: pairs with B in readLock(): either that reader sees CLOSING and backs out, or
-             * the scan below sees its count. */
-            VarHandle.fullFence();
-            try {
-                requireNoReaders(false);
-            } catch (IllegalStateException readerGotIn) {
-                state = OPEN;
-                callbacks.accept();
-                throw readerGotIn;
-            }
-            state = CLOSED;
-            callbacks.stop();
+        if (!closing.beginOrAwait()) {
+            return;
         }
+        try {
+            if (state != CLOSED) {
+                closeOnce();
+            }
+        } catch (Throwable refused) {
+            closing.abandon(); // the domain stays open; a later (or waiting) close tries again
+            throw refused;
+        }
+        closing.complete();
+    }
+
+    private void closeOnce() {
+        // Fail fast on a reader that would hold up the callbacks close waits for; a section on
+        // the callback thread is one of those callbacks and ends with it.
+        requireNoReaders(true);
+        callbacks.awaitFinished(callbacks.refuse());
+        state = CLOSING;
+        /* I: pairs with B in readLock(): either that reader sees CLOSING and backs out, or
+         * the scan below sees its count. */
+        VarHandle.fullFence();
+        try {
+            requireNoReaders(false);
+        } catch (IllegalStateException readerGotIn) {
+            state = OPEN;
+            callbacks.accept();
+            throw readerGotIn;
+        }
+        state = CLOSED;
+        callbacks.stop();
     }
 
     @Override

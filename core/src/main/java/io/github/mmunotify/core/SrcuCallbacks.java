@@ -57,6 +57,8 @@ final class SrcuCallbacks {
     private final ThreadFactory threadFactory;
     private final SrcuGracePeriods gracePeriods;
     private final Consumer<? super Throwable> errorHandler;
+    /** Where a failure goes when {@link #errorHandler} throws reporting it. */
+    private final Consumer<Throwable> handlerThrew;
     private final SrcuFaults faults;
     private final SrcuCallbackQueue queue = new SrcuCallbackQueue();
     private final AtomicLong admitted = new AtomicLong();
@@ -79,6 +81,10 @@ final class SrcuCallbacks {
         this.threadFactory = threadFactory;
         this.gracePeriods = gracePeriods;
         this.errorHandler = errorHandler;
+        // Made here, not while reporting: a report may be made out of memory.
+        String handlerThrewMessage = threadName + ": callback error handler threw";
+        this.handlerThrew = failure -> System.getLogger(Srcu.class.getName()).log(System.Logger.Level.ERROR,
+                handlerThrewMessage, failure);
         this.faults = faults;
     }
 
@@ -331,19 +337,7 @@ final class SrcuCallbacks {
 
     /** Hands {@code failure} to the error handler; nothing either of them throws gets out. */
     private void reportFailure(Throwable failure) {
-        try {
-            errorHandler.accept(failure);
-        } catch (Throwable handlerFailure) {
-            try {
-                if (handlerFailure != failure) {
-                    failure.addSuppressed(handlerFailure);
-                }
-                System.getLogger(Srcu.class.getName()).log(System.Logger.Level.ERROR,
-                        threadName + ": callback error handler threw", failure);
-            } catch (Throwable loggingFailed) {
-                // Out of memory or stack even for logging: the count above is what remains.
-            }
-        }
+        FailureReports.report(failure, errorHandler, handlerThrew);
     }
 
     @Override

@@ -37,7 +37,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * <h2>Expedited grace periods</h2>
  * An expedited waiter records its cookie in {@code expeditedNeeded} (the kernel's
  * {@code srcu_gp_seq_needed_exp}) and wakes the thread driving, if any. While that cookie is not
- * done, every driver waits for readers with {@link SrcuExpeditedWait} (spin, then fixed 5 us
+ * done, every driver waits for readers with {@link Backoff#forExpeditedReaders()} (spin, then fixed 5 us
  * parks) instead of the normal back-off (spin, then parks doubling to 1 ms): the grace period
  * running when the request came, and the next one, end soon after their readers have gone,
  * whoever drives them.
@@ -377,15 +377,15 @@ final class SrcuGracePeriods {
      * Waits until no reader holds {@code waitedIndex}. Untimed: ignores interrupts and re-asserts
      * them afterwards. Timed: returns false at the deadline, throws when interrupted. Sleeps between
      * scans with the normal back-off, or, while an expedited grace period is asked for, with
-     * {@link SrcuExpeditedWait}.
+     * {@link Backoff#forExpeditedReaders()}.
      */
     private boolean awaitReadersGone(int waitedIndex, long deadline, boolean timed) throws InterruptedException {
-        SrcuBackoff backoff = null;
-        SrcuExpeditedWait expedited = null;
+        Backoff backoff = null;
+        Backoff expedited = null;
         try {
             while (!scan(waitedIndex)) {
                 if (backoff == null) {
-                    backoff = new SrcuBackoff();
+                    backoff = Backoff.forReaders();
                     countReadersWaitedFor(waitedIndex);
                 }
                 long left = timed ? deadline - System.nanoTime() : Long.MAX_VALUE;
@@ -395,7 +395,7 @@ final class SrcuGracePeriods {
                 boolean checkStalls;
                 if (isExpedited()) {
                     if (expedited == null) {
-                        expedited = new SrcuExpeditedWait();
+                        expedited = Backoff.forExpeditedReaders();
                     }
                     checkStalls = expedited.idle(left);
                 } else {

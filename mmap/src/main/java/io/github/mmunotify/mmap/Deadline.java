@@ -1,14 +1,12 @@
 package io.github.mmunotify.mmap;
 
 import io.github.mmunotify.core.Revocable;
+import io.github.mmunotify.core.Teardown;
 
 import java.time.Duration;
 import java.util.Objects;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 
 /**
@@ -65,26 +63,28 @@ final class Deadline {
         }
     }
 
-    /** Waits for {@code future} until the deadline; {@code stuck} describes what it waits for. */
-    void await(CompletableFuture<Void> future, Supplier<String> stuck) throws InterruptedException, TimeoutException {
+    /** Waits until {@code teardown} is done, until the deadline; {@code stuck} describes what it waits for. */
+    void await(Teardown teardown, Supplier<String> stuck) throws InterruptedException, TimeoutException {
         if (!bounded()) {
-            future.join();
-            return;
-        }
-        try {
-            future.get(remainingNanos(), TimeUnit.NANOSECONDS);
-        } catch (ExecutionException e) {
-            future.join(); // rethrows the failure as join does, for the unbounded and bounded forms alike
-        } catch (TimeoutException e) {
+            teardown.await();
+        } else if (!teardown.await(Duration.ofNanos(remainingNanos()))) {
             throw new TimeoutException(stuck.get());
         }
     }
 
-    /** Takes {@code lock} until the deadline; {@code stuck} describes its holder. */
-    void lock(ReentrantLock lock, Supplier<String> stuck) throws InterruptedException, TimeoutException {
+    /**
+     * Takes {@code teardown} over (not begun, or abandoned by a caller that gave up) or waits until
+     * it is done, until the deadline; {@code stuck} describes its owner.
+     *
+     * @return whether this caller now owns it; false once it is done
+     */
+    boolean begin(Teardown teardown, Supplier<String> stuck) throws InterruptedException, TimeoutException {
         if (!bounded()) {
-            lock.lock();
-        } else if (!lock.tryLock(remainingNanos(), TimeUnit.NANOSECONDS)) {
+            return teardown.beginOrAwait();
+        }
+        try {
+            return teardown.beginOrAwait(remainingNanos(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
             throw new TimeoutException(stuck.get());
         }
     }

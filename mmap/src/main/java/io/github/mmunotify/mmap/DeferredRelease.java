@@ -1,5 +1,6 @@
 package io.github.mmunotify.mmap;
 
+import io.github.mmunotify.core.FailureReports;
 import java.util.concurrent.LinkedBlockingQueue;
 
 /**
@@ -41,7 +42,7 @@ final class DeferredRelease {
                 // Daemon thread: nobody interrupts it on purpose; keep serving.
             } catch (Throwable e) {
                 // Reported without throwing: this daemon thread must survive to run the rest.
-                FailureLog.report(LOG, () -> "releasing revoked memory failed", e);
+                FailureReports.log(LOG, System.Logger.Level.ERROR, () -> "releasing revoked memory failed", e);
             }
         }
     }

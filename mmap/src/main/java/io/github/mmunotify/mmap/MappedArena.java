@@ -1,5 +1,6 @@
 package io.github.mmunotify.mmap;
 
+import io.github.mmunotify.core.Teardown;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -9,6 +10,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 
 /**
  * One large anonymous or file-backed mapping carved into {@link Region}s, for users who create and
@@ -48,11 +50,13 @@ public final class MappedArena implements AutoCloseable {
     private long quarantinedBytes;
     private long regionsAllocated;
     private boolean closed;
-    private final CompletableFuture<Void> closeDone = new CompletableFuture<>();
+    /** Begun, under {@link #lock}, by the close that sets {@link #closed}; concurrent closes wait for it. */
+    private final Teardown closing;
 
     private MappedArena(String name, MappedMemory memory) {
         this.name = name;
         this.memory = memory;
+        this.closing = new Teardown("arena '" + name + "'");
         free.put(0L, memory.mapLength);
     }
 
@@ -235,7 +239,10 @@ public final class MappedArena implements AutoCloseable {
      *                               running a {@link MappingListener} of a mapping of one of them
      *                               (its unmap or its region's revoke is under way on this thread);
      *                               either would wait for itself. Nothing is changed then: the arena
-     *                               stays open and no region is revoked
+     *                               stays open and no region is revoked. Also thrown by a call from
+     *                               inside this close (a listener it runs), which would wait for itself
+     * @throws java.util.concurrent.CompletionException wrapping what the first close threw, when a
+     *                               concurrent or later close waited for that failed close
      */
     @Override
     public void close() {
@@ -259,11 +266,16 @@ public final class MappedArena implements AutoCloseable {
                     }
                 }
                 closed = true;
+                closing.tryBegin(); // the first begin: always wins (closed was false, under the lock)
                 victims = new ArrayList<>(live);
             }
         }
         if (victims == null) {
-            closeDone.join();
+            closing.await(); // from inside this close (a listener it runs): throws instead of waiting for itself
+            Throwable failed = closing.failure();
+            if (failed != null) {
+                throw new CompletionException(failed);
+            }
             return;
         }
         try {
@@ -278,10 +290,10 @@ public final class MappedArena implements AutoCloseable {
                 live.clear();
                 evicted = memory.releaseIntoTrap();
             }
-            closeDone.complete(null);
+            closing.complete();
             evicted.release();
         } catch (Throwable e) {
-            closeDone.completeExceptionally(e); // whatever it is, a concurrent close must not wait forever
+            closing.completeExceptionally(e); // whatever it is, a concurrent close must not wait forever
             throw e;
         }
     }

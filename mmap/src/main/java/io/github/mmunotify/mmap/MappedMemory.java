@@ -1,5 +1,6 @@
 package io.github.mmunotify.mmap;
 
+import io.github.mmunotify.core.FailureReports;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.FileSystemException;
@@ -204,7 +205,7 @@ final class MappedMemory {
      * not support that, the trap replaces the pages directly.
      *
      * <p>A failing flush does not stop the release: the trap goes in regardless and the failure is
-     * reported (see {@link FailureLog}), not thrown. (Before 0.1.0 the trap was installed from a
+     * reported (see {@link FailureReports}), not thrown. (Before 0.1.0 the trap was installed from a
      * {@code finally} whose {@code return} discarded the flush's exception without a word; the
      * outcome for the caller is the same.)
      *
@@ -214,7 +215,7 @@ final class MappedMemory {
         try {
             flush(0, length);
         } catch (Throwable flushFailed) {
-            FailureLog.report(LOG, () -> "msync of " + this + " failed before the revoke replaced it by a trap;"
+            FailureReports.log(LOG, System.Logger.Level.ERROR, () -> "msync of " + this + " failed before the revoke replaced it by a trap;"
                     + " dirty pages may not have reached the file", flushFailed);
         }
         long moved = fileBacked ? 0 : moveAsideOrZero();

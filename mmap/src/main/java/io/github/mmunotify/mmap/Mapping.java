@@ -1,5 +1,6 @@
 package io.github.mmunotify.mmap;
 
+import io.github.mmunotify.core.Teardown;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -50,16 +51,15 @@ public final class Mapping extends GuardedMemory implements AutoCloseable {
     private volatile boolean writable;
     private volatile Revocation revocation;
     private volatile UnmapCause cause;
-    /** The thread calling the listeners, so that a listener's own unmap() does not wait for itself. */
-    private volatile Thread notifier;
+    /**
+     * Telling the listeners, begun by the winner of LIVE -> UNMAPPING, done once it has called every
+     * one; its owner is the thread calling them, so that a listener's own unmap() does not wait for itself.
+     */
+    private final Teardown telling;
     /** Guards {@code protectionHolder} and the writes of {@link #setWritable} against {@link #takeProtection}. */
     private final Object protectionLock = new Object();
     /** Who took the {@link ProtectionKey}, or null while {@link #setWritable} may change the protection. */
     private String protectionHolder;
-    /** Completed once the mapping is UNMAPPED. */
-    private final CompletableFuture<Void> done = new CompletableFuture<>();
-    /** Completed once the winner of LIVE -> UNMAPPING has called every listener. */
-    private final CompletableFuture<Void> told = new CompletableFuture<>();
 
     Mapping(Region region, long address, long offset, long length) {
         super(region.base + offset, length, Region.newGuard("mapping of region " + region.name(), () -> { },
@@ -68,6 +68,7 @@ public final class Mapping extends GuardedMemory implements AutoCloseable {
         this.address = address;
         this.offset = offset;
         this.writable = region.isWritable();
+        this.telling = new Teardown("the listeners of a mapping of region '" + region.name() + "'");
     }
 
     /**
@@ -262,7 +263,7 @@ public final class Mapping extends GuardedMemory implements AutoCloseable {
             beginUnmap(Revocation.now("mapping unmapped by Mapping.unmap()"), UnmapCause.UNMAPPED).join();
             markUnmapped();
             region.forget(this);
-        } else if (notifier != Thread.currentThread()) {
+        } else if (!telling.isOwnedByCurrentThread()) {
             // Lost to another unmap, the region's revoke or the arena's close: wait for its
             // listeners, then drain the guard here rather than wait for the winner's whole
             // teardown, which may be waiting for a listener that called this.
@@ -290,7 +291,7 @@ public final class Mapping extends GuardedMemory implements AutoCloseable {
             }
         }
         cause = unmapCause;
-        notifier = Thread.currentThread();
+        telling.tryBegin(); // always wins: only the winner of LIVE -> UNMAPPING gets here
         try {
             for (MappingListener listener : listeners) {
                 try {
@@ -303,9 +304,8 @@ public final class Mapping extends GuardedMemory implements AutoCloseable {
                 }
             }
         } finally {
-            notifier = null;
             /* T: pairs with T in awaitListeners(): the listeners' effects happen-before the loser goes on. */
-            told.complete(null);
+            telling.complete();
         }
         return true;
     }
@@ -324,12 +324,12 @@ public final class Mapping extends GuardedMemory implements AutoCloseable {
 
     /** {@link #awaitListeners()} until {@code deadline}. */
     void awaitListeners(Deadline deadline) throws InterruptedException, java.util.concurrent.TimeoutException {
-        if (notifier == Thread.currentThread()) {
+        if (telling.isOwnedByCurrentThread()) {
             return;
         }
         /* T: pairs with T in notifyListeners(). */
-        deadline.await(told, () -> {
-            Thread running = notifier;
+        deadline.await(telling, () -> {
+            Thread running = telling.owner();
             return "a MappingListener of " + describe() + " is still running"
                     + (running == null ? "" : " on " + Region.describe(running));
         });
@@ -337,7 +337,7 @@ public final class Mapping extends GuardedMemory implements AutoCloseable {
 
     /** Whether the calling thread is running this mapping's listeners right now. */
     boolean isNotifyingOnCurrentThread() {
-        return notifier == Thread.currentThread();
+        return telling.isOwnedByCurrentThread();
     }
 
     /** Records why, refuses new accesses and waits for the accesses in flight until {@code deadline}. */
@@ -364,7 +364,6 @@ public final class Mapping extends GuardedMemory implements AutoCloseable {
     void markUnmapped() {
         state.set(UNMAPPED);
         listeners.clear();
-        done.complete(null);
     }
 
     @Override

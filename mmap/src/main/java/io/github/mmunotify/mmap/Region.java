@@ -1,6 +1,8 @@
 package io.github.mmunotify.mmap;
 
+import io.github.mmunotify.core.FailureReports;
 import io.github.mmunotify.core.Revocable;
+import io.github.mmunotify.core.Teardown;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -77,15 +79,11 @@ public final class Region extends GuardedMemory implements AutoCloseable {
     private volatile Revocation revocation;
     /** The mappings the revoke tears down; set once, with {@link #revocation}, under {@link #lock}. */
     private List<Mapping> victims;
-    /** Held while a revoke drains the guards and releases the memory, so that happens once. */
-    private final FinishLock finishing = new FinishLock();
-
-    /** A lock that can name its holder in a timeout message. */
-    private static final class FinishLock extends java.util.concurrent.locks.ReentrantLock {
-        Thread holder() {
-            return getOwner();
-        }
-    }
+    /**
+     * Owned while a revoke drains the guards and releases the memory, so that happens once; a timed
+     * revoke that gives up abandons it, and the next revoke resumes.
+     */
+    private final Teardown finishing;
     private final CompletableFuture<Void> released = new CompletableFuture<>();
     /** Open pins, so that the revoke's kick can wake their holders. */
     private final Set<Pin> pins;
@@ -109,6 +107,7 @@ public final class Region extends GuardedMemory implements AutoCloseable {
         this.memory = memory;
         this.arena = arena;
         this.writable = memory.writable;
+        this.finishing = new Teardown("region '" + name + "'");
     }
 
     /**
@@ -490,9 +489,13 @@ public final class Region extends GuardedMemory implements AutoCloseable {
             return;
         }
         tellListeners(all, cause, deadline);
-        deadline.lock(finishing, this::describeFinisher);
+        if (!deadline.begin(finishing, this::describeFinisher)) {
+            awaitReleased(); // finished by another revoke; its failure, if any, is rethrown here
+            return;
+        }
         try {
-            if (released.isDone()) {
+            if (released.isDone()) { // finished by the arena's close
+                finishing.complete();
                 awaitReleased();
                 return;
             }
@@ -509,13 +512,16 @@ public final class Region extends GuardedMemory implements AutoCloseable {
                 arena.release(this);
             }
             released.complete(null);
+            finishing.complete();
         } catch (InterruptedException | TimeoutException givenUp) {
-            throw givenUp; // a timed revoke gave up: the next caller finishes the job
+            finishing.abandon(); // a timed revoke gave up: the next caller finishes the job
+            throw givenUp;
         } catch (Throwable e) {
             released.completeExceptionally(e); // any other failure: a later caller must not wait forever
+            if (finishing.isOwnedByCurrentThread()) {
+                finishing.completeExceptionally(e);
+            }
             throw e;
-        } finally {
-            finishing.unlock();
         }
     }
 
@@ -612,7 +618,7 @@ public final class Region extends GuardedMemory implements AutoCloseable {
     }
 
     private String describeFinisher() {
-        Thread finisher = finishing.holder();
+        Thread finisher = finishing.owner();
         return "another revoke of " + describe() + " is finishing"
                 + (finisher == null ? "" : " on " + describe(finisher));
     }
@@ -684,9 +690,9 @@ public final class Region extends GuardedMemory implements AutoCloseable {
         return guard.revokeAsync();
     }
 
-    /** Reports a listener's failure; never throws (see {@link FailureLog}). */
+    /** Reports a listener's failure; never throws (see {@link FailureReports}). */
     static void report(java.util.function.Supplier<String> what, Throwable failure) {
-        FailureLog.report(LOG, what, failure);
+        FailureReports.log(LOG, System.Logger.Level.ERROR, what, failure);
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.github.mmunotify.mmap;
 
+import io.github.mmunotify.core.FailureReports;
 import java.util.concurrent.DelayQueue;
 import java.util.concurrent.Delayed;
 import java.util.concurrent.TimeUnit;
@@ -123,7 +124,7 @@ final class TrapMappings {
             try {
                 trap.run();
             } catch (Throwable e) {
-                FailureLog.report(LOG, () -> "releasing an evicted trap mapping failed", e);
+                FailureReports.log(LOG, System.Logger.Level.ERROR, () -> "releasing an evicted trap mapping failed", e);
             }
         }
     }
@@ -141,7 +142,7 @@ final class TrapMappings {
                 // Daemon thread: nobody interrupts it on purpose; keep serving.
             } catch (Throwable e) {
                 // Reported without throwing: this daemon thread must survive to release the rest.
-                FailureLog.report(LOG, () -> "releasing a trap mapping failed", e);
+                FailureReports.log(LOG, System.Logger.Level.ERROR, () -> "releasing a trap mapping failed", e);
             }
         }
     }

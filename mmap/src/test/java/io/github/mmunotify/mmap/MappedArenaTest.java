@@ -108,6 +108,28 @@ class MappedArenaTest {
         assertTrue(e.getMessage().contains("closed"), e.getMessage());
     }
 
+    /** Before Teardown the listener's close() joined the future its own close was to complete: a hang. */
+    @Test
+    void aCloseFromAListenerThatTheCloseRunsThrowsInsteadOfWaitingForItself() {
+        MappedArena arena = MappedArena.anonymous("reentrant", 1 << 20);
+        Region region = arena.allocate("r", 4096);
+        Mapping mapping = region.map(0, 4096);
+        AtomicReference<Throwable> inner = new AtomicReference<>();
+        mapping.addListener((m, cause) -> {
+            try {
+                arena.close();
+            } catch (Throwable t) {
+                inner.set(t);
+            }
+        });
+        arena.close();
+        assertTrue(inner.get() instanceof IllegalStateException, String.valueOf(inner.get()));
+        assertTrue(inner.get().getMessage().contains("arena 'reentrant'"), inner.get().getMessage());
+        assertTrue(arena.isClosed());
+        assertThrows(SigBusException.class, () -> region.getLong(0));
+        arena.close(); // done: returns at once
+    }
+
     @Test
     void closeWaitsForReadersOfAllRegionsAndRefusesFromAPinHolder() throws Exception {
         MappedArena arena = MappedArena.anonymous("readers", 1 << 20);

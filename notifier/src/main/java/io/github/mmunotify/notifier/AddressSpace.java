@@ -1,6 +1,7 @@
 package io.github.mmunotify.notifier;
 
 import io.github.mmunotify.core.Srcu;
+import io.github.mmunotify.core.Teardown;
 import io.github.mmunotify.mmap.Mapping;
 import io.github.mmunotify.mmap.MappingListener;
 import io.github.mmunotify.mmap.Region;
@@ -109,13 +110,14 @@ public final class AddressSpace implements AutoCloseable {
     private final IntervalNotifiers intervals;
     private final InvalidationWalk walk;
     private final MappingTable table;
-    private final Object closing = new Object();
+    private final Teardown closing;
 
     private volatile State state = State.OPEN;
 
     AddressSpace(Mmu mmu, Srcu srcu, String name) {
         this.mmu = mmu;
         this.name = name;
+        this.closing = new Teardown("address space " + name);
         this.failures = new CallbackFailures(mmu, name);
         this.subscriptions = new Subscriptions(this, name, mmu, srcu, failures);
         this.intervals = new IntervalNotifiers(this, name, depth, failures);
@@ -521,15 +523,14 @@ public final class AddressSpace implements AutoCloseable {
      * notifiers stay until removed; later calls to {@code unregister} and
      * {@code unregisterNoRelease} of subscribers registered before are still legal. Idempotent.
      *
-     * @throws IllegalStateException if called inside a notifier callback of this {@link Mmu}
+     * @throws IllegalStateException if called inside a notifier callback of this {@link Mmu}, or from
+     *                               inside this close (a {@code MappingListener} it runs): it would
+     *                               wait for itself
      */
     @Override
     public void close() {
         requireOutsideCallbacks("close");
-        synchronized (closing) {
-            if (state != State.OPEN) {
-                return;
-            }
+        closing.run(() -> {
             state = State.CLOSING;
             try {
                 tearDown();
@@ -537,7 +538,7 @@ public final class AddressSpace implements AutoCloseable {
                 state = State.CLOSED;
                 mmu.closed(this);
             }
-        }
+        });
     }
 
     private void tearDown() {

@@ -1,5 +1,6 @@
 package io.github.mmunotify.notifier;
 
+import io.github.mmunotify.core.FailureReports;
 import io.github.mmunotify.core.Srcu;
 import java.util.List;
 import java.util.Objects;
@@ -226,16 +227,8 @@ public final class Mmu implements AutoCloseable {
 
     void report(NotifierCallbackException failure) {
         callbackFailures.increment();
-        try {
-            errorHandler.accept(failure);
-        } catch (Throwable handlerFailure) {
-            try {
-                failure.addSuppressed(handlerFailure);
-                log(failure);
-            } catch (Throwable unloggable) {
-                // Counted above; a logger that throws must not stop the walk that reported this.
-            }
-        }
+        // Counted above; a handler or logger that throws must not stop the walk that reported this.
+        FailureReports.report(failure, errorHandler, Mmu::log);
     }
 
     /** Whether the SRCU domain is closed: no walk can run any more, so there is nothing to wait for. */
