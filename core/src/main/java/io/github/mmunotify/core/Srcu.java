@@ -356,12 +356,12 @@ public final class Srcu implements AutoCloseable {
      * same. While a reader holds the grace period up, the driver's processor spins for about
      * 1,000 scans and then wakes every ~5 us (plus the timer's slack) to scan every registered
      * reader again, for as long as the reader stays inside. Measured by
-     * {@code SrcuSynchronizeBenchmark} ({@code -f 1 -wi 2 -i 3}, JDK 25, a 2-core machine shared
-     * with other builds at load average 11, so errors exceed the scores): no reader 0.195 vs
-     * 0.224 us per call; 100 idle registered readers 2.38 vs 2.19 us; one reader running 20 us
-     * sections back to back 117 vs 156 us (normal vs expedited). On that oversubscribed machine
-     * the expedited form gained nothing: its spinning competed with the reader it waited for.
-     * Expect its gain where the driver has a processor to itself.
+     * {@code SrcuSynchronizeBenchmark} (JDK 25, 2 vCPUs, quiet, the class's own settings; normal
+     * vs expedited): no reader 0.054 vs 0.059 us per call; 100 idle registered readers 1.08 vs
+     * 1.19 us; one reader running 20 us sections back to back 92.4 vs 21.4 us. On the same machine
+     * loaded by other builds (load average 11) the expedited form gained nothing (117 vs 156 us):
+     * its spinning competed with the reader it waited for. Expect its gain where the driver has a
+     * processor to itself.
      *
      * @throws IllegalStateException if called inside a read section of this domain or from its stall
      *         handler (it would wait for itself), or the domain is closed
