@@ -12,12 +12,12 @@ import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
- * A table of drivers looked up by key, whose entries belong to {@link Module}s that can be
+ * A table of drivers looked up by key, whose entries belong to {@link LoadableModule}s that can be
  * unloaded without racing the lookups: the kernel's "driver list guarded by an rwsem" (file
  * system types, net devices), with the module rwsem scheme for unloading.
  *
- * <p>{@link #lookup} runs under the read lock and returns a {@link Pin} that keeps the driver's
- * module loaded until it is closed; a module's {@link Module#unload()} takes this registry's write
+ * <p>{@link #lookup} runs under the read lock and returns a {@link Hold} that keeps the driver's
+ * module loaded until it is closed; a module's {@link LoadableModule#unload()} takes this registry's write
  * lock (with those of its other registries, in one global order), so it never overlaps a lookup.
  * A lookup that finds a driver therefore always gets it: there is no "found but the module is going
  * away" case to handle. {@link #register} takes the write lock.
@@ -26,7 +26,7 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * Thread-safety: every method may be called from any thread, except that from inside a module's
  * exit hook {@link #register} and {@link #lookup} throw {@link IllegalStateException}, and so do
  * {@link #contains}, {@link #keys} and {@link #size} on a registry that the hook's own unload does
- * not hold (see {@link Module}); {@link #toString()} is always allowed.
+ * not hold (see {@link LoadableModule}); {@link #toString()} is always allowed.
  *
  * @param <K> the key type (e.g. a file system name)
  * @param <V> the driver type
@@ -43,7 +43,7 @@ public final class Registry<K, V> {
     /** entries.size(), written under the write lock, read without a lock by toString(). */
     private volatile int driverCount;
 
-    private record Entry<V>(Module module, V driver) { }
+    private record Entry<V>(LoadableModule module, V driver) { }
 
     private Registry(String name) {
         this.name = name;
@@ -55,7 +55,7 @@ public final class Registry<K, V> {
      *
      * @param <K>  the key type (keys are compared with {@code equals} and {@code hashCode})
      * @param <V>  the driver type
-     * @param name shown in exceptions, pins and {@link #toString()}; not blank
+     * @param name shown in exceptions, holds and {@link #toString()}; not blank
      * @return a new empty registry
      * @throws NullPointerException     if {@code name} is null
      * @throws IllegalArgumentException if {@code name} is blank
@@ -84,7 +84,7 @@ public final class Registry<K, V> {
      * <p>Memory consistency: actions before this call happen-before every {@link #lookup} that
      * finds the driver.
      *
-     * @param module the module that owns the entry (its {@link Module#unload()} removes it); not null
+     * @param module the module that owns the entry (its {@link LoadableModule#unload()} removes it); not null
      * @param key    the key to register under; not null, not registered in this registry yet
      * @param driver the driver that lookups of {@code key} return; not null
      * @throws NullPointerException     if {@code module}, {@code key} or {@code driver} is null
@@ -92,11 +92,11 @@ public final class Registry<K, V> {
      * @throws IllegalStateException    if the module is unloading or unloaded, or when called from
      *                                  inside an exit hook; nothing changes
      */
-    public void register(Module module, K key, V driver) {
+    public void register(LoadableModule module, K key, V driver) {
         Objects.requireNonNull(module, "module");
         Objects.requireNonNull(key, "key");
         Objects.requireNonNull(driver, "driver");
-        Module.requireNotInExitHook("register in " + name);
+        LoadableModule.requireNotInExitHook("register in " + name);
         lock.writeLock().lock();
         try {
             Entry<V> existing = entries.get(key);
@@ -113,39 +113,39 @@ public final class Registry<K, V> {
     }
 
     /**
-     * Looks up the driver registered under {@code key} and pins its module until the returned pin
+     * Looks up the driver registered under {@code key} and holds its module until the returned hold
      * is closed. Use it in try-with-resources; a null resource is allowed there:
      * <pre>{@code
-     * try (Registry.Pin<String, FsType> pin = fileSystems.lookup("ext4")) {
-     *     if (pin == null) { ... no such driver ... }
-     *     pin.driver().mount(device);
+     * try (Registry.Hold<String, FsType> hold = fileSystems.lookup("ext4")) {
+     *     if (hold == null) { ... no such driver ... }
+     *     hold.driver().mount(device);
      * }
      * }</pre>
      *
      * @param key the key to look up; not null
-     * @return the pin, owned by the caller, or null if no driver is registered under {@code key}
+     * @return the hold, owned by the caller, or null if no driver is registered under {@code key}
      * @throws NullPointerException  if {@code key} is null
      * @throws IllegalStateException when called from inside an exit hook
      */
-    public Pin<K, V> lookup(K key) {
+    public Hold<K, V> lookup(K key) {
         Objects.requireNonNull(key, "key");
-        Module.requireNotInExitHook("lookup in " + name);
+        LoadableModule.requireNotInExitHook("lookup in " + name);
         lock.readLock().lock();
         try {
             Entry<V> entry = entries.get(key);
             if (entry == null) {
                 return null;
             }
-            Pin<K, V> pin = new Pin<>(this, key, entry.module(), entry.driver(), Thread.currentThread());
-            entry.module().addPin(pin);
-            return pin;
+            Hold<K, V> hold = new Hold<>(this, key, entry.module(), entry.driver(), Thread.currentThread());
+            entry.module().addHold(hold);
+            return hold;
         } finally {
             lock.readLock().unlock();
         }
     }
 
     /**
-     * Whether a driver is registered under {@code key} (a snapshot: nothing is pinned, so the
+     * Whether a driver is registered under {@code key} (a snapshot: nothing is held, so the
      * answer may be stale by the time it is used; {@link #lookup} to use the driver).
      *
      * @param key the key to look for; not null
@@ -211,13 +211,13 @@ public final class Registry<K, V> {
      * ours: refused.
      */
     private void requireReadableFromHere(String operation) {
-        if (Module.isRunningExitHooks() && !lock.isWriteLockedByCurrentThread()) {
-            Module.requireNotInExitHook(operation + " of " + name + ", a registry the unload does not hold,");
+        if (LoadableModule.isRunningExitHooks() && !lock.isWriteLockedByCurrentThread()) {
+            LoadableModule.requireNotInExitHook(operation + " of " + name + ", a registry the unload does not hold,");
         }
     }
 
     // ---------------------------------------------------------------------------------------
-    // Used by Module.unload.
+    // Used by LoadableModule.unload.
 
     long order() {
         return order;
@@ -228,7 +228,7 @@ public final class Registry<K, V> {
     }
 
     /** Removes every entry of {@code module}; the caller holds the write lock. */
-    void removeEntriesOf(Module module) {
+    void removeEntriesOf(LoadableModule module) {
         for (Iterator<Entry<V>> it = entries.values().iterator(); it.hasNext(); ) {
             if (it.next().module() == module) {
                 it.remove();
@@ -238,39 +238,43 @@ public final class Registry<K, V> {
     }
 
     /**
-     * A driver found by {@link Registry#lookup}, pinning its module loaded until {@link #close()}.
-     * Close it on every path; an open pin makes {@link Module#unload()} fail with
+     * A driver found by {@link Registry#lookup}, holding its module loaded until {@link #close()}.
+     * Close it on every path; an open hold makes {@link LoadableModule#unload()} fail with
      * {@link ModuleBusyException}, which names it. Thread-safe; closing is idempotent.
+     *
+     * <p>Called {@code Pin} before 0.1.0, which clashed with the {@code mmap} module's
+     * {@code Pin} (a hold on an off-heap region, a different thing); kept without a deprecated
+     * alias because {@link Registry#lookup} returns it and an alias type could not stand in.
      *
      * @param <K> the key type
      * @param <V> the driver type
      */
-    public static final class Pin<K, V> implements AutoCloseable {
+    public static final class Hold<K, V> implements AutoCloseable {
 
         private final Registry<K, V> registry;
         private final K key;
-        private final Module module;
+        private final LoadableModule module;
         private final V driver;
-        private final String pinnedBy;
+        private final String heldBy;
         private volatile boolean closed;
 
-        private Pin(Registry<K, V> registry, K key, Module module, V driver, Thread pinnedBy) {
+        private Hold(Registry<K, V> registry, K key, LoadableModule module, V driver, Thread heldBy) {
             this.registry = registry;
             this.key = key;
             this.module = module;
             this.driver = driver;
-            this.pinnedBy = pinnedBy.toString();
+            this.heldBy = heldBy.toString();
         }
 
         /**
-         * The driver; valid (its module loaded) until this pin is closed.
+         * The driver; valid (its module loaded) until this hold is closed.
          *
          * @return the driver registered under {@link #key()} when the lookup ran
-         * @throws IllegalStateException if the pin is closed
+         * @throws IllegalStateException if the hold is closed
          */
         public V driver() {
             if (closed) {
-                throw new IllegalStateException("driver() on a closed pin: " + this);
+                throw new IllegalStateException("driver() on a closed hold: " + this);
             }
             return driver;
         }
@@ -285,42 +289,42 @@ public final class Registry<K, V> {
         }
 
         /**
-         * The module this pin keeps loaded. Allowed after {@link #close()}.
+         * The module this hold keeps loaded. Allowed after {@link #close()}.
          *
          * @return the module that registered the driver
          */
-        public Module module() {
+        public LoadableModule module() {
             return module;
         }
 
         /**
          * Whether {@link #close()} has been called.
          *
-         * @return {@code true} once the pin is closed; stays {@code true}
+         * @return {@code true} once the hold is closed; stays {@code true}
          */
         public boolean isClosed() {
             return closed;
         }
 
-        /** Unpins the module. Idempotent. */
+        /** Releases the hold on the module. Idempotent. */
         @Override
         public void close() {
             if (CLOSED.compareAndSet(this, false, true)) {
-                module.removePin(this);
+                module.removeHold(this);
             }
         }
 
         @Override
         public String toString() {
-            return "Pin[" + registry.name + "/" + key + " of module '" + module.name() + "', pinned by "
-                    + pinnedBy + (closed ? ", closed" : "") + "]";
+            return "Hold[" + registry.name + "/" + key + " of module '" + module.name() + "', held by "
+                    + heldBy + (closed ? ", closed" : "") + "]";
         }
 
         private static final VarHandle CLOSED;
 
         static {
             try {
-                CLOSED = MethodHandles.lookup().findVarHandle(Pin.class, "closed", boolean.class);
+                CLOSED = MethodHandles.lookup().findVarHandle(Hold.class, "closed", boolean.class);
             } catch (ReflectiveOperationException e) {
                 throw new ExceptionInInitializerError(e);
             }

@@ -9,7 +9,7 @@
  *   <li>{@link Revocable}: an object that can be taken away while clients
  *       still hold {@linkplain Revocable.Handle handles} to it, with a
  *       documented result for every operation afterwards.</li>
- *   <li>{@link Registry} and {@link io.github.mmunotify.core.Module}:
+ *   <li>{@link Registry} and {@link LoadableModule}:
  *       drivers looked up by name, and modules that unload without racing a lookup.</li>
  * </ul>
  *
@@ -131,29 +131,28 @@
  * <h2>Raceless unload</h2>
  *
  * <p>Drivers live in a {@link Registry}, registered by a
- * {@link io.github.mmunotify.core.Module}. A
+ * {@link LoadableModule}. A
  * {@linkplain Registry#lookup(Object) lookup} runs under the registry's
- * read lock and returns a {@link Registry.Pin} that keeps the owning
+ * read lock and returns a {@link Registry.Hold} that keeps the owning
  * module loaded until it is closed, so a lookup that finds a driver can always use it.
- * {@link io.github.mmunotify.core.Module#unload()} takes the write lock of every registry the
- * module registered in, in one global order, so two unloads never deadlock; if any pin is open it
- * throws {@link ModuleBusyException} naming each pin and changes nothing;
+ * {@link LoadableModule#unload()} takes the write lock of every registry the
+ * module registered in, in one global order, so two unloads never deadlock; if any hold is open it
+ * throws {@link ModuleBusyException} naming each hold and changes nothing;
  * otherwise it runs the exit hooks and removes the module's entries, and no lookup sees it
- * half-unloaded. {@code Module} shares its simple name with {@link java.lang.Module}: import it by
- * its full name.
+ * half-unloaded.
  *
  * <pre>{@code
  * Registry<String, FileSystemType> fileSystems = Registry.create("filesystems");
- * io.github.mmunotify.core.Module ext4 = io.github.mmunotify.core.Module.create("ext4");
+ * LoadableModule ext4 = LoadableModule.create("ext4");
  * fileSystems.register(ext4, "ext4", new Ext4());
  * ext4.addExitHook(Ext4::flushCaches);
  *
- * try (Registry.Pin<String, FileSystemType> pin = fileSystems.lookup("ext4")) {
- *     if (pin != null) {
- *         pin.driver().mount(device);                  // ext4 cannot be unloaded meanwhile
+ * try (Registry.Hold<String, FileSystemType> hold = fileSystems.lookup("ext4")) {
+ *     if (hold != null) {
+ *         hold.driver().mount(device);                  // ext4 cannot be unloaded meanwhile
  *     }
  * }
- * ext4.unload();                                       // or ModuleBusyException naming the pins
+ * ext4.unload();                                       // or ModuleBusyException naming the holds
  * }</pre>
  *
  * <h2>Memory consistency properties</h2>

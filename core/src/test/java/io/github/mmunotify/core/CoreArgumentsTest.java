@@ -28,9 +28,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * Fault injection for the public API of the core module: every entry point of
  * {@link Srcu} (and its builder), {@link Revocable} (and its handles), {@link Registry} and
- * {@link Module} with null, blank, negative, zero, huge and forged arguments, and a
+ * {@link LoadableModule} with null, blank, negative, zero, huge and forged arguments, and a
  * {@link Throwable} of every kind thrown from every callback the module runs (Srcu callbacks and
- * their error handler, Revocable kick and releases, Module exit hooks).
+ * their error handler, Revocable kick and releases, LoadableModule exit hooks).
  *
  * <p>Each case asserts the documented exception (or, where undocumented, the
  * java.util.concurrent-style one) and that its message names what was wrong, and then that the
@@ -564,17 +564,17 @@ class CoreArgumentsTest {
     }
 
     // ------------------------------------------------------------------------------------------
-    // Registry and Module
+    // Registry and LoadableModule
 
     @Test
     void registryAndModuleRefuseNullAndBlank() {
         assertThrowsNaming(NullPointerException.class, () -> Registry.create(null), "name");
         assertThrowsNaming(IllegalArgumentException.class, () -> Registry.create(" "), "name");
-        assertThrowsNaming(NullPointerException.class, () -> Module.create(null), "name");
-        assertThrowsNaming(IllegalArgumentException.class, () -> Module.create(""), "name");
+        assertThrowsNaming(NullPointerException.class, () -> LoadableModule.create(null), "name");
+        assertThrowsNaming(IllegalArgumentException.class, () -> LoadableModule.create(""), "name");
 
         Registry<String, String> registry = Registry.create("reg");
-        Module module = Module.create("mod");
+        LoadableModule module = LoadableModule.create("mod");
         assertThrowsNaming(NullPointerException.class, () -> registry.register(null, "k", "v"), "module");
         assertThrowsNaming(NullPointerException.class, () -> registry.register(module, null, "v"), "key");
         assertThrowsNaming(NullPointerException.class, () -> registry.register(module, "k", null), "driver");
@@ -585,8 +585,8 @@ class CoreArgumentsTest {
 
         registry.register(module, "k", "v");
         assertThrowsNaming(IllegalArgumentException.class, () -> registry.register(module, "k", "w"), "k");
-        try (Registry.Pin<String, String> pin = registry.lookup("k")) {
-            assertEquals("v", pin.driver());
+        try (Registry.Hold<String, String> hold = registry.lookup("k")) {
+            assertEquals("v", hold.driver());
         }
         assertNull(registry.lookup("absent"));
         module.unload();
@@ -598,15 +598,15 @@ class CoreArgumentsTest {
     }
 
     @Test
-    void aClosedPinRefusesItsDriverAndClosesIdempotently() {
-        Registry<String, String> registry = Registry.create("pins");
-        Module module = Module.create("pin-mod");
+    void aClosedHoldRefusesItsDriverAndClosesIdempotently() {
+        Registry<String, String> registry = Registry.create("holds");
+        LoadableModule module = LoadableModule.create("hold-mod");
         registry.register(module, "k", "v");
-        Registry.Pin<String, String> pin = registry.lookup("k");
-        pin.close();
-        pin.close();
-        assertThrows(IllegalStateException.class, pin::driver);
-        assertEquals(0, module.pinCount());
+        Registry.Hold<String, String> hold = registry.lookup("k");
+        hold.close();
+        hold.close();
+        assertThrows(IllegalStateException.class, hold::driver);
+        assertEquals(0, module.holdCount());
         module.unload();
         assertFalse(module.isLoaded());
     }
@@ -616,7 +616,7 @@ class CoreArgumentsTest {
     void aThrowableFromAnExitHookStillUnloadsTheModule(Supplier<Throwable> kind) {
         Throwable thrown = kind.get();
         Registry<String, String> registry = Registry.create("hooks");
-        Module module = Module.create("hook-mod");
+        LoadableModule module = LoadableModule.create("hook-mod");
         registry.register(module, "a", "driver-a");
         List<String> ran = new ArrayList<>();
         module.addExitHook(() -> ran.add("first-added"));
@@ -630,29 +630,29 @@ class CoreArgumentsTest {
         assertEquals(0, registry.size());
         assertNull(registry.lookup("a"));
         // The registry is usable by another module afterwards (its lock was released).
-        Module next = Module.create("next");
+        LoadableModule next = LoadableModule.create("next");
         registry.register(next, "a", "driver-a2");
-        try (Registry.Pin<String, String> pin = registry.lookup("a")) {
-            assertEquals("driver-a2", pin.driver());
+        try (Registry.Hold<String, String> hold = registry.lookup("a")) {
+            assertEquals("driver-a2", hold.driver());
         }
         next.unload();
     }
 
     @ParameterizedTest
     @ValueSource(ints = {1, 2})
-    void unloadWithAnOpenPinIsRefusedAndChangesNothing(int pins) {
+    void unloadWithAnOpenHoldIsRefusedAndChangesNothing(int holds) {
         Registry<String, String> registry = Registry.create("busy");
-        Module module = Module.create("busy-mod");
+        LoadableModule module = LoadableModule.create("busy-mod");
         registry.register(module, "k", "v");
-        List<Registry.Pin<String, String>> open = new ArrayList<>();
-        for (int i = 0; i < pins; i++) {
+        List<Registry.Hold<String, String>> open = new ArrayList<>();
+        for (int i = 0; i < holds; i++) {
             open.add(registry.lookup("k"));
         }
         ModuleBusyException busy = assertThrows(ModuleBusyException.class, module::unload);
         assertTrue(busy.getMessage().contains("busy-mod"), busy.getMessage());
         assertTrue(module.isLoaded());
         assertTrue(registry.contains("k"));
-        open.forEach(Registry.Pin::close);
+        open.forEach(Registry.Hold::close);
         module.unload();
         assertFalse(module.isLoaded());
     }

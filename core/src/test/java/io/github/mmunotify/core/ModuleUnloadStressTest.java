@@ -42,16 +42,16 @@ class ModuleUnloadStressTest {
     @Test
     void concurrentUnloadsWithLookupsNeverDeadlockNorExposeARemovedDriver() throws Exception {
         AtomicReference<String> failure = new AtomicReference<>();
-        AtomicLong pinsTaken = new AtomicLong();
+        AtomicLong holdsTaken = new AtomicLong();
         AtomicLong busyRetries = new AtomicLong();
         for (int round = 0; round < ROUNDS && failure.get() == null; round++) {
             Registry<String, Driver> first = Registry.create("first");
             Registry<String, Driver> second = Registry.create("second");
-            Module a = Module.create("a");
-            Module b = Module.create("b");
+            LoadableModule a = LoadableModule.create("a");
+            LoadableModule b = LoadableModule.create("b");
             List<Driver> drivers = new ArrayList<>();
             // Opposite registration orders; the unload lock order must not depend on them.
-            for (Module m : List.of(a, b)) {
+            for (LoadableModule m : List.of(a, b)) {
                 List<Registry<String, Driver>> order = m == a ? List.of(second, first) : List.of(first, second);
                 for (Registry<String, Driver> r : order) {
                     Driver d = new Driver(m.name() + "@" + r.name());
@@ -71,15 +71,15 @@ class ModuleUnloadStressTest {
                     try {
                         for (int i = 0; !stop.get(); i++) {
                             Registry<String, Driver> r = (i & 1) == 0 ? first : second;
-                            try (Registry.Pin<String, Driver> pin = r.lookup((i & 2) == 0 ? "a" : "b")) {
-                                if (pin != null) {
-                                    pinsTaken.incrementAndGet();
-                                    if (pin.driver().exited) {
-                                        failure.compareAndSet(null, "lookup saw removed " + pin.driver().name);
+                            try (Registry.Hold<String, Driver> hold = r.lookup((i & 2) == 0 ? "a" : "b")) {
+                                if (hold != null) {
+                                    holdsTaken.incrementAndGet();
+                                    if (hold.driver().exited) {
+                                        failure.compareAndSet(null, "lookup saw removed " + hold.driver().name);
                                     }
                                     Thread.onSpinWait();
-                                    if (pin.driver().exited) {
-                                        failure.compareAndSet(null, "exit ran while pinned: " + pin.driver().name);
+                                    if (hold.driver().exited) {
+                                        failure.compareAndSet(null, "exit ran while held: " + hold.driver().name);
                                     }
                                 }
                             }
@@ -96,7 +96,7 @@ class ModuleUnloadStressTest {
             }
             assertTrue(lookersRunning.await(30, SECONDS));
             List<Thread> unloaders = new ArrayList<>();
-            for (Module m : List.of(a, b)) {
+            for (LoadableModule m : List.of(a, b)) {
                 unloaders.add(threads.start(() -> {
                     while (m.isLoaded()) {
                         try {
@@ -129,7 +129,7 @@ class ModuleUnloadStressTest {
             assertFalse(a.isLoaded() || b.isLoaded());
         }
         assertNull(failure.get());
-        assertTrue(pinsTaken.get() > 0, "lookups never found a driver; the race was not exercised");
-        System.out.println("pins taken " + pinsTaken + ", unloads refused as busy " + busyRetries);
+        assertTrue(holdsTaken.get() > 0, "lookups never found a driver; the race was not exercised");
+        System.out.println("holds taken " + holdsTaken + ", unloads refused as busy " + busyRetries);
     }
 }

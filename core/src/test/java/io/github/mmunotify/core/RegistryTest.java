@@ -17,51 +17,72 @@ import io.github.mmunotify.testing.TestTimeouts;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** Single-threaded behaviour of {@link Registry}, {@link Module} and their pins. */
+/** Single-threaded behaviour of {@link Registry}, {@link LoadableModule} and their holds. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class RegistryTest {
 
     @Test
-    void lookupFindsTheDriverAndPinsItsModule() {
+    void lookupFindsTheDriverAndHoldsItsModule() {
         Registry<String, String> fs = Registry.create("filesystems");
-        io.github.mmunotify.core.Module ext4 = io.github.mmunotify.core.Module.create("ext4");
+        LoadableModule ext4 = LoadableModule.create("ext4");
         fs.register(ext4, "ext4", "ext4-driver");
-        try (Registry.Pin<String, String> pin = fs.lookup("ext4")) {
-            assertEquals("ext4-driver", pin.driver());
-            assertEquals("ext4", pin.key());
-            assertSame(ext4, pin.module());
-            assertEquals(1, ext4.pinCount());
+        try (Registry.Hold<String, String> hold = fs.lookup("ext4")) {
+            assertEquals("ext4-driver", hold.driver());
+            assertEquals("ext4", hold.key());
+            assertSame(ext4, hold.module());
+            assertEquals(1, ext4.holdCount());
         }
-        assertEquals(0, ext4.pinCount());
+        assertEquals(0, ext4.holdCount());
         assertNull(fs.lookup("xfs"));
         assertTrue(fs.contains("ext4"));
         assertEquals(List.of("ext4"), fs.keys());
     }
 
+    /** The pre-0.1.0 names {@code pinCount()} and {@code pins()} still answer what the new ones do. */
     @Test
-    void unloadOfAPinnedModuleThrowsNamingThePinAndChangesNothing() {
+    @SuppressWarnings("removal")
+    void deprecatedPinNamesReportTheHolds() {
+        Registry<String, String> fs = Registry.create("filesystems");
+        LoadableModule m = LoadableModule.create("ext4");
+        fs.register(m, "ext4", "fs-driver");
+        assertEquals(0, m.pinCount());
+        try (Registry.Hold<String, String> hold = fs.lookup("ext4")) {
+            assertEquals(1, m.pinCount());
+            ModuleBusyException e = assertThrows(ModuleBusyException.class, m::unload);
+            assertEquals(e.holds(), e.pins());
+            assertEquals(1, e.pins().size());
+            assertTrue(e.pins().get(0).contains("filesystems/ext4"), e.pins().toString());
+            assertEquals("fs-driver", hold.driver());
+        }
+        assertEquals(0, m.pinCount());
+        m.unload();
+        assertFalse(m.isLoaded());
+    }
+
+    @Test
+    void unloadOfAHeldModuleThrowsNamingTheHoldAndChangesNothing() {
         Registry<String, String> fs = Registry.create("filesystems");
         Registry<Integer, String> blockDevices = Registry.create("block-devices");
-        Module m = Module.create("ext4");
+        LoadableModule m = LoadableModule.create("ext4");
         List<String> exits = new ArrayList<>();
         m.addExitHook(() -> exits.add("exit"));
         fs.register(m, "ext4", "fs-driver");
         blockDevices.register(m, 8, "blk-driver");
-        Registry.Pin<Integer, String> pin = blockDevices.lookup(8);
+        Registry.Hold<Integer, String> hold = blockDevices.lookup(8);
         ModuleBusyException e = assertThrows(ModuleBusyException.class, m::unload);
         assertEquals("ext4", e.moduleName());
-        assertEquals(1, e.pins().size());
-        assertTrue(e.pins().get(0).contains("block-devices/8"), e.pins().toString());
-        assertTrue(e.pins().get(0).contains(Thread.currentThread().getName()), e.pins().toString());
+        assertEquals(1, e.holds().size());
+        assertTrue(e.holds().get(0).contains("block-devices/8"), e.holds().toString());
+        assertTrue(e.holds().get(0).contains(Thread.currentThread().getName()), e.holds().toString());
         // Everything as it was.
         assertTrue(m.isLoaded());
         assertEquals(List.of(), exits);
         assertTrue(fs.contains("ext4"));
-        assertEquals("blk-driver", pin.driver());
-        try (Registry.Pin<String, String> again = fs.lookup("ext4")) {
+        assertEquals("blk-driver", hold.driver());
+        try (Registry.Hold<String, String> again = fs.lookup("ext4")) {
             assertEquals("fs-driver", again.driver());
         }
-        pin.close();
+        hold.close();
         m.unload();
         assertFalse(m.isLoaded());
         assertEquals(List.of("exit"), exits);
@@ -73,8 +94,8 @@ class RegistryTest {
     @Test
     void unloadRemovesOnlyItsOwnEntriesAndRunsHooksInReverse() {
         Registry<String, String> fs = Registry.create("filesystems");
-        Module a = Module.create("a");
-        Module b = Module.create("b");
+        LoadableModule a = LoadableModule.create("a");
+        LoadableModule b = LoadableModule.create("b");
         List<String> order = new ArrayList<>();
         a.addExitHook(() -> order.add("first added"));
         a.addExitHook(() -> order.add("last added"));
@@ -90,7 +111,7 @@ class RegistryTest {
     @Test
     void exitHookFailureIsRethrownAfterTheUnloadCompletes() {
         Registry<String, String> fs = Registry.create("filesystems");
-        Module m = Module.create("m");
+        LoadableModule m = LoadableModule.create("m");
         List<String> ran = new ArrayList<>();
         m.addExitHook(() -> ran.add("other"));
         m.addExitHook(() -> {
@@ -107,8 +128,8 @@ class RegistryTest {
     @Test
     void registryOperationsFromAnExitHookThrowInsteadOfDeadlocking() {
         Registry<String, String> fs = Registry.create("filesystems");
-        Module m = Module.create("m");
-        Module other = Module.create("other");
+        LoadableModule m = LoadableModule.create("m");
+        LoadableModule other = LoadableModule.create("other");
         List<Class<?>> thrown = new ArrayList<>();
         m.addExitHook(() -> {
             for (Runnable op : List.<Runnable>of(() -> fs.lookup("k"), () -> fs.register(other, "o", "O"),
@@ -130,16 +151,16 @@ class RegistryTest {
     @Test
     void misuseIsRefusedWithoutChanges() {
         Registry<String, String> fs = Registry.create("filesystems");
-        Module m = Module.create("m");
+        LoadableModule m = LoadableModule.create("m");
         fs.register(m, "k", "v");
         IllegalArgumentException dup = assertThrows(IllegalArgumentException.class,
-                () -> fs.register(Module.create("n"), "k", "w"));
+                () -> fs.register(LoadableModule.create("n"), "k", "w"));
         assertTrue(dup.getMessage().contains("'m'"), dup.getMessage());
         assertThrows(NullPointerException.class, () -> fs.register(m, null, "v"));
         assertThrows(NullPointerException.class, () -> fs.register(m, "x", null));
         assertThrows(NullPointerException.class, () -> fs.lookup(null));
         assertThrows(IllegalArgumentException.class, () -> Registry.create(""));
-        assertThrows(IllegalArgumentException.class, () -> Module.create(" "));
+        assertThrows(IllegalArgumentException.class, () -> LoadableModule.create(" "));
         m.unload();
         IllegalStateException late = assertThrows(IllegalStateException.class, () -> fs.register(m, "k2", "v"));
         assertTrue(late.getMessage().contains("unloaded"), late.getMessage());
@@ -150,25 +171,25 @@ class RegistryTest {
     @Test
     void pinCloseIsIdempotentAndDriverAfterCloseIsRefused() {
         Registry<String, String> fs = Registry.create("filesystems");
-        Module m = Module.create("m");
+        LoadableModule m = LoadableModule.create("m");
         fs.register(m, "k", "v");
-        Registry.Pin<String, String> pin = fs.lookup("k");
-        pin.close();
-        pin.close();
-        assertTrue(pin.isClosed());
-        assertEquals(0, m.pinCount());
-        assertThrows(IllegalStateException.class, pin::driver);
-        assertTrue(pin.toString().contains("closed"), pin.toString());
-        assertTrue(m.toString().contains("m") && m.toString().contains("pins=0"), m.toString());
+        Registry.Hold<String, String> hold = fs.lookup("k");
+        hold.close();
+        hold.close();
+        assertTrue(hold.isClosed());
+        assertEquals(0, m.holdCount());
+        assertThrows(IllegalStateException.class, hold::driver);
+        assertTrue(hold.toString().contains("closed"), hold.toString());
+        assertTrue(m.toString().contains("m") && m.toString().contains("holds=0"), m.toString());
         assertTrue(fs.toString().contains("filesystems"), fs.toString());
     }
 
     @Test
-    void aPinHeldOnAnotherThreadAlsoBlocksUnload() throws Exception {
+    void aHoldOnAnotherThreadAlsoBlocksUnload() throws Exception {
         Registry<String, String> fs = Registry.create("filesystems");
-        Module m = Module.create("m");
+        LoadableModule m = LoadableModule.create("m");
         fs.register(m, "k", "v");
-        AtomicReference<Registry.Pin<String, String>> held = new AtomicReference<>();
+        AtomicReference<Registry.Hold<String, String>> held = new AtomicReference<>();
         Thread t;
         try (TestThreads threads = new TestThreads("holder")) {
             t = threads.start(() -> held.set(fs.lookup("k")));
@@ -184,7 +205,7 @@ class RegistryTest {
     void anExitHookThatThrowsAnErrorLeavesTheModuleUnloadedAndEveryLockFree() throws Exception {
         Registry<String, String> fs = Registry.create("filesystems");
         Registry<Integer, String> devices = Registry.create("devices");
-        Module m = Module.create("m");
+        LoadableModule m = LoadableModule.create("m");
         List<String> ran = new ArrayList<>();
         m.addExitHook(() -> ran.add("first added"));
         m.addExitHook(() -> {
@@ -207,18 +228,18 @@ class RegistryTest {
         m.unload(); // already unloaded: no hook runs again, nothing is rethrown
         assertEquals(3, ran.size());
         // The write locks are free for other threads, and this thread is no longer "in an exit hook".
-        Module other = Module.create("other");
+        LoadableModule other = LoadableModule.create("other");
         try (TestThreads threads = new TestThreads("after")) {
             threads.start(() -> {
                 fs.register(other, "k", "again");
                 devices.register(other, 8, "sdb");
-                try (Registry.Pin<String, String> pin = fs.lookup("k")) {
-                    assertEquals("again", pin.driver());
+                try (Registry.Hold<String, String> hold = fs.lookup("k")) {
+                    assertEquals("again", hold.driver());
                 }
             });
         }
-        try (Registry.Pin<Integer, String> pin = devices.lookup(8)) {
-            assertEquals("sdb", pin.driver());
+        try (Registry.Hold<Integer, String> hold = devices.lookup(8)) {
+            assertEquals("sdb", hold.driver());
         }
         other.unload();
     }
@@ -229,8 +250,8 @@ class RegistryTest {
         // registry, which waits for a lock the other unload holds until its hook returns.
         Registry<String, String> fs = Registry.create("filesystems");
         Registry<Integer, String> devices = Registry.create("devices");
-        Module a = Module.create("a");
-        Module c = Module.create("c");
+        LoadableModule a = LoadableModule.create("a");
+        LoadableModule c = LoadableModule.create("c");
         fs.register(a, "ext4", "EXT4");
         devices.register(c, 8, "sda");
         CyclicBarrier bothInHooks = new CyclicBarrier(2);

@@ -21,12 +21,12 @@ import java.util.function.Consumer;
  * {@link MmuNotifier}; in {@link MmuNotifier#release} it calls
  * {@link AddressSpace#unregisterNoRelease} on itself and queues its own free with
  * {@link #callSrcu}. The free runs only after every walk that could still call the subscriber
- * has ended. Whoever unloads the subscriber's code calls {@link #synchronize}, which returns only
+ * has ended. Whoever unloads the subscriber's code calls {@link #barrier}, which returns only
  * once every queued free has run.
  *
  * <p><b>Failures.</b> A queued free that throws is reported to the error handler like any callback
- * failure, and counts as run: {@link #synchronize} and {@link #close} do not wait for it again.
- * The Mmu keeps no count of its own that a failed call could leave behind; what {@code synchronize}
+ * failure, and counts as run: {@link #barrier} and {@link #close} do not wait for it again.
+ * The Mmu keeps no count of its own that a failed call could leave behind; what {@code barrier}
  * and {@code close} wait for is the SRCU domain's own bookkeeping.
  *
  * <p>Thread-safe. {@link #close} closes every address space, then the SRCU domain.
@@ -211,18 +211,37 @@ public final class Mmu implements AutoCloseable {
 
     /**
      * Returns only after every callback queued with {@link #callSrcu} before this call, from any
-     * address space, has run (an SRCU barrier, not just a grace period). After it returns, a
-     * subscriber freed that way has no callback running and will get none.
+     * address space, has run: an SRCU barrier ({@link io.github.mmunotify.core.Srcu#barrier()},
+     * the kernel's {@code srcu_barrier}, which {@code mmu_notifier_synchronize} wraps), not just a
+     * grace period. After it returns, a subscriber freed that way has no callback running and will
+     * get none; call it before unloading the code of such a subscriber.
+     *
+     * <p>Memory consistency: everything those callbacks did happens-before this method returns.
      *
      * @throws IllegalStateException if called inside a notifier callback or a queued callback of
      *                               this Mmu (it would wait for itself)
      */
-    public void synchronize() {
+    public void barrier() {
         if (srcu.isReaderOnCurrentThread()) {
-            throw new IllegalStateException("Mmu.synchronize on " + name
+            throw new IllegalStateException("Mmu.barrier on " + name
                     + " called inside a notifier callback: it would wait for that callback to return");
         }
         srcu.barrier();
+    }
+
+    /**
+     * The callback barrier under the name used before 0.1.0; does exactly what {@link #barrier()}
+     * does.
+     *
+     * @throws IllegalStateException if called inside a notifier callback or a queued callback of
+     *                               this Mmu (it would wait for itself)
+     * @deprecated use {@link #barrier()}: this waits for queued callbacks, like
+     *             {@link io.github.mmunotify.core.Srcu#barrier()}, not for a grace period, which is
+     *             what {@link io.github.mmunotify.core.Srcu#synchronize()} means
+     */
+    @Deprecated(since = "0.1.0", forRemoval = true)
+    public void synchronize() {
+        barrier();
     }
 
     void report(NotifierCallbackException failure) {

@@ -16,7 +16,7 @@ package io.github.mmunotify.notifier;
  * error handler and does not stop the other subscribers or the change; a start that threw still
  * gets its end. Inside a callback a subscriber may call {@link AddressSpace#unregisterNoRelease}
  * and {@link Mmu#callSrcu}, but not {@link AddressSpace#unregister}, {@link AddressSpace#register}
- * or {@link Mmu#synchronize} (they would wait for the callback itself and throw instead), nor
+ * or {@link Mmu#barrier} (they would wait for the callback itself and throw instead), nor
  * {@link AddressSpace#unmap} or {@link AddressSpace#protect} (and their {@code try} forms) of the
  * space whose invalidation it is (a re-entrant change; {@link IllegalStateException}). Whatever a
  * callback throws, including an {@link Error}, is reported and never leaves the walk half-done.

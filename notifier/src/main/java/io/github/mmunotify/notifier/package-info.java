@@ -77,7 +77,7 @@
  * }
  *
  * // unloading the driver: returns only after every queued free has run
- * mmu.synchronize();
+ * mmu.barrier();
  * }</pre>
  *
  * <h2>Guarantees</h2>
@@ -96,7 +96,7 @@
  *       twice. {@code unregisterNoRelease} never calls back and never waits, so it is legal inside
  *       {@code release}.</li>
  *   <li>{@link Mmu#callSrcu(Runnable)} returns at once; the callback runs after every walk,
- *       {@code release} and callback running at the call has returned. {@link Mmu#synchronize()}
+ *       {@code release} and callback running at the call has returned. {@link Mmu#barrier()}
  *       returns once every callback queued before it, from any address space, has run (the
  *       kernel's {@code srcu_barrier}).</li>
  *   <li>{@link AddressSpace#close()} sends a release invalidation to the intervals and then the list
@@ -111,7 +111,7 @@
  *       {@link NotifierCallbackException} and counted in {@link Mmu#stats()}; the other callbacks
  *       and the change go on.</li>
  *   <li>Calls that would wait for themselves throw {@link IllegalStateException} and change
- *       nothing: {@code unregister} or {@code Mmu.synchronize()} inside a callback, an
+ *       nothing: {@code unregister} or {@code Mmu.barrier()} inside a callback, an
  *       {@code unmap} or {@code protect} of the same space from inside its own walk,
  *       {@code readBegin} that would wait for its own thread's invalidation.</li>
  * </ul>
@@ -129,7 +129,7 @@
  *   <li>Actions of every walk, {@code release} and callback running when {@code Mmu.callSrcu} is
  *       called <i>happen-before</i> the queued callback runs.</li>
  *   <li>Actions of a {@code callSrcu} callback <i>happen-before</i> the return of a
- *       {@code Mmu.synchronize()} that waited for it.</li>
+ *       {@code Mmu.barrier()} that waited for it.</li>
  * </ul>
  *
  * <h2>Observability</h2>

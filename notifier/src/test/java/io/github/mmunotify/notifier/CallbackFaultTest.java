@@ -22,7 +22,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Whatever a callback throws, the space stays usable: no read section left open (register, close
- * and Mmu.synchronize would hang), no interval invalidation left active (readBegin would hang), no
+ * and Mmu.barrier would hang), no interval invalidation left active (readBegin would hang), no
  * subscriber left with a start and no end, no mapping half-removed. And a change of a space from
  * inside a callback of that space's own walk is refused instead of recursing.
  */
@@ -233,7 +233,7 @@ class CallbackFaultTest {
         }
         if (kind.equals("free")) {
             mmu.callSrcu(() -> sneakyThrow(throwable.get()));
-            Bounded.completes("Mmu.synchronize after a failing free", mmu::synchronize);
+            Bounded.completes("Mmu.barrier after a failing free", mmu::barrier);
         }
 
         try {
@@ -307,6 +307,6 @@ class CallbackFaultTest {
         assertEquals(1, probe.ends.size());
         Bounded.completes("insert of an interval", () -> space.insert(fresh.address(), PAGE, (i, r, s) -> true).remove());
         Bounded.completes("unregister on another thread", () -> space.unregister(probe));
-        Bounded.completes("Mmu.synchronize", mmu::synchronize);
+        Bounded.completes("Mmu.barrier", mmu::barrier);
     }
 }

@@ -195,7 +195,7 @@ class MmuNotifierTest {
             public boolean invalidateRangeStart(InvalidationRange range) {
                 fromUnregister.set(catchThrowable(() -> space.unregister(this)));
                 fromRegister.set(catchThrowable(() -> space.register(new Recorder("inner"))));
-                fromSynchronize.set(catchThrowable(mmu::synchronize));
+                fromSynchronize.set(catchThrowable(mmu::barrier));
                 fromClose.set(catchThrowable(space::close));
                 return true;
             }

@@ -27,26 +27,41 @@ class MmuTest {
     }
 
     @Test
-    void synchronizeWaitsForEveryQueuedFreeFromEverySpace() {
+    void barrierWaitsForEveryQueuedFreeFromEverySpace() {
+        AtomicInteger freed = new AtomicInteger();
+        for (int i = 0; i < 100; i++) {
+            mmu.callSrcu(freed::incrementAndGet);
+        }
+        mmu.barrier();
+        assertEquals(100, freed.get());
+        assertEquals(0, mmu.stats().freesPending());
+        assertTrue(mmu.stats().gracePeriods() > 0);
+    }
+
+    /** The pre-0.1.0 name still works: it is the same barrier, and it refuses the same misuse. */
+    @Test
+    @SuppressWarnings("removal")
+    void deprecatedSynchronizeIsTheBarrier() throws Exception {
         AtomicInteger freed = new AtomicInteger();
         for (int i = 0; i < 100; i++) {
             mmu.callSrcu(freed::incrementAndGet);
         }
         mmu.synchronize();
         assertEquals(100, freed.get());
-        assertEquals(0, mmu.stats().freesPending());
-        assertTrue(mmu.stats().gracePeriods() > 0);
+        CompletableFuture<Throwable> inside = new CompletableFuture<>();
+        mmu.callSrcu(() -> inside.complete(MmuNotifierTest.catchThrowable(mmu::synchronize)));
+        assertTrue(inside.get(30, TimeUnit.SECONDS) instanceof IllegalStateException);
     }
 
     @Test
     void callsThatWouldWaitForTheQueueThrowInsideAQueuedFree() throws Exception {
-        CompletableFuture<Throwable> fromSynchronize = new CompletableFuture<>();
+        CompletableFuture<Throwable> fromBarrier = new CompletableFuture<>();
         CompletableFuture<Throwable> fromClose = new CompletableFuture<>();
         mmu.callSrcu(() -> {
-            fromSynchronize.complete(MmuNotifierTest.catchThrowable(mmu::synchronize));
+            fromBarrier.complete(MmuNotifierTest.catchThrowable(mmu::barrier));
             fromClose.complete(MmuNotifierTest.catchThrowable(mmu::close));
         });
-        assertTrue(fromSynchronize.get(30, TimeUnit.SECONDS) instanceof IllegalStateException);
+        assertTrue(fromBarrier.get(30, TimeUnit.SECONDS) instanceof IllegalStateException);
         assertTrue(fromClose.get(30, TimeUnit.SECONDS) instanceof IllegalStateException);
         assertFalse(mmu.isClosed());
         assertThrows(NullPointerException.class, () -> mmu.callSrcu(null));

@@ -38,7 +38,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  *
  * <p>Each case asserts the failure is reported as documented (to the Mmu's error handler, with the
  * callback named and the throwable as cause), that every other callback and the change itself
- * still ran, and that register, unregister, synchronize and close still complete: every one of
+ * still ran, and that register, unregister, barrier and close still complete: every one of
  * those waits for SRCU read sections, so a section a throwable left open shows up here as a
  * bounded wait that times out instead of a hang. Throwables are constructed and thrown, never
  * provoked.
@@ -315,7 +315,7 @@ class NotifierArgumentsTest {
         bounded("register", () -> space.register(selfFreeing));
         bounded("unregister", () -> space.unregister(selfFreeing));
         assertFalse(space.isRegistered(selfFreeing));
-        bounded("synchronize", () -> mmu.synchronize());
+        bounded("barrier", () -> mmu.barrier());
         assertEquals(1, freed.get());
         assertWorks();
     }
@@ -352,7 +352,7 @@ class NotifierArgumentsTest {
             @Override
             public boolean invalidateRangeStart(InvalidationRange range) {
                 for (Executable selfWait : List.<Executable>of(() -> space.register(other),
-                        () -> space.unregister(this), () -> mmu.synchronize(), () -> space.close(), () -> mmu.close())) {
+                        () -> space.unregister(this), () -> mmu.barrier(), () -> space.close(), () -> mmu.close())) {
                     try {
                         selfWait.execute();
                     } catch (IllegalStateException expected) {
@@ -540,7 +540,7 @@ class NotifierArgumentsTest {
         mmu.callSrcu(ran::incrementAndGet);
         mmu.callSrcu(() -> sneakyThrow(thrown));
         mmu.callSrcu(ran::incrementAndGet);
-        bounded("Mmu.synchronize", () -> mmu.synchronize());
+        bounded("Mmu.barrier", () -> mmu.barrier());
         assertEquals(2, ran.get());
         assertEquals(0, mmu.stats().freesPending());
         assertWorks();
@@ -566,7 +566,7 @@ class NotifierArgumentsTest {
             assertEquals(1, seen.size());
             assertEquals(1, fragile.stats().callbackFailures());
             bounded("unregister", () -> fragileSpace.unregister(faulty));
-            bounded("Mmu.synchronize", () -> fragile.synchronize());
+            bounded("Mmu.barrier", () -> fragile.barrier());
         } finally {
             bounded("Mmu.close", fragile::close);
         }
@@ -712,7 +712,7 @@ class NotifierArgumentsTest {
     /**
      * The Mmu and space still work, each step bounded: a new subscriber registers (waits for a
      * grace period), sees a map/unmap as a start/end pair, unregisters (another grace period); a
-     * queued free runs by synchronize.
+     * queued free runs by barrier.
      */
     private void assertWorks() {
         Recorder probe = new Recorder("probe");
@@ -729,7 +729,7 @@ class NotifierArgumentsTest {
     private void assertWorksAfterClose() {
         AtomicInteger freed = new AtomicInteger();
         mmu.callSrcu(freed::incrementAndGet);
-        bounded("Mmu.synchronize", () -> mmu.synchronize());
+        bounded("Mmu.barrier", () -> mmu.barrier());
         assertEquals(1, freed.get());
         AddressSpace fresh = mmu.createAddressSpace("fresh");
         Recorder probe = new Recorder("fresh-probe");

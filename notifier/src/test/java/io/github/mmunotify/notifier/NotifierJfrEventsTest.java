@@ -149,7 +149,7 @@ class NotifierJfrEventsTest {
             IllegalStateException e = assertThrows(IllegalStateException.class, () -> mmu.callSrcu(() -> { }));
             assertTrue(e.getMessage().contains("BrokenFactory") && e.getMessage().contains("returned null"),
                     e.getMessage());
-            mmu.synchronize(); // nothing was queued that it would wait for
+            mmu.barrier(); // nothing was queued that it would wait for
         }
     }
 }

@@ -138,7 +138,7 @@ class NotifierRaceTest {
                     CountDownLatch freed = new CountDownLatch(1);
                     space.unregisterNoRelease(subscriber);
                     mmu.callSrcu(freed::countDown);
-                    mmu.synchronize();
+                    mmu.barrier();
                     assertEquals(0, freed.getCount());
                 }
                 if (subscriber.running.get() != 0) {

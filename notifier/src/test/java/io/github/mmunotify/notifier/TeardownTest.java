@@ -119,7 +119,7 @@ class TeardownTest {
     /**
      * The seed's scenario (mmu_notifier_call_srcu): a driver bound to the address space's lifetime
      * unregisters itself without release inside release and frees itself through callSrcu; after
-     * Mmu.synchronize() the free has run, and no callback of the driver ran after the free.
+     * Mmu.barrier() the free has run, and no callback of the driver ran after the free.
      */
     @Test
     void seedScenarioReleaseUnregistersWithoutReleaseAndFreesThroughCallSrcu() {
@@ -131,8 +131,8 @@ class TeardownTest {
         space.close();
         assertTrue(driver.released);
         assertFalse(space.isRegistered(driver), "release unregistered the driver");
-        mmu.synchronize();
-        assertTrue(driver.freed, "Mmu.synchronize returned before the queued free ran");
+        mmu.barrier();
+        assertTrue(driver.freed, "Mmu.barrier returned before the queued free ran");
         assertEquals(0, driver.callbacksAfterFree.get());
         assertTrue(driver.callbacks.get() >= 3, "the driver saw the protection change and the release");
     }
@@ -166,9 +166,9 @@ class TeardownTest {
             }
             assertTrue(started.await(TestTimeouts.await().toMillis(), MILLISECONDS));
             space.close();
-            mmu.synchronize();
+            mmu.barrier();
             if (!driver.freed) {
-                problems.add("round " + round + ": free had not run when synchronize returned");
+                problems.add("round " + round + ": free had not run when barrier returned");
             }
             invalidators.close();
             if (driver.callbacksAfterFree.get() != 0) {

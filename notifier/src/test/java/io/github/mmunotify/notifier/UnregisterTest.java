@@ -99,7 +99,7 @@ class UnregisterTest {
         assertFalse(callbackRunningAtReturn.get(), "no callback of the subscriber runs once unregister returns");
         assertEquals(1, driver.releases.get());
         assertFalse(space.isRegistered(driver));
-        mmu.synchronize();
+        mmu.barrier();
         assertTrue(driver.freed.get());
         assertTrue(failures.reported.isEmpty(), failures.reported.toString());
     }
@@ -124,7 +124,7 @@ class UnregisterTest {
                 go.countDown();
                 space.unregister(driver);
             }
-            mmu.synchronize();
+            mmu.barrier();
             assertTrue(driver.freed.get(), "round " + round);
             assertEquals(0, driver.callbacksAfterFree.get(), "round " + round + ": callback after the free");
             assertEquals(1, driver.releases.get());

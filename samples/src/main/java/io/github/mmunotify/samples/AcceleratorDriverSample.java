@@ -30,7 +30,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Teardown follows the seed's pattern: the driver's {@code release} unregisters itself without a
  * release call and frees its device state through {@code callSrcu}; unloading the driver is
- * {@code Mmu.synchronize()}, after which the free has run and no callback of the driver runs again.
+ * {@code Mmu.barrier()}, after which the free has run and no callback of the driver runs again.
  */
 final class AcceleratorDriverSample implements Sample {
 
@@ -93,9 +93,9 @@ final class AcceleratorDriverSample implements Sample {
             process.close();
             checks.check("release ran once and the driver unregistered itself inside it",
                     device.releases.get() == 1 && !process.isRegistered(device));
-            out.println("   unloading the driver: Mmu.synchronize()");
-            mmu.synchronize();
-            checks.check("synchronize() returned only after the deferred free ran", device.freed);
+            out.println("   unloading the driver: Mmu.barrier()");
+            mmu.barrier();
+            checks.check("barrier() returned only after the deferred free ran", device.freed);
             checks.check("no callback of the driver ran after its state was freed",
                     device.callbacksAfterFree.get() == 0);
         }

@@ -12,25 +12,26 @@ import java.util.concurrent.ConcurrentHashMap;
  * A unit of code that registers drivers in {@link Registry registries} and can be unloaded without
  * racing the lookups that use them: raceless module unloading, after the kernel's module rwsems.
  *
- * <p><b>Name clash.</b> This class shares its simple name with {@link java.lang.Module}. With
- * {@code import io.github.mmunotify.core.*;} the simple name {@code Module} is ambiguous (both
- * imports are on demand) and does not compile; import this class by its full name,
- * {@code import io.github.mmunotify.core.Module;}, which then shadows {@code java.lang.Module}.
+ * <p><b>Name.</b> Called {@code Module} before 0.1.0, a name that clashed with
+ * {@link java.lang.Module} (ambiguous under {@code import io.github.mmunotify.core.*;}); the kernel
+ * calls these "loadable modules". The library was unreleased, so no deprecated alias is kept:
+ * {@code Module} appeared in {@link Registry#register} and {@link Registry.Hold#module()}, where an
+ * alias type could not stand in for it.
  *
  * <h2>Guarantee</h2>
  * A {@link Registry#lookup lookup} happens under the registry's read lock and returns a
- * {@link Registry.Pin} that pins the module owning the driver until it is closed. {@link #unload()}
+ * {@link Registry.Hold} that holds the module owning the driver until it is closed. {@link #unload()}
  * takes the write lock of every registry the module registered in, always in one global order (the
  * order in which the registries were created), so two unloads can never deadlock. Holding them,
- * it checks the pins: if any is open it throws {@link ModuleBusyException} naming them and changes
+ * it checks the holds: if any is open it throws {@link ModuleBusyException} naming them and changes
  * nothing; otherwise it runs the module's exit hooks and removes its entries, then releases the
  * locks. No lookup can run in between, so none observes a half-unloaded module, and a lookup that
- * finds a driver never has to cope with "the module is going away": pinning cannot fail.
+ * finds a driver never has to cope with "the module is going away": holding cannot fail.
  *
  * <h2>Invariants</h2>
  * <ul>
- *   <li>Pins are only created under a registry read lock; the unload holds every relevant write
- *       lock while it checks them, so the pin set can only shrink during the check.</li>
+ *   <li>Holds are only created under a registry read lock; the unload holds every relevant write
+ *       lock while it checks them, so the hold set can only shrink during the check.</li>
  *   <li>The set of registries only grows while the module is loaded, under this module's monitor;
  *       an unload re-checks it after locking and retries if a registration slipped in.</li>
  *   <li>The thread running the exit hooks holds registry write locks out of any other unload's
@@ -56,9 +57,9 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>Thread-safety: every method may be called from any thread.
  */
-public final class Module {
+public final class LoadableModule {
 
-    private static final ThreadLocal<Module> RUNNING_EXIT_HOOKS = new ThreadLocal<>();
+    private static final ThreadLocal<LoadableModule> RUNNING_EXIT_HOOKS = new ThreadLocal<>();
 
     private enum State { LOADED, UNLOADING, UNLOADED }
 
@@ -69,9 +70,9 @@ public final class Module {
     private final List<Runnable> exitHooks = new ArrayList<>();
     /** Guarded by this (written), volatile for cheap reads. */
     private volatile State state = State.LOADED;
-    private final Set<Registry.Pin<?, ?>> pins = ConcurrentHashMap.newKeySet();
+    private final Set<Registry.Hold<?, ?>> holds = ConcurrentHashMap.newKeySet();
 
-    private Module(String name) {
+    private LoadableModule(String name) {
         this.name = name;
     }
 
@@ -79,16 +80,16 @@ public final class Module {
      * Creates a loaded module with no drivers.
      *
      * @param name shown in exceptions and {@link #toString()}; not blank
-     * @return a new loaded module with no drivers, hooks or pins
+     * @return a new loaded module with no drivers, hooks or holds
      * @throws NullPointerException     if {@code name} is null
      * @throws IllegalArgumentException if {@code name} is blank
      */
-    public static Module create(String name) {
+    public static LoadableModule create(String name) {
         Objects.requireNonNull(name, "name");
         if (name.isBlank()) {
             throw new IllegalArgumentException("name must not be blank");
         }
-        return new Module(name);
+        return new LoadableModule(name);
     }
 
     /**
@@ -105,7 +106,7 @@ public final class Module {
      * before it removes the module's entries. Hooks run in the reverse order of adding (the last
      * initialised is the first torn down).
      *
-     * @param hook run at most once, by the unload that finds no pin open, on its thread; not
+     * @param hook run at most once, by the unload that finds no hold open, on its thread; not
      *             null. It must not wait for a thread that uses these registries (see the class
      *             comment); the registry calls that could wait throw {@link IllegalStateException}
      *             from it
@@ -131,22 +132,34 @@ public final class Module {
     }
 
     /**
-     * The number of open pins, for monitoring.
+     * The number of open holds, for monitoring.
      *
-     * @return the {@link Registry.Pin}s of this module's drivers not yet closed (a snapshot)
+     * @return the {@link Registry.Hold}s of this module's drivers not yet closed (a snapshot)
      */
+    public int holdCount() {
+        return holds.size();
+    }
+
+    /**
+     * The number of open holds, under the name used before 0.1.0.
+     *
+     * @return the same as {@link #holdCount()}
+     * @deprecated use {@link #holdCount()}: the lookup result is now {@link Registry.Hold}, so
+     *             {@code pin} no longer collides with the {@code mmap} module's {@code Pin}
+     */
+    @Deprecated(since = "0.1.0", forRemoval = true)
     public int pinCount() {
-        return pins.size();
+        return holdCount();
     }
 
     /**
      * Unloads the module: takes the write lock of every registry it registered in, in the global
-     * order; if a pin is open, throws {@link ModuleBusyException} and changes nothing; otherwise
+     * order; if a hold is open, throws {@link ModuleBusyException} and changes nothing; otherwise
      * runs the exit hooks (every one, even if one throws), removes every entry of the module, and
      * marks it unloaded. Returns at once if already unloaded; a concurrent unload of the same
      * module waits for this one.
      *
-     * @throws ModuleBusyException   if pins are open; nothing was changed
+     * @throws ModuleBusyException   if holds are open; nothing was changed
      * @throws IllegalStateException if called from inside an exit hook; nothing was changed
      * @throws RuntimeException      the first exception an exit hook threw, with the others
      *                               suppressed, after the unload has completed
@@ -177,7 +190,7 @@ public final class Module {
                     if (registries.size() != ordered.size()) {
                         continue; // a registration in another registry slipped in: lock it too
                     }
-                    List<String> open = describePins();
+                    List<String> open = describeHolds();
                     if (!open.isEmpty()) {
                         throw new ModuleBusyException(name, open);
                     }
@@ -211,12 +224,12 @@ public final class Module {
         synchronized (this) {
             registryCount = registries.size();
         }
-        return "Module[" + name + ", " + state.name().toLowerCase(java.util.Locale.ROOT) + ", registries="
-                + registryCount + ", pins=" + pins.size() + "]";
+        return "LoadableModule[" + name + ", " + state.name().toLowerCase(java.util.Locale.ROOT) + ", registries="
+                + registryCount + ", holds=" + holds.size() + "]";
     }
 
     // ---------------------------------------------------------------------------------------
-    // Used by Registry, always with the registry's write lock (register) or read lock (pin).
+    // Used by Registry, always with the registry's write lock (register) or read lock (hold).
 
     /** Records that this module has an entry in {@code registry}; the caller holds its write lock. */
     synchronized void attach(Registry<?, ?> registry) {
@@ -224,12 +237,12 @@ public final class Module {
         registries.add(registry);
     }
 
-    void addPin(Registry.Pin<?, ?> pin) {
-        pins.add(pin);
+    void addHold(Registry.Hold<?, ?> hold) {
+        holds.add(hold);
     }
 
-    void removePin(Registry.Pin<?, ?> pin) {
-        pins.remove(pin);
+    void removeHold(Registry.Hold<?, ?> hold) {
+        holds.remove(hold);
     }
 
     /** Whether the current thread is running exit hooks of some module. */
@@ -238,7 +251,7 @@ public final class Module {
     }
 
     static void requireNotInExitHook(String operation) {
-        Module running = RUNNING_EXIT_HOOKS.get();
+        LoadableModule running = RUNNING_EXIT_HOOKS.get();
         if (running != null) {
             throw new IllegalStateException(operation + " from inside an exit hook of module '"
                     + running.name + "' could deadlock with another unload; do it before or after");
@@ -254,10 +267,10 @@ public final class Module {
         }
     }
 
-    private List<String> describePins() {
+    private List<String> describeHolds() {
         List<String> open = new ArrayList<>();
-        for (Registry.Pin<?, ?> pin : pins) {
-            open.add(pin.toString());
+        for (Registry.Hold<?, ?> hold : holds) {
+            open.add(hold.toString());
         }
         return open;
     }
