@@ -507,26 +507,34 @@ public final class Revocable {
         @Override
         public void run() {
             RevokeEvent event = RevokeEvent.beginIfEnabled(name, "revokeAsync()");
+            Throwable failure = null;
             try {
                 if (joined) {
                     if (event != null) {
                         event.joined = true;
                     }
                     awaitRevocation(Thread.currentThread(), Wait.FOREVER, event);
-                    result.complete(null);
-                    return;
-                }
-                finishRevocation(Thread.currentThread(), failures, Wait.FOREVER, event);
-                if (failures.isEmpty()) {
-                    result.complete(null);
                 } else {
-                    result.completeExceptionally(withSuppressed(failures));
+                    finishRevocation(Thread.currentThread(), failures, Wait.FOREVER, event);
+                    if (!failures.isEmpty()) {
+                        failure = withSuppressed(failures);
+                    }
                 }
             } catch (Throwable t) {
-                result.completeExceptionally(t);
+                failure = t;
             } finally {
-                if (event != null) {
-                    event.commit();
+                // The event is committed before the future completes, so a caller that waited for
+                // the future finds the event in a recording it stops next.
+                try {
+                    if (event != null) {
+                        event.commit();
+                    }
+                } finally {
+                    if (failure == null) {
+                        result.complete(null);
+                    } else {
+                        result.completeExceptionally(failure);
+                    }
                 }
             }
         }
