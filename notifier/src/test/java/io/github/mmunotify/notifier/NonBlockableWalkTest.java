@@ -7,8 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.mmunotify.mmap.Mapping;
 import io.github.mmunotify.mmap.Region;
+import io.github.mmunotify.mmap.Pin;
+import io.github.mmunotify.testing.TestThreads;
+import io.github.mmunotify.testing.TestTimeouts;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -125,5 +131,79 @@ class NonBlockableWalkTest {
         assertEquals(InvalidationOutcome.TRY_AGAIN, space.tryUnmap(mapping.address(), 4096));
         assertFalse(mapping.isUnmapped());
         assertEquals(2, failures.reported.size(), "mayRefuse threw, and the undeclared refusal");
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // A non-blockable change never waits on a drain
+
+    /** Awaits {@code latch} within the scaled bound, failing the test instead of hanging. */
+    private static void await(CountDownLatch latch, String what) throws InterruptedException {
+        assertTrue(latch.await(TestTimeouts.await().toNanos(), TimeUnit.NANOSECONDS), what);
+    }
+
+    @Test
+    void aTryUnmapDoesNotWaitForARegionRevokeHeldByAPin() throws Exception {
+        Mapping mapping = space.map(region, 0, 4096);
+        CountDownLatch pinned = new CountDownLatch(1);
+        CountDownLatch revoking = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        // Added after the space's own listener: when it runs, the space has let the mapping go.
+        mapping.addListener((m, cause) -> revoking.countDown());
+        try (TestThreads threads = new TestThreads("revoke held by a pin")) {
+            threads.start(() -> {
+                try (Pin pin = region.pin()) {
+                    pinned.countDown();
+                    await(release, "the test releases the pin");
+                }
+            });
+            await(pinned, "the reader pinned the region");
+            threads.start(region::revoke); // drains the pin: blocks until release
+            await(revoking, "the revoke reached the mapping");
+            AtomicReference<InvalidationOutcome> outcome = new AtomicReference<>();
+            try {
+                Bounded.completes("tryUnmap during a revoke's drain",
+                        () -> outcome.set(space.tryUnmap(mapping.address(), 4096)));
+            } finally {
+                release.countDown();
+            }
+            assertEquals(InvalidationOutcome.DONE, outcome.get(), "the revoke owns the mapping: nothing left here");
+        }
+        assertTrue(mapping.isUnmapped());
+    }
+
+    @Test
+    void aTryUnmapDoesNotWaitForABlockableUnmapHeldInsideItsWalk() throws Exception {
+        CountDownLatch inStart = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        space.register(new MmuNotifier() {
+            @Override
+            public boolean invalidateRangeStart(InvalidationRange range) {
+                if (range.blockable()) {
+                    inStart.countDown();
+                    try {
+                        await(release, "the test releases the blocking start");
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+                return true;
+            }
+        });
+        Mapping mapping = space.map(region, 0, 4096);
+        int[] unmappedByBlocking = {-1};
+        try (TestThreads threads = new TestThreads("blockable unmap held in its start")) {
+            threads.start(() -> unmappedByBlocking[0] = space.unmap(mapping.address(), 4096));
+            await(inStart, "the blockable unmap is inside its start");
+            AtomicReference<InvalidationOutcome> outcome = new AtomicReference<>();
+            try {
+                Bounded.completes("tryUnmap while a blockable unmap's walk is held",
+                        () -> outcome.set(space.tryUnmap(mapping.address(), 4096)));
+            } finally {
+                release.countDown();
+            }
+            assertEquals(InvalidationOutcome.DONE, outcome.get());
+            assertTrue(mapping.isUnmapped(), "the tryUnmap made the change without waiting");
+        }
+        assertEquals(0, unmappedByBlocking[0], "the tryUnmap claimed the mapping first");
     }
 }
