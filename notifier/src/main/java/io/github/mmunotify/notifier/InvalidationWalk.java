@@ -1,6 +1,7 @@
 package io.github.mmunotify.notifier;
 
 import io.github.mmunotify.core.Srcu;
+import java.util.Arrays;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -31,6 +32,15 @@ final class InvalidationWalk {
      * lambdas and no string concatenation (invokedynamic): a call site whose first linkage fails
      * (a StackOverflowError during the bootstrap) stays broken for the life of the JVM, which would
      * make every later walk or report throw BootstrapMethodError.
+     *
+     * Refusals (the kernel's mn_hlist_invalidate_range_start since v5.0): once a list subscriber
+     * refuses a non-blockable start, the walk still calls the remaining starts, then calls the end
+     * of every subscriber whose start accepted (or threw) and none of the refuser's; the change is
+     * skipped. The kernel ends "every subscriber with an end" and WARNs if a refuser has one; here
+     * the walk remembers who refused, so a refuser simply gets no end, and a refusal by a
+     * subscriber that did not declare mayRefuse() is reported (the kernel's WARN) but still counts.
+     * The interval tree keeps the kernel's mn_itree_invalidate rule: its first refusal ends the
+     * interval invalidation and the list is not walked (intervals have no per-interval end).
      *
      * depth counts, per thread, the walks of this space the thread is inside; the space refuses
      * re-entrant changes with it and the interval notifiers the operations that would wait for the
@@ -80,8 +90,10 @@ final class InvalidationWalk {
 
     /**
      * Runs one invalidation around {@code change}, inside one SRCU read section: intervals start,
-     * list start, change, intervals end, list end. On a refusal the subscribers that accepted get
-     * their end, the change is skipped and the outcome is TRY_AGAIN. See the implementation notes
+     * list start, change, intervals end, list end. On a refusal of a non-blockable range every list
+     * subscriber's start is still called, every one that accepted gets its end, the refuser none,
+     * the change is skipped and the outcome is TRY_AGAIN (the kernel's rule; an interval refusal,
+     * as in the kernel's mn_itree_invalidate, stops before the list). See the implementation notes
      * for why every stage ends in a finally block of its own.
      */
     InvalidationOutcome invalidate(InvalidationRange range, Change change) {
@@ -150,22 +162,30 @@ final class InvalidationWalk {
 
     private InvalidationOutcome walkList(InvalidationRange range, Change change) {
         MmuNotifier[] list = subscriptions.snapshot();
-        int owed = 0; // subscribers that got a start and are owed an end
+        // The kernel's rule (mn_hlist_invalidate_range_start): every start is called even after a
+        // refusal; a refuser gets no end, every other started subscriber gets its end. accepted[i]
+        // is needed only once someone refuses, so the common path allocates nothing.
+        boolean[] accepted = null;
+        int started = 0; // subscribers whose start was called (a prefix of the list)
         boolean done = false;
         try {
-            while (owed < list.length) {
-                owed++;
-                if (!start(list[owed - 1], range)) {
-                    owed--; // a refuser gets no end
-                    break;
+            while (started < list.length) {
+                boolean ok = start(list[started], range);
+                if (!ok && accepted == null) {
+                    accepted = new boolean[list.length];
+                    Arrays.fill(accepted, 0, started, true);
                 }
+                if (accepted != null) {
+                    accepted[started] = ok;
+                }
+                started++;
             }
-            if (owed == list.length) {
+            if (accepted == null) {
                 change.run();
                 done = true;
             }
         } finally {
-            endAll(list, owed, range);
+            endAll(list, started, accepted, range);
             if (done) {
                 invalidations.increment();
             } else {
@@ -183,17 +203,41 @@ final class InvalidationWalk {
             failures.report("invalidateRangeStart", subscriber, failure);
             return true;
         }
-        if (!accepted && range.blockable()) {
+        if (accepted) {
+            return true;
+        }
+        if (range.blockable()) {
             failures.report("invalidateRangeStart (refused a blockable range, treated as accepted)",
                     subscriber, null);
             return true;
         }
-        return accepted;
+        if (!declaresRefusal(subscriber)) {
+            failures.report("invalidateRangeStart (refused a non-blockable range without declaring "
+                    + "mayRefuse(); the refusal counts)", subscriber, null);
+        }
+        return false;
     }
 
-    /** Calls the end of the first {@code count} subscribers; one that throws does not stop the rest. */
-    private void endAll(MmuNotifier[] list, int count, InvalidationRange range) {
+    /** {@link MmuNotifier#mayRefuse()}, which is foreign code: one that throws is reported and counts as false. */
+    private boolean declaresRefusal(MmuNotifier subscriber) {
+        try {
+            return subscriber.mayRefuse();
+        } catch (Throwable failure) {
+            failures.report("mayRefuse", subscriber, failure);
+            return false;
+        }
+    }
+
+    /**
+     * Calls the end of the first {@code count} subscribers, skipping those that refused
+     * ({@code accepted[i] == false}; {@code accepted == null}: nobody refused); one that throws
+     * does not stop the rest.
+     */
+    private void endAll(MmuNotifier[] list, int count, boolean[] accepted, InvalidationRange range) {
         for (int i = 0; i < count; i++) {
+            if (accepted != null && !accepted[i]) {
+                continue; // a refuser gets no end
+            }
             try {
                 list[i].invalidateRangeEnd(range);
             } catch (Throwable failure) {

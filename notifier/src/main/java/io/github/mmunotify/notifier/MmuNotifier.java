@@ -21,6 +21,18 @@ package io.github.mmunotify.notifier;
  * space whose invalidation it is (a re-entrant change; {@link IllegalStateException}). Whatever a
  * callback throws, including an {@link Error}, is reported and never leaves the walk half-done.
  *
+ * <p><b>Refusing a non-blockable change.</b> A start may refuse only a non-blockable range
+ * ({@link AddressSpace#tryUnmap}, {@link AddressSpace#tryProtect}). The rule is the kernel's
+ * ({@code mn_hlist_invalidate_range_start} in mm/mmu_notifier.c): the starts of all the other
+ * subscribers are still called; every subscriber whose start accepted gets its end; the refuser
+ * gets none; nothing is changed and the caller gets {@link InvalidationOutcome#TRY_AGAIN}. The
+ * kernel forbids a subscriber that may refuse from having an end callback, because it ends
+ * "every subscriber with an end". This library instead remembers who refused and never ends a
+ * refuser, so a refusing subscriber may have an end; what it must do is declare that it may
+ * refuse, by returning {@code true} from {@link #mayRefuse}. A refusal by a subscriber that did
+ * not declare it is reported to the {@link Mmu}'s error handler as misuse (the kernel's
+ * {@code WARN_ON}) and still counts.
+ *
  * <p>All methods have no-op defaults, so a subscriber overrides only what it needs.
  */
 public interface MmuNotifier {
@@ -44,8 +56,10 @@ public interface MmuNotifier {
      * @param range the range, the event and whether this callback may block
      * @return {@code true} to accept; {@code false} to refuse, allowed only when
      *         {@code range.blockable()} is false, in which case the change is abandoned with
-     *         {@link InvalidationOutcome#TRY_AGAIN} and this subscriber gets no end callback (a
-     *         refusal of a blockable range is reported as misuse and treated as acceptance)
+     *         {@link InvalidationOutcome#TRY_AGAIN}, the other subscribers' starts are still called,
+     *         those that accepted get their end and this subscriber gets none (a refusal of a
+     *         blockable range is reported as misuse and treated as acceptance; a refusal by a
+     *         subscriber whose {@link #mayRefuse} is {@code false} is reported and still counts)
      */
     default boolean invalidateRangeStart(InvalidationRange range) {
         return true;
@@ -58,5 +72,15 @@ public interface MmuNotifier {
      * @param range the same instance passed to the start callback
      */
     default void invalidateRangeEnd(InvalidationRange range) {
+    }
+
+    /**
+     * Whether this subscriber may refuse a non-blockable start (see the class comment). Asked by
+     * the walk only when the subscriber has refused; must not block. Default {@code false}.
+     *
+     * @return {@code true} if {@link #invalidateRangeStart} may return {@code false}
+     */
+    default boolean mayRefuse() {
+        return false;
     }
 }
