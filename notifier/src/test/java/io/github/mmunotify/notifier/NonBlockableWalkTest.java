@@ -154,6 +154,7 @@ class NonBlockableWalkTest {
                 try (Pin pin = region.pin()) {
                     pinned.countDown();
                     await(release, "the test releases the pin");
+                    assertTrue(pin.isOpen(), "the pin holds the region until the test releases it");
                 }
             });
             await(pinned, "the reader pinned the region");
