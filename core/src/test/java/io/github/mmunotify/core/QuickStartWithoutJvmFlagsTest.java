@@ -1,48 +1,30 @@
 package io.github.mmunotify.core;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 
-import io.github.mmunotify.testing.TestTimeouts;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import io.github.mmunotify.testing.ChildJvm;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * core needs no JVM flag: an Srcu and Revocable walk like the quick start's core part works in a
  * JVM started with no flags at all (no --add-opens, no --enable-native-access, nothing), and
- * prints nothing on stderr: core needs no flag and no third-party library. Surefire's own JVM runs with the project's flags, so
- * the quick start runs in a child JVM started from the same {@code java} executable with only the
- * test classpath.
+ * prints nothing on stderr: core needs no flag and no third-party library. The quick start runs
+ * in a child JVM ({@link ChildJvm}: the same {@code java}, the test class path, none of this JVM's
+ * options; its crash-log options change nothing else).
  */
 class QuickStartWithoutJvmFlagsTest {
 
     @Test
-    void theCoreQuickStartRunsInAJvmWithNoFlagsAndWarnsNothing(@TempDir Path dir) throws Exception {
-        String java = ProcessHandle.current().info().command().orElseThrow();
-        Path out = dir.resolve("stdout.txt");
-        Path err = dir.resolve("stderr.txt");
-        Process child = new ProcessBuilder(List.of(java, "-cp", System.getProperty("java.class.path"),
-                QuickStart.class.getName()))
-                .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-        // The child must never be left behind, whatever happens below.
-        try {
-            assertTrue(child.waitFor(TestTimeouts.join().toMillis(), TimeUnit.MILLISECONDS),
-                    "the quick start did not finish within " + TestTimeouts.join());
-        } finally {
-            child.destroyForcibly();
-        }
-        String stdout = Files.readString(out, StandardCharsets.UTF_8);
-        String stderr = Files.readString(err, StandardCharsets.UTF_8);
-        assertEquals(0, child.exitValue(), "exit status; stdout:\n" + stdout + "\nstderr:\n" + stderr);
-        assertEquals("", stderr, "the child JVM printed on stderr (a warning?)");
-        assertEquals("quick start ok" + System.lineSeparator(), stdout);
+    void theCoreQuickStartRunsInAJvmWithNoFlagsAndWarnsNothing() throws Exception {
+        ChildJvm.Result result = ChildJvm.run(QuickStart.class, List.of());
+        assertFalse(result.crashed(), result.describe());
+        assertEquals(0, result.exitCode(), "exit status; " + result.describe());
+        assertEquals("", result.stderr(), "the child JVM printed on stderr (a warning?)");
+        assertEquals("quick start ok" + System.lineSeparator(), result.stdout());
     }
 
     /** The quick start's core part, asserting as it goes; exits non-zero on any failure. */
