@@ -272,7 +272,13 @@ public final class AddressSpace implements AutoCloseable {
 
     /**
      * {@link #unmap} with a non-blockable invalidation: callbacks must not block and may refuse.
-     * Never waits for the space's own locks. A range with no mapping is {@code DONE}.
+     * Never waits for the space's own locks, nor for another thread's unmap, region revoke or
+     * arena close of a mapping in the range: a mapping whose region's revoke reached it first
+     * (before this call claimed it, or after, but before this call began to unmap it) is left to
+     * that revoke, which finishes it: when this returns it {@code isUnmapped()}, and access through
+     * it throws {@link SigBusException} once the revoke's listeners have run. A mapping this call
+     * unmaps itself is unmapped when it returns, as with {@link #unmap}. A range with no mapping
+     * is {@code DONE}.
      *
      * @param address the first address of the range; not negative
      * @param length  the length of the range in bytes; positive, and {@code address + length} at
@@ -300,7 +306,7 @@ public final class AddressSpace implements AutoCloseable {
         }
         InvalidationRange range = new InvalidationRange(this, targets.getFirst().address, targets.getLast().end(),
                 InvalidationEvent.UNMAP, blockable);
-        MappingTable.UnmapChange change = table.unmapChange(targets, count);
+        MappingTable.UnmapChange change = table.unmapChange(targets, count, blockable);
         try {
             return walk.invalidate(range, change);
         } finally {
