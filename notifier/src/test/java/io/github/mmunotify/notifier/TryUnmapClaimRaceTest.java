@@ -40,6 +40,14 @@ class TryUnmapClaimRaceTest {
         assertTrue(latch.await(TestTimeouts.await().toNanos(), TimeUnit.NANOSECONDS), what);
     }
 
+    private static void awaitInListener(CountDownLatch latch, String what) {
+        try {
+            await(latch, what);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     @Test
     void aTryUnmapDoesNotWaitForTheListenersOfARevokeThatReachedAMappingItClaimed() throws Exception {
         // Two adjacent mappings, one tryUnmap over both: it claims both, then unmaps them in order.
@@ -47,39 +55,43 @@ class TryUnmapClaimRaceTest {
         Mapping late = space.mapAt(0x11000, second, 0, 4096);
         CountDownLatch lateListenerEntered = new CountDownLatch(1);
         CountDownLatch releaseLateListener = new CountDownLatch(1);
-        AtomicReference<Thread> revoker = new AtomicReference<>();
+        CountDownLatch earlyListenerEntered = new CountDownLatch(1);
+        CountDownLatch releaseEarlyListener = new CountDownLatch(1);
+        // A slow listener of the late mapping, after the space's own: the revoke runs it once the
+        // space's listener has let go, and it holds until the test releases it.
+        late.addListener((mapping, cause) -> {
+            if (cause == UnmapCause.REGION_REVOKED) {
+                lateListenerEntered.countDown();
+                awaitInListener(releaseLateListener, "the test releases the late mapping's listener");
+            }
+        });
+        // Holds the tryUnmap while it unmaps the early mapping: the late one is claimed, not yet unmapped.
+        early.addListener((mapping, cause) -> {
+            if (cause == UnmapCause.UNMAPPED) {
+                earlyListenerEntered.countDown();
+                awaitInListener(releaseEarlyListener, "the test releases the early mapping's listener");
+            }
+        });
+        AtomicReference<InvalidationOutcome> outcome = new AtomicReference<>();
+        CountDownLatch returned = new CountDownLatch(1);
         try (TestThreads threads = new TestThreads("claimed, then revoked")) {
-            // A slow listener of the late mapping, after the space's own: the revoke runs it once
-            // the space's listener has let go, and it holds until the test releases it.
-            late.addListener((mapping, cause) -> {
-                if (cause == UnmapCause.REGION_REVOKED) {
-                    lateListenerEntered.countDown();
-                    try {
-                        await(releaseLateListener, "the test releases the late mapping's listener");
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                }
+            threads.start(() -> {
+                outcome.set(space.tryUnmap(0x10000, 0x2000));
+                returned.countDown();
             });
-            // While the tryUnmap unmaps the early mapping (the late one claimed, not yet unmapped),
-            // the late mapping's region is revoked, and its listener of the space finds the claim.
-            early.addListener((mapping, cause) -> {
-                if (cause != UnmapCause.UNMAPPED) {
-                    return;
-                }
-                revoker.set(threads.start(second::revoke));
-                long deadline = System.nanoTime() + TestTimeouts.await().toNanos();
-                while (revoker.get().getState() != Thread.State.WAITING && System.nanoTime() < deadline) {
-                    Thread.onSpinWait(); // until the revoke parks in the space's listener, waiting for our walk
-                }
-                assertEquals(Thread.State.WAITING, revoker.get().getState(), "the revoke reached the claimed mapping");
-            });
-            AtomicReference<InvalidationOutcome> outcome = new AtomicReference<>();
             try {
-                Bounded.completes("tryUnmap whose claimed mapping a revoke took over",
-                        () -> outcome.set(space.tryUnmap(0x10000, 0x2000)));
+                await(earlyListenerEntered, "the tryUnmap claimed both and is unmapping the early mapping");
+                Thread revoker = threads.start(second::revoke);
+                long deadline = System.nanoTime() + TestTimeouts.await().toNanos();
+                while (revoker.getState() != Thread.State.WAITING && System.nanoTime() < deadline) {
+                    Thread.onSpinWait(); // until the revoke parks in the space's listener, waiting for the walk
+                }
+                assertEquals(Thread.State.WAITING, revoker.getState(), "the revoke reached the claimed mapping");
+                releaseEarlyListener.countDown();
                 await(lateListenerEntered, "the revoke went on to the late mapping's own listener");
+                await(returned, "the tryUnmap returned while the revoke's listener of its claimed mapping ran");
             } finally {
+                releaseEarlyListener.countDown();
                 releaseLateListener.countDown();
             }
             assertEquals(InvalidationOutcome.DONE, outcome.get());
