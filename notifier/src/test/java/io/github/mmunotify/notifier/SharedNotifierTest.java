@@ -95,8 +95,14 @@ class SharedNotifierTest {
 
         @Override
         public void release(AddressSpace addressSpace) {
-            noteCallback();
-            releases.incrementAndGet();
+            inside.incrementAndGet();
+            try {
+                noteCallback();
+                releases.incrementAndGet();
+                Thread.yield(); // widen the window in which a racing last put queues the free
+            } finally {
+                inside.decrementAndGet();
+            }
         }
 
         @Override
@@ -419,6 +425,34 @@ class SharedNotifierTest {
         survivor.put();
         assertEquals(1, survivor.notifier().frees.get());
         assertSame(Thread.currentThread(), survivor.notifier().freeThread);
+        assertTrue(failures.reported.isEmpty(), failures.reported.toString());
+    }
+
+    @Test
+    void theLastPutRacingTheSpacesCloseFreesOnceAndOnlyAfterTheReleaseReturned() throws Exception {
+        int rounds = StressSize.of("sharedNotifierCloseRounds", 200);
+        for (int round = 0; round < rounds; round++) {
+            AddressSpace racing = mmu.createAddressSpace("racing-" + round);
+            NotifierReference<Driver> reference = racing.getNotifier("k", new Factory("close-" + round));
+            Driver driver = reference.notifier();
+            CountDownLatch go = new CountDownLatch(1);
+            try (TestThreads threads = new TestThreads("put-close-" + round)) {
+                threads.start(() -> {
+                    go.await();
+                    racing.close();
+                });
+                threads.start(() -> {
+                    go.await();
+                    reference.put();
+                });
+                go.countDown();
+            }
+            mmu.barrier();
+            assertEquals(1, driver.frees.get(), "round " + round + ": freed exactly once");
+            assertTrue(driver.releases.get() <= 1, "round " + round + ": released at most once");
+            assertEquals(0, driver.freedWhileInsideCallback.get(), "round " + round + ": freed during its release");
+            assertEquals(0, driver.callbacksAfterFree.get(), "round " + round);
+        }
         assertTrue(failures.reported.isEmpty(), failures.reported.toString());
     }
 
