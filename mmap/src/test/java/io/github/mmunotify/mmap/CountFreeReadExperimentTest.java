@@ -24,9 +24,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Every read must return the value stored at its offset or throw {@link SigBusException}; once
  * {@code revoke()} has returned every read must throw; no {@link InternalError} may escape a read
  * (HotSpot raises the fault of a trapped load asynchronously, at a later poll, so an escape would
- * surface in the reader's loop outside the read); the JVM must not crash. The prototype is not the
- * library's access path (see the evaluation in docs/benchmarks.md): this test pins down the
- * properties of the trap and of fault delivery that such a design relies on.
+ * surface in the reader's loop outside the read); the JVM must not crash. Half the regions are
+ * carved from an arena, whose revoke lays the trap straight over the pages; the others have a
+ * mapping of their own, whose pages are first moved aside (the range stays mapped throughout).
+ *
+ * <p>The prototype is not the library's access path (see the evaluation of issue 12 target 5 in
+ * docs/benchmarks.md): this test pins down the properties of the trap and of fault delivery that
+ * such a design relies on. One it cannot rely on today: the reaper unmaps a region's trap after the
+ * quarantine (1 s), leaving a hole, and a read of a hole is {@code SIGSEGV}, which HotSpot does not
+ * translate. A reader here stops reading a region as soon as it is refused, and the arena is
+ * closed only after the readers are joined.
  */
 @Tag("stress")
 class CountFreeReadExperimentTest {
@@ -93,9 +100,14 @@ class CountFreeReadExperimentTest {
             int seed = r;
             readers.start(() -> read(seed, current, stop, succeeded, refusedByFlag, faultedOnTrap, readsThisRound));
         }
+        MappedArena arena = MappedArena.anonymous("count-free-arena", (ROUNDS / 2 + 2L) * REGION_BYTES);
         try {
             for (long round = 1; round <= ROUNDS && readers.failures().isEmpty(); round++) {
-                Region region = Region.allocate("count-free-" + round, REGION_BYTES);
+                // Both ways a revoke installs the trap: a region of its own (pages moved aside, then
+                // the trap), and a region of an arena (the trap straight over the pages).
+                Region region = round % 2 == 0 && arena.stats().freeBytes() >= REGION_BYTES
+                        ? arena.allocate("count-free-" + round, REGION_BYTES)
+                        : Region.allocate("count-free-" + round, REGION_BYTES);
                 for (int i = 0; i < LONGS; i++) {
                     region.putLong(i * 8L, expected(round, i));
                 }
@@ -109,17 +121,26 @@ class CountFreeReadExperimentTest {
                 }
                 region.revoke();
                 generation.revokeReturned.set(true);
+                // A read now meets the trap for certain: its fault must come back as the cause.
                 SigBusException after = assertThrows(SigBusException.class, () -> countFreeGetLong(region, 8));
                 assertEquals(region.name(), after.regionName());
+                assertTrue(after.getCause() instanceof InternalError, () -> "a read of the trap was refused without"
+                        + " its fault, which is then left pending: " + after);
             }
         } finally {
             stop.set(true);
-            readers.join(); // rethrows a reader's failure, e.g. an InternalError that escaped a read
+            try {
+                readers.join(); // rethrows a reader's failure, e.g. an InternalError that escaped a read
+            } finally {
+                arena.close(); // only once no reader can hold an address into it
+            }
         }
         System.out.printf("count-free read race: %d rounds, %d readers, %d reads returned, %d refused by the flag,"
                 + " %d faulted on the trap%n", ROUNDS, READERS, succeeded.get(), refusedByFlag.get(), faultedOnTrap.get());
         assertTrue(succeeded.get() > 0, "no read ever succeeded: the test exercised nothing");
-        assertTrue(faultedOnTrap.get() > 0, "no read ever met the trap: the race under test never happened");
+        // How many refusals fault on the trap depends on scheduling (a reader running throughout
+        // sees the flag before the trap lands); the read after each revoke above always does.
+        assertTrue(refusedByFlag.get() + faultedOnTrap.get() > 0, "no reader was ever refused: no race happened");
     }
 
     private static void read(int seed, AtomicReference<Generation> current, AtomicBoolean stop, AtomicLong succeeded,
