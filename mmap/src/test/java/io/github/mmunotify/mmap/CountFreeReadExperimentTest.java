@@ -37,7 +37,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @Tag("stress")
 class CountFreeReadExperimentTest {
-    private static final int ROUNDS = StressSize.of("countFreeRounds", 300);
+    private static final int ROUNDS = StressSize.of("countFreeRounds", 200);
     private static final int READERS = StressSize.of("countFreeReaders", 3);
     private static final int LONGS = 4 * 4096 / Long.BYTES; // four pages
     private static final int REGION_BYTES = LONGS * Long.BYTES;
