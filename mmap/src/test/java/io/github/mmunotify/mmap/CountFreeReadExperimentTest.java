@@ -2,6 +2,7 @@ package io.github.mmunotify.mmap;
 
 import io.github.mmunotify.testing.StressSize;
 import io.github.mmunotify.testing.TestThreads;
+import io.github.mmunotify.testing.TestTimeouts;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -11,6 +12,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -141,6 +143,39 @@ class CountFreeReadExperimentTest {
         // How many refusals fault on the trap depends on scheduling (a reader running throughout
         // sees the flag before the trap lands); the read after each revoke above always does.
         assertTrue(refusedByFlag.get() + faultedOnTrap.get() > 0, "no reader was ever refused: no race happened");
+    }
+
+    /**
+     * Reuse of the range is harmless to a count-free read as long as the range stays mapped: a
+     * stale read that lands on the next region's page finds its own region's flag set and throws
+     * away what it read. Here an arena of one extent hands the same pages to a new region once the
+     * quarantine is over; a read through the old region must throw, never return the new data.
+     */
+    @Test
+    void aStaleCountFreeReadOfAReusedRangeIsRefusedNotAnswered() {
+        try (MappedArena arena = MappedArena.anonymous("count-free-reuse", 4096)) {
+            Region old = arena.allocate("old", 4096);
+            old.putLong(8, 11);
+            assertEquals(11, countFreeGetLong(old, 8));
+            old.revoke();
+            // The quarantine (mmunotify.mmap.trapMillis, 1 s by default) is a timer, not an event:
+            // poll, bounded, for the extent to come back.
+            Region reused = null;
+            long deadline = System.nanoTime() + TestTimeouts.await().toNanos();
+            while (reused == null && System.nanoTime() < deadline) {
+                try {
+                    reused = arena.allocate("reused", 4096);
+                } catch (IllegalStateException full) {
+                    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+                }
+            }
+            assertTrue(reused != null, "the extent never came back from quarantine: " + arena.stats());
+            assertEquals(old.base, reused.base, "an arena of one extent reuses its pages");
+            reused.putLong(8, 22);
+            SigBusException stale = assertThrows(SigBusException.class, () -> countFreeGetLong(old, 8));
+            assertEquals("old", stale.regionName());
+            assertEquals(22, countFreeGetLong(reused, 8));
+        }
     }
 
     private static void read(int seed, AtomicReference<Generation> current, AtomicBoolean stop, AtomicLong succeeded,
