@@ -272,6 +272,32 @@ public final class Mapping extends GuardedMemory implements AutoCloseable {
         }
     }
 
+    /**
+     * Unmaps this mapping unless its going away has already begun: the form of {@link #unmap()}
+     * for a caller that must not wait on another thread (the non-blockable unmap of an address
+     * space). If this call wins, it does what {@link #unmap()} does, on this thread: tells the
+     * listeners ({@link UnmapCause#UNMAPPED}), refuses new accesses and waits for the single
+     * accesses in flight through this mapping. If an {@code unmap()}, the region's revoke or the
+     * arena's close has already begun, returns {@code false} at once: it does not wait for that
+     * winner's listeners, which may block, nor for its drain; the winner finishes the unmap.
+     *
+     * <p>Memory consistency: if this returns {@code true}, everything the listeners did
+     * happens-before it returns; if {@code false}, nothing is promised about the winner's progress.
+     *
+     * @return {@code true} if this call unmapped the mapping; {@code false} if someone else had
+     *         already begun to (then {@link #isUnmapped()} is {@code true} but accesses may still
+     *         succeed until the winner's listeners have run)
+     */
+    public boolean tryUnmap() {
+        if (!notifyListeners(UnmapCause.UNMAPPED)) {
+            return false;
+        }
+        beginUnmap(Revocation.now("mapping unmapped by Mapping.tryUnmap()"), UnmapCause.UNMAPPED).join();
+        markUnmapped();
+        region.forget(this);
+        return true;
+    }
+
     /** Same as {@link #unmap()}. */
     @Override
     public void close() {

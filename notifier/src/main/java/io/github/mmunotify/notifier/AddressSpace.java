@@ -9,6 +9,7 @@ import io.github.mmunotify.mmap.SigBusException;
 import io.github.mmunotify.mmap.UnmapCause;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Function;
 
 /**
  * An address space (the kernel's {@code mm_struct}): regions mapped at virtual addresses, and the
@@ -31,6 +32,14 @@ import java.util.Objects;
  * is what makes "{@code unregister} returns only when no callback of the subscriber runs" and
  * "{@code register} returns only when every invalidation its subscriber could have missed the start
  * of has ended" true.
+ *
+ * <p><b>Refcounted subscriptions.</b> {@link #getNotifier} returns a reference to the one
+ * notifier of a key in this space, made and registered on the first get; the last
+ * {@link NotifierReference#put} unregisters it without waiting and frees it
+ * ({@link MmuNotifier#freeNotifier}) after a grace period, on the {@link Mmu}'s callback thread (the
+ * kernel's {@code mmu_notifier_get}/{@code mmu_notifier_put}). The owner-registered form
+ * ({@link #register}, {@link #unregister}, {@link #unregisterNoRelease} with
+ * {@link Mmu#callSrcu}) stays supported; a notifier is in one form or the other.
  *
  * <p><b>Mappings.</b> The table of mappings is guarded by a lock that is never held while a
  * callback or the region runs, so a region revoke (which calls back into this space through a
@@ -77,6 +86,8 @@ public final class AddressSpace implements AutoCloseable {
      *     |--> InvalidationWalk   SRCU read section, starts, the Change, ends; JFR event; counters
      *     |      |--> Subscriptions.snapshot(), .requireOutsideCallbacks()
      *     |      '--> IntervalNotifiers.invalidateStart()/invalidateEnd(), WalkDepth, Change
+     *     |--> SharedSubscriptions  getNotifier/put: one refcounted notifier per key, free after a grace period
+     *     |      '--> Subscriptions (registerShared, removeShared), Mmu.callSrcu
      *     |--> Subscriptions      register/unregister, grace periods, release once, detach
      *     |      '--> SubscriberList (the copy-on-write array), CallbackFailures
      *     '--> IntervalNotifiers  the interval tree and its sequence
@@ -107,6 +118,7 @@ public final class AddressSpace implements AutoCloseable {
     private final CallbackFailures failures;
     private final WalkDepth depth = new WalkDepth();
     private final Subscriptions subscriptions;
+    private final SharedSubscriptions shared;
     private final IntervalNotifiers intervals;
     private final InvalidationWalk walk;
     private final MappingTable table;
@@ -120,6 +132,7 @@ public final class AddressSpace implements AutoCloseable {
         this.closing = new Teardown("address space " + name);
         this.failures = new CallbackFailures(mmu, name);
         this.subscriptions = new Subscriptions(this, name, mmu, srcu, failures);
+        this.shared = new SharedSubscriptions(this, subscriptions, mmu, failures);
         this.intervals = new IntervalNotifiers(this, name, depth, failures);
         this.walk = new InvalidationWalk(name, srcu, subscriptions, intervals, depth, failures);
         this.table = new MappingTable(name, failures, new Evictions(this, walk));
@@ -259,7 +272,13 @@ public final class AddressSpace implements AutoCloseable {
 
     /**
      * {@link #unmap} with a non-blockable invalidation: callbacks must not block and may refuse.
-     * Never waits for the space's own locks. A range with no mapping is {@code DONE}.
+     * Never waits for the space's own locks, nor for another thread's unmap, region revoke or
+     * arena close of a mapping in the range: a mapping whose region's revoke reached it first
+     * (before this call claimed it, or after, but before this call began to unmap it) is left to
+     * that revoke, which finishes it: when this returns it {@code isUnmapped()}, and access through
+     * it throws {@link SigBusException} once the revoke's listeners have run. A mapping this call
+     * unmaps itself is unmapped when it returns, as with {@link #unmap}. A range with no mapping
+     * is {@code DONE}.
      *
      * @param address the first address of the range; not negative
      * @param length  the length of the range in bytes; positive, and {@code address + length} at
@@ -287,7 +306,7 @@ public final class AddressSpace implements AutoCloseable {
         }
         InvalidationRange range = new InvalidationRange(this, targets.getFirst().address, targets.getLast().end(),
                 InvalidationEvent.UNMAP, blockable);
-        MappingTable.UnmapChange change = table.unmapChange(targets, count);
+        MappingTable.UnmapChange change = table.unmapChange(targets, count, blockable);
         try {
             return walk.invalidate(range, change);
         } finally {
@@ -432,12 +451,15 @@ public final class AddressSpace implements AutoCloseable {
      *                   time
      * @throws NullPointerException     if {@code subscriber} is null
      * @throws IllegalArgumentException if the subscriber was never registered with this space
-     *                                  (the kernel treats that as a bug); nothing is changed
+     *                                  (the kernel treats that as a bug), or it is the notifier of
+     *                                  a refcounted subscription ({@link #getNotifier}; only its
+     *                                  last put ends it); nothing is changed
      * @throws IllegalStateException    if called inside a notifier callback of this {@link Mmu}
      *                                  (the wait would wait for itself; use
      *                                  {@link #unregisterNoRelease} there); nothing is changed
      */
     public void unregister(MmuNotifier subscriber) {
+        requireNotShared("unregister", subscriber);
         subscriptions.unregister(subscriber);
     }
 
@@ -451,9 +473,12 @@ public final class AddressSpace implements AutoCloseable {
      * @param subscriber the subscriber to remove; not null, and registered with this space at some
      *                   time
      * @throws NullPointerException     if {@code subscriber} is null
-     * @throws IllegalArgumentException if it was never registered with this space
+     * @throws IllegalArgumentException if it was never registered with this space, or it is the
+     *                                  notifier of a refcounted subscription
+     *                                  ({@link #getNotifier}; only its last put ends it)
      */
     public void unregisterNoRelease(MmuNotifier subscriber) {
+        requireNotShared("unregisterNoRelease", subscriber);
         subscriptions.unregisterNoRelease(subscriber);
     }
 
@@ -471,6 +496,62 @@ public final class AddressSpace implements AutoCloseable {
 
     private void requireOutsideCallbacks(String operation) {
         subscriptions.requireOutsideCallbacks(operation);
+    }
+
+    private void requireNotShared(String operation, MmuNotifier subscriber) {
+        Object key = subscriber == null ? null : shared.keyOf(subscriber);
+        if (key != null) {
+            throw new IllegalArgumentException(new StringBuilder(operation).append(" of ").append(subscriber)
+                    .append(" on address space ").append(name).append(" refused: it is the refcounted notifier of key ")
+                    .append(key).append(" (getNotifier); its last NotifierReference.put() unregisters it").toString());
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Refcounted subscriptions (SharedSubscriptions)
+
+    /**
+     * The refcounted subscription of {@code key} in this space (the kernel's
+     * {@code mmu_notifier_get}): returns a new reference to the one notifier registered here for
+     * {@code key}, making it with {@code factory} and registering it (as {@link #register}, waiting
+     * a grace period) if there is none. Every reference must be given back with exactly one
+     * {@link NotifierReference#put}; the last put unregisters the notifier without blocking and
+     * runs its {@link MmuNotifier#freeNotifier} after a grace period on the {@link Mmu}'s callback thread.
+     *
+     * <p>A get racing the last put of the same key either got its reference before that put took
+     * the count to zero (and that put was then not the last), or makes a new notifier: it never
+     * returns one whose free is queued. Concurrent gets of a key with no subscription call the
+     * factory once; the others wait for it and share its notifier (if it throws, the next one
+     * tries its own factory). The factory runs on the calling thread with no lock held.
+     *
+     * <p>When the space is closed ({@link #close}, {@link Mmu#close}) while references are held,
+     * the notifier gets its {@code release} like every list subscriber and is detached, but stays
+     * this space's until its last put, which frees it as usual: free runs exactly once, after the
+     * last put and after the release has returned (the kernel's {@code mmu_notifier_put} after
+     * {@code exit_mmap}). A reference that is never put is never freed.
+     *
+     * <p>Memory consistency: the factory's actions happen-before every callback of the notifier
+     * and the return of every get that shares it.
+     *
+     * @param <N>     the notifier's type
+     * @param key     identifies the subscription in this space (compared with {@code equals}, as
+     *                a map key; the kernel uses the driver's ops table); not null
+     * @param factory makes the notifier when the key has none; given this space; must return a new
+     *                notifier, registered nowhere in this space
+     * @return a new reference, whose {@link NotifierReference#notifier()} is the key's notifier
+     * @throws NullPointerException     if {@code key} or {@code factory} is null, or the factory
+     *                                  returned null; nothing is registered
+     * @throws IllegalArgumentException if the factory returned a notifier already registered with
+     *                                  this space or still the notifier of a key here; nothing is
+     *                                  registered
+     * @throws IllegalStateException    once the space is closing, or if called inside a notifier
+     *                                  callback of this {@link Mmu} (a creation waits a grace
+     *                                  period, which would wait for itself); nothing is registered
+     * @throws RuntimeException         whatever the factory threw, as it threw it; nothing is registered
+     */
+    public <N extends MmuNotifier> NotifierReference<N> getNotifier(Object key,
+                                                                   Function<? super AddressSpace, ? extends N> factory) {
+        return shared.get(key, factory);
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -521,7 +602,9 @@ public final class AddressSpace implements AutoCloseable {
      * invalidation; detaches every list subscriber; and waits until no callback of this space runs
      * on any thread. A callback that throws is reported and the teardown goes on. Interval
      * notifiers stay until removed; later calls to {@code unregister} and
-     * {@code unregisterNoRelease} of subscribers registered before are still legal. Idempotent.
+     * {@code unregisterNoRelease} of subscribers registered before are still legal. Refcounted
+     * subscriptions ({@link #getNotifier}) are released like the others and freed after their
+     * last {@link NotifierReference#put}, which stays legal. Idempotent.
      *
      * @throws IllegalStateException if called inside a notifier callback of this {@link Mmu}, or from
      *                               inside this close (a {@code MappingListener} it runs): it would
@@ -542,6 +625,7 @@ public final class AddressSpace implements AutoCloseable {
     }
 
     private void tearDown() {
+        shared.close();
         subscriptions.close();
         intervals.close();
         try {

@@ -459,12 +459,29 @@ final class MappingTable {
         }
     }
 
+    /**
+     * {@link #unmapAll} for a non-blockable change: {@link Mapping#tryUnmap()}, which does not wait
+     * for an unmap, revoke or arena close of the mapping that another thread has already begun.
+     */
+    private void tryUnmapAll(List<MappedRange> ranges, String operation) {
+        for (MappedRange range : ranges) {
+            try {
+                range.mapping.tryUnmap();
+            } catch (Throwable failure) {
+                failures.report(operation, range.mapping, failure);
+            }
+        }
+    }
+
     // ---------------------------------------------------------------------------------------------
     // The changes made inside a walk
 
-    /** The change of an unmap of {@code targets}, which counts the mappings it unmapped into {@code count[0]}. */
-    UnmapChange unmapChange(List<MappedRange> targets, int[] count) {
-        return new UnmapChange(targets, count);
+    /**
+     * The change of an unmap of {@code targets}, which counts the mappings it claimed into
+     * {@code count[0]}. A non-blockable one never waits for another thread's unmap of a target.
+     */
+    UnmapChange unmapChange(List<MappedRange> targets, int[] count, boolean blockable) {
+        return new UnmapChange(targets, count, blockable);
     }
 
     /**
@@ -494,17 +511,25 @@ final class MappingTable {
      * claimed mapping whose region's revoke got to it first (its listener waits for this walk's
      * ends, see {@link #mappingGoingAway}) is unmapped after the walk instead: unmapping it inside
      * would wait for that listener, which waits for this walk.
+     *
+     * <p>A non-blockable change (tryUnmap) waits for no other thread: it unmaps with
+     * {@link Mapping#tryUnmap()}, which gives up at once on a mapping whose region's revoke won it
+     * after this walk committed, and it leaves the mappings a revoke took over before the commit to
+     * that revoke instead of waiting for the revoke's listeners after its ends. Either way the
+     * revoke has already begun the mapping's unmap (it is {@code isUnmapped()}) and finishes it.
      */
     final class UnmapChange implements Change {
         private final List<MappedRange> targets;
         private final int[] count;
+        private final boolean blockable;
         private final Thread walker = Thread.currentThread();
         private final CountDownLatch ended = new CountDownLatch(1);
         private List<MappedRange> leftToRegion = List.of();
 
-        UnmapChange(List<MappedRange> targets, int[] count) {
+        UnmapChange(List<MappedRange> targets, int[] count, boolean blockable) {
             this.targets = targets;
             this.count = count;
+            this.blockable = blockable;
         }
 
         @Override
@@ -527,7 +552,11 @@ final class MappingTable {
                     mapLock.unlock();
                 }
                 if (!now.isEmpty()) {
-                    unmapAll(now, "unmap (a MappingListener of the mapping or its region threw)");
+                    if (blockable) {
+                        unmapAll(now, "unmap (a MappingListener of the mapping or its region threw)");
+                    } else {
+                        tryUnmapAll(now, "tryUnmap (a MappingListener of the mapping or its region threw)");
+                    }
                     now.clear();
                 }
             }
@@ -542,8 +571,11 @@ final class MappingTable {
         void walkEnded() {
             /* E: pairs with the await in awaitWalkEnd(): every end callback happens-before the region goes on. */
             ended.countDown();
-            // Their region's revoke is unmapping them and now goes on; wait for it as unmap() promises.
-            unmapAll(leftToRegion, "unmap (after a region revoke took the mapping)");
+            if (blockable) {
+                // Their region's revoke is unmapping them and now goes on; wait for it as unmap() promises.
+                unmapAll(leftToRegion, "unmap (after a region revoke took the mapping)");
+            }
+            // Non-blockable: the revoke owns their unmap; waiting would wait for its listeners.
         }
 
         void awaitWalkEnd() {

@@ -23,6 +23,9 @@ import java.util.function.Consumer;
  * {@link #callSrcu}. The free runs only after every walk that could still call the subscriber
  * has ended. Whoever unloads the subscriber's code calls {@link #barrier}, which returns only
  * once every queued free has run.
+ * The refcounted form ({@link AddressSpace#getNotifier}, the kernel's {@code mmu_notifier_get}
+ * since Linux 5.4) does the same for the subscriber: its last {@link NotifierReference#put}
+ * queues {@link MmuNotifier#freeNotifier} here, and {@link #barrier} waits for it too.
  *
  * <p><b>Failures.</b> A queued free that throws is reported to the error handler like any callback
  * failure, and counts as run: {@link #barrier} and {@link #close} do not wait for it again.

@@ -14,9 +14,9 @@ package io.github.mmunotify.notifier;
  * concurrently for different changes on different threads; they must be thread-safe. A callback
  * may block if the range is blockable. A callback that throws is reported to the {@link Mmu}'s
  * error handler and does not stop the other subscribers or the change; a start that threw still
- * gets its end. Inside a callback a subscriber may call {@link AddressSpace#unregisterNoRelease}
- * and {@link Mmu#callSrcu}, but not {@link AddressSpace#unregister}, {@link AddressSpace#register}
- * or {@link Mmu#barrier} (they would wait for the callback itself and throw instead), nor
+ * gets its end. Inside a callback a subscriber may call {@link AddressSpace#unregisterNoRelease},
+ * {@link NotifierReference#put} and {@link Mmu#callSrcu}, but not {@link AddressSpace#unregister},
+ * {@link AddressSpace#register}, {@link AddressSpace#getNotifier} or {@link Mmu#barrier} (they would wait for the callback itself and throw instead), nor
  * {@link AddressSpace#unmap} or {@link AddressSpace#protect} (and their {@code try} forms) of the
  * space whose invalidation it is (a re-entrant change; {@link IllegalStateException}). Whatever a
  * callback throws, including an {@link Error}, is reported and never leaves the walk half-done.
@@ -32,6 +32,14 @@ package io.github.mmunotify.notifier;
  * refuse, by returning {@code true} from {@link #mayRefuse}. A refusal by a subscriber that did
  * not declare it is reported to the {@link Mmu}'s error handler as misuse (the kernel's
  * {@code WARN_ON}) and still counts.
+ *
+ * <p><b>Two lifetimes.</b> A subscriber is either registered by its owner
+ * ({@link AddressSpace#register}; its owner ends it with {@link AddressSpace#unregister}, or in
+ * its {@code release} with {@link AddressSpace#unregisterNoRelease} and a free queued with
+ * {@link Mmu#callSrcu}: the seeds' pattern), or refcounted ({@link AddressSpace#getNotifier}: one
+ * per key and space, ended by the last {@link NotifierReference#put}, after which {@link #freeNotifier}
+ * runs once no callback of it can run: the kernel's pattern since Linux 5.4). A refcounted
+ * subscriber cannot be unregistered by the other calls.
  *
  * <p>All methods have no-op defaults, so a subscriber overrides only what it needs.
  */
@@ -72,6 +80,20 @@ public interface MmuNotifier {
      * @param range the same instance passed to the start callback
      */
     default void invalidateRangeEnd(InvalidationRange range) {
+    }
+
+    /**
+     * Frees this subscriber (the kernel's {@code free_notifier}): called only for a notifier made
+     * by the factory of {@link AddressSpace#getNotifier}, exactly once, after the last
+     * {@link NotifierReference#put} and a grace period of the {@link Mmu}'s SRCU domain, on the
+     * domain's callback thread (or, once the {@link Mmu} is closed, on the thread of that put).
+     * When it runs no callback of this subscriber runs or will run, and its {@code release} (if the
+     * space's teardown called it) has returned. Must be quick and must not block, like every
+     * callback queued with {@link Mmu#callSrcu}; what it throws is reported to the {@link Mmu}'s
+     * error handler. A subscriber registered with {@link AddressSpace#register} never gets this
+     * call. Default: nothing.
+     */
+    default void freeNotifier() {
     }
 
     /**

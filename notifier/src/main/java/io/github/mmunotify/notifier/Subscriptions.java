@@ -48,6 +48,34 @@ final class Subscriptions {
         srcu.synchronize();
     }
 
+    /**
+     * Registers a notifier of a refcounted subscription (see {@link SharedSubscriptions}): as
+     * {@link #register}, but a failure after the notifier was added takes it out again, so that a
+     * get that throws leaves nothing registered.
+     */
+    void registerShared(MmuNotifier subscriber) {
+        subscribers.add(subscriber, name);
+        boolean waited = false;
+        try {
+            /* S3: waits out every walk that read the array before S1 in SubscriberList.add() */
+            awaitCallbacks();
+            waited = true;
+        } finally {
+            if (!waited) {
+                subscribers.remove(subscriber);
+            }
+        }
+    }
+
+    /**
+     * The last put of a refcounted subscription: removes the notifier without calling
+     * {@code release} and without waiting (the caller queues its free after a grace period). A
+     * notifier the teardown detached is still registered and is removed here the same way.
+     */
+    void removeShared(MmuNotifier subscriber) {
+        subscribers.remove(subscriber);
+    }
+
     /** See {@link AddressSpace#unregister}. */
     void unregister(MmuNotifier subscriber) {
         Objects.requireNonNull(subscriber, "subscriber");

@@ -80,6 +80,21 @@
  * mmu.barrier();
  * }</pre>
  *
+ * <p>The refcounted form (the kernel's {@code mmu_notifier_get}/{@code mmu_notifier_put}, Linux
+ * 5.4+) needs neither {@code register} nor the {@code release} dance: every open of the device
+ * gets the one notifier of its space and key, every close puts its reference, and the last put
+ * unregisters it without waiting and calls its {@link MmuNotifier#freeNotifier()} after a grace
+ * period:
+ *
+ * <pre>{@code
+ * NotifierReference<Device> open = space.getNotifier(Device.class, s -> new Device(mmu, s, start, length));
+ * ...
+ * open.put();                                          // never blocks; legal inside a callback
+ * mmu.barrier();                                       // unloading: every freeNotifier has run
+ * }</pre>
+ * (with {@code Device} no longer calling {@code register} in its constructor and freeing its state
+ * in {@code freeNotifier} instead of {@code release}).
+ *
  * <h2>Guarantees</h2>
  *
  * <ul>
@@ -95,6 +110,12 @@
  *       {@link AddressSpace#unregisterNoRelease(MmuNotifier)} is success and is not released
  *       twice. {@code unregisterNoRelease} never calls back and never waits, so it is legal inside
  *       {@code release}.</li>
+ *   <li>{@link AddressSpace#getNotifier} returns a reference to the one notifier of its key in the
+ *       space (made and registered by the first get; a get racing the last put never returns one
+ *       whose free is queued). {@link NotifierReference#put()} never blocks; the last put
+ *       unregisters the notifier, and its {@link MmuNotifier#freeNotifier()} runs exactly once,
+ *       after every walk and {@code release} that could still call it has returned. A second put
+ *       of the same reference throws and changes nothing.</li>
  *   <li>{@link Mmu#callSrcu(Runnable)} returns at once; the callback runs after every walk,
  *       {@code release} and callback running at the call has returned. {@link Mmu#barrier()}
  *       returns once every callback queued before it, from any address space, has run (the

@@ -8,6 +8,7 @@ import io.github.mmunotify.notifier.IntervalNotifier;
 import io.github.mmunotify.notifier.InvalidationRange;
 import io.github.mmunotify.notifier.Mmu;
 import io.github.mmunotify.notifier.MmuNotifier;
+import io.github.mmunotify.notifier.NotifierReference;
 
 import java.io.PrintStream;
 import java.util.Arrays;
@@ -28,9 +29,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * device has dropped the page: a read through an invalidated page would raise
  * {@link SigBusException}, and the sample counts such reads (there must be none).
  *
- * <p>Teardown follows the seed's pattern: the driver's {@code release} unregisters itself without a
- * release call and frees its device state through {@code callSrcu}; unloading the driver is
- * {@code Mmu.barrier()}, after which the free has run and no callback of the driver runs again.
+ * <p>Lifetime follows the kernel's refcounted pattern ({@code mmu_notifier_get}/{@code _put}):
+ * every open of the device by the process gets the one mirror of that process with
+ * {@code AddressSpace.getNotifier(Accelerator.KEY, ...)}, and every close puts its reference. The
+ * mirror is made and registered by the first open; when the process exits, its {@code release}
+ * drops the device's mirror; the last close unregisters it without waiting, and its
+ * {@code freeNotifier} frees the device state once no callback of it can run. Unloading the driver
+ * is {@code Mmu.barrier()}, after which the free has run.
  */
 final class AcceleratorDriverSample implements Sample {
 
@@ -63,8 +68,14 @@ final class AcceleratorDriverSample implements Sample {
             for (int page = 0; page < PAGES; page++) {
                 process.mapAt(BASE + (long) page * PAGE, ram, (long) page * PAGE, PAGE);
             }
-            Accelerator device = new Accelerator(mmu, process);
+            // Two opens of the device by the process (two file descriptors): one mirror, two references.
+            NotifierReference<Accelerator> computeQueue = process.getNotifier(Accelerator.KEY, Accelerator::new);
+            NotifierReference<Accelerator> copyQueue = process.getNotifier(Accelerator.KEY, Accelerator::new);
+            Accelerator device = computeQueue.notifier();
             out.printf("   %s mirrors %d pages of %s%n", device, PAGES, process.name());
+            checks.check("two opens of the device share one registered mirror",
+                    copyQueue.notifier() == device && process.isRegistered(device)
+                            && process.stats().subscribers() == 1);
 
             CompletableFuture<Void> dma = CompletableFuture.runAsync(device::dmaUntilStopped);
             Region[] backing = {ram, swap};
@@ -91,11 +102,17 @@ final class AcceleratorDriverSample implements Sample {
 
             out.println("   the process exits: closing its address space");
             process.close();
-            checks.check("release ran once and the driver unregistered itself inside it",
-                    device.releases.get() == 1 && !process.isRegistered(device));
+            checks.check("release ran once and dropped the device's mirror",
+                    device.releases.get() == 1 && device.mirroredPages() == 0);
+            out.println("   the process's device files close: one put per open");
+            copyQueue.put();
+            mmu.barrier();
+            checks.check("the first close freed nothing: the other open still holds the mirror", !device.freed);
+            computeQueue.put();
+            checks.check("the last close unregistered the mirror without waiting", !process.isRegistered(device));
             out.println("   unloading the driver: Mmu.barrier()");
             mmu.barrier();
-            checks.check("barrier() returned only after the deferred free ran", device.freed);
+            checks.check("barrier() returned only after freeNotifier ran, once", device.frees.get() == 1);
             checks.check("no callback of the driver ran after its state was freed",
                     device.callbacksAfterFree.get() == 0);
         }
@@ -110,13 +127,16 @@ final class AcceleratorDriverSample implements Sample {
     /** The simulated device: a page table mirroring the address space, kept coherent by notifiers. */
     private static final class Accelerator implements MmuNotifier {
 
-        private final Mmu mmu;
+        /** The key of the driver's subscription in a space (the kernel keys by the ops table). */
+        static final Object KEY = Accelerator.class;
+
         private final AddressSpace space;
         private final IntervalNotifier interval;
         /** The device page table; guarded by {@code this}, as are the fault path and the callbacks. */
         private final Mapping[] pageTable = new Mapping[PAGES];
         private volatile boolean dmaRunning = true;
         volatile boolean freed;
+        final AtomicLong frees = new AtomicLong();
 
         final AtomicLong reads = new AtomicLong();
         final AtomicLong faults = new AtomicLong();
@@ -128,10 +148,9 @@ final class AcceleratorDriverSample implements Sample {
         final AtomicLong releases = new AtomicLong();
         final AtomicLong callbacksAfterFree = new AtomicLong();
 
-        Accelerator(Mmu mmu, AddressSpace space) {
-            this.mmu = mmu;
+        /** The factory given to getNotifier: runs once per process, which then registers the mirror. */
+        Accelerator(AddressSpace space) {
             this.space = space;
-            space.register(this);
             this.interval = space.insert(BASE, (long) PAGES * PAGE, this::invalidateMirror);
         }
 
@@ -165,20 +184,34 @@ final class AcceleratorDriverSample implements Sample {
             noteCallback();
         }
 
-        /** The space is going away: detach without a release call, free the device state later. */
+        /** The process is going away: drop the whole mirror; the device files still hold references. */
         @Override
         public void release(AddressSpace addressSpace) {
             noteCallback();
             releases.incrementAndGet();
-            addressSpace.unregisterNoRelease(this);
-            mmu.callSrcu(this::freeDeviceState);
-        }
-
-        private void freeDeviceState() {
             synchronized (this) {
                 Arrays.fill(pageTable, null);
             }
+        }
+
+        /** After the last close and a grace period: no callback of the mirror runs or will run. */
+        @Override
+        public void freeNotifier() {
+            synchronized (this) {
+                Arrays.fill(pageTable, null);
+            }
+            frees.incrementAndGet();
             freed = true;
+        }
+
+        synchronized int mirroredPages() {
+            int mirrored = 0;
+            for (Mapping page : pageTable) {
+                if (page != null) {
+                    mirrored++;
+                }
+            }
+            return mirrored;
         }
 
         private void noteCallback() {
