@@ -91,6 +91,20 @@ class SrcuReadBarrierTest {
         }
     }
 
+    @Test
+    void thisJvmRunsTheSideItsPropertyAsks() {
+        String asked = System.getProperty(AsymmetricFence.PROPERTY, "auto");
+        switch (asked) {
+            case "fenced" -> assertEquals(Srcu.ReadBarrier.FENCED, Srcu.readBarrier());
+            case "membarrier" -> assertEquals(Srcu.ReadBarrier.MEMBARRIER, Srcu.readBarrier());
+            default -> {
+                if (!Srcu.class.getModule().isNativeAccessEnabled()) {
+                    assertEquals(Srcu.ReadBarrier.FENCED, Srcu.readBarrier());
+                }
+            }
+        }
+    }
+
     private static boolean membarrierAvailable(ChildJvm.Result child) {
         return firstLine(child).equals("side MEMBARRIER");
     }
