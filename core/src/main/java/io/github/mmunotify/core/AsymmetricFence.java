@@ -103,8 +103,10 @@ final class AsymmetricFence {
      */
     static void reader() {
         if (MEMBARRIER) {
+            /* B, membarrier side: pairs with A/I in updater() (the membarrier); compiler only. */
             VarHandle.acquireFence();
         } else {
+            /* B, fenced side: pairs with A/I in updater() (full fences). */
             VarHandle.fullFence();
         }
     }
@@ -119,10 +121,14 @@ final class AsymmetricFence {
      */
     static void updater() {
         if (MEMBARRIER) {
+            /* A/I, membarrier side: pairs with B (a compiler barrier) in Srcu.readLock() through
+             * the syscall; the fences on either side keep the caller's own accesses in order at
+             * the JMM level, as the kernel's smp_mb() at membarrier's entry and exit do. */
             VarHandle.fullFence();
             membarrier();
             VarHandle.fullFence();
         } else {
+            /* A/I, fenced side: pairs with B (a full fence) in Srcu.readLock(). */
             VarHandle.fullFence();
         }
     }
