@@ -13,10 +13,12 @@ import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.BenchmarkParams;
 
 /**
  * Read-side cost: entering and leaving one read section of an {@link Srcu} domain, against the
@@ -27,6 +29,11 @@ import org.openjdk.jmh.annotations.Warmup;
  * <p>Throughput, summed over threads, at one thread ({@link OneThread}) and two ({@link TwoThreads})
  * in the same run: an SRCU reader writes only its own cache line, so it should scale, while the
  * shared-word baselines bounce one line between the cores.
+ *
+ * <p>{@code Srcu} on both of its read sides ({@link Srcu#readBarrier()}), each in forks of its own
+ * (the side is chosen once per JVM): {@code srcuReadLockUnlockFenced}, a full fence per section,
+ * and {@code srcuReadLockUnlockMembarrier}, no processor fence. Regex for just these:
+ * {@code -Dbench="SrcuReadBenchmark.*srcuReadLockUnlock"}.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -42,9 +49,42 @@ public abstract class SrcuReadBenchmark {
     private final AtomicLong referenceCount = new AtomicLong(1);
     private final LongAdder readerCount = new LongAdder();
 
+    /**
+     * The reader's fence B is a full fence ({@link Srcu.ReadBarrier#FENCED}): the read side as it
+     * was before membarrier, and as it stays where native access or membarrier is unavailable.
+     */
     @Benchmark
-    public void srcuReadLockUnlock() {
+    @Fork(value = 1, jvmArgsAppend = "-Dmmunotify.srcu.readBarrier=fenced")
+    public void srcuReadLockUnlockFenced() {
         srcu.readUnlock(srcu.readLock());
+    }
+
+    /**
+     * The reader's fence B is a compiler barrier only ({@link Srcu.ReadBarrier#MEMBARRIER}); grace
+     * periods pay a membarrier(2) instead (see {@code SrcuSynchronizeBenchmark}).
+     */
+    @Benchmark
+    @Fork(value = 1, jvmArgsAppend = "-Dmmunotify.srcu.readBarrier=membarrier")
+    public void srcuReadLockUnlockMembarrier() {
+        srcu.readUnlock(srcu.readLock());
+    }
+
+    /**
+     * Fails the trial if the fork does not run the read side its method's name promises (a run
+     * with {@code -f 0}, or {@code -jvmArgsAppend} on the command line, replaces the methods' own
+     * fork flags).
+     *
+     * @param params which benchmark this trial runs
+     */
+    @Setup
+    public void checkReadBarrier(BenchmarkParams params) {
+        String method = params.getBenchmark();
+        Srcu.ReadBarrier expected = method.endsWith("Fenced") ? Srcu.ReadBarrier.FENCED
+                : method.endsWith("Membarrier") ? Srcu.ReadBarrier.MEMBARRIER : null;
+        if (expected != null && Srcu.readBarrier() != expected) {
+            throw new IllegalStateException(method + " needs read barrier " + expected + " but this fork runs "
+                    + Srcu.readBarrier() + ": keep the method's own @Fork flags (forked, no -jvmArgsAppend)");
+        }
     }
 
     @Benchmark

@@ -16,6 +16,7 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.BenchmarkParams;
 
 /**
  * Update-side latency: one {@link Srcu#synchronize()} with no reader registered, and with one
@@ -31,14 +32,24 @@ import org.openjdk.jmh.annotations.Warmup;
  * sections back to back (the grace period waits for the section in progress: here the normal
  * form parks in its back-off, the expedited one spins and yields). The last case keeps one core
  * busy for the whole run.
+ *
+ * <p>Read sides ({@link Srcu#readBarrier()}, chosen once per JVM): every {@code synchronize*}
+ * method without a suffix runs on the membarrier side (its forks force it), where each scan that
+ * finds the readers gone makes one {@code membarrier(2)} system call; the methods ending in
+ * {@code Fenced} repeat the main cases on the fenced side, where readers fence and grace periods
+ * make no system call, in forks of their own. Regex for the comparison:
+ * {@code -Dbench="SrcuSynchronizeBenchmark.synchronize(NoReader|AfterReaderLeft|IdleReaders|BusyReader)"}.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
-@Fork(1)
+@Fork(value = 1, jvmArgsAppend = "-Dmmunotify.srcu.readBarrier=membarrier")
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
 public class SrcuSynchronizeBenchmark {
+
+    /** The fork flag of the {@code ...Fenced} methods. */
+    private static final String FENCED = "-Dmmunotify.srcu.readBarrier=fenced";
 
     private final Srcu noReaders = Srcu.create("bench-sync-idle");
     private final Srcu oneReader = Srcu.create("bench-sync-reader");
@@ -78,6 +89,50 @@ public class SrcuSynchronizeBenchmark {
     public void synchronizeAfterReaderLeft() {
         oneReader.readUnlock(oneReader.readLock());
         oneReader.synchronize();
+    }
+
+    @Benchmark
+    @Fork(value = 1, jvmArgsAppend = FENCED)
+    public void synchronizeNoReaderFenced() {
+        noReaders.synchronize();
+    }
+
+    @Benchmark
+    @Fork(value = 1, jvmArgsAppend = FENCED)
+    public void synchronizeAfterReaderLeftFenced() {
+        oneReader.readUnlock(oneReader.readLock());
+        oneReader.synchronize();
+    }
+
+    @Benchmark
+    @Fork(value = 1, jvmArgsAppend = FENCED)
+    public void synchronizeIdleReadersFenced(IdleReaders readers) {
+        readers.srcu.synchronize();
+    }
+
+    @Benchmark
+    @Fork(value = 1, jvmArgsAppend = FENCED)
+    public void synchronizeBusyReaderFenced(BusyReader reader) {
+        reader.srcu.synchronize();
+    }
+
+    /**
+     * Fails the trial if the fork does not run the read side the method promises (a run with
+     * {@code -f 0}, or {@code -jvmArgsAppend} on the command line, replaces the forks' flags).
+     *
+     * @param params which benchmark this trial runs
+     */
+    @Setup
+    public void checkReadBarrier(BenchmarkParams params) {
+        String method = params.getBenchmark();
+        if (!method.substring(method.lastIndexOf('.') + 1).startsWith("synchronize")) {
+            return; // a baseline: no Srcu
+        }
+        Srcu.ReadBarrier expected = method.endsWith("Fenced") ? Srcu.ReadBarrier.FENCED : Srcu.ReadBarrier.MEMBARRIER;
+        if (Srcu.readBarrier() != expected) {
+            throw new IllegalStateException(method + " needs read barrier " + expected + " but this fork runs "
+                    + Srcu.readBarrier() + ": keep the forks' own flags (forked, no -jvmArgsAppend)");
+        }
     }
 
     @Benchmark

@@ -1,6 +1,5 @@
 package io.github.mmunotify.core;
 
-import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -79,8 +78,9 @@ import java.util.function.Consumer;
  * Each thread that reads gets, on its first read section, its own pair of lock/unlock counters per
  * index on a cache line of their own ({@code SrcuReader}), registered with the domain and found
  * again through a table indexed by thread id backed by a {@link ThreadLocal}. Entering counts the
- * section on the domain's current index and fences; leaving counts it as left with a release
- * store. A grace period ({@code SrcuGracePeriods}, the kernel's {@code srcutree.c} algorithm)
+ * section on the domain's current index and fences (a full fence, or, on the
+ * {@linkplain #readBarrier() membarrier side}, only a compiler barrier, the grace period then
+ * calling {@code membarrier(2)} instead); leaving counts it as left with a release store. A grace period ({@code SrcuGracePeriods}, the kernel's {@code srcutree.c} algorithm)
  * flips the index so new readers count elsewhere, then waits until the lock and unlock sums of the
  * old index match across all readers. Tokens carry the index the section was counted on, plus the
  * reader's own tag: readers of one domain get distinct tags (a random per-domain start plus an odd
@@ -128,6 +128,7 @@ public final class Srcu implements AutoCloseable {
     private volatile int state = OPEN;
 
     private Srcu(Builder builder) {
+        AsymmetricFence.requireUsable(); // also initialises it here, never in a reader's first section
         this.name = builder.name;
         this.closing = new Teardown("srcu '" + name + "'");
         this.stalls = new SrcuStallDetector(name, builder.stallThreshold, builder.stallHandler, registry);
@@ -192,8 +193,10 @@ public final class Srcu implements AutoCloseable {
              * and H in SrcuGracePeriods.cookie() (kernel: smp_mb() B in __srcu_read_lock): either the
              * grace period sees this count, or this section sees everything published before the
              * grace period began. Also pairs with I in close(): either close sees this count or
-             * this section sees the domain closing. */
-            VarHandle.fullFence();
+             * this section sees the domain closing. A full fence on the fenced side; on the
+             * membarrier side a compiler-only barrier, the processor's part supplied by the
+             * membarrier in A and I (D/E/H then pair with it through A): see AsymmetricFence. */
+            AsymmetricFence.reader();
             open = state == OPEN;
         } catch (Throwable stackOverflow) {
             // Only a StackOverflowError can land here (the fence is a call when interpreted). The
@@ -611,8 +614,8 @@ public final class Srcu implements AutoCloseable {
         callbacks.awaitFinished(callbacks.refuse());
         state = CLOSING;
         /* I: pairs with B in readLock(): either that reader sees CLOSING and backs out, or
-         * the scan below sees its count. */
-        VarHandle.fullFence();
+         * the scan below sees its count. A membarrier on the membarrier side (AsymmetricFence). */
+        AsymmetricFence.updater();
         try {
             requireNoReaders(false);
         } catch (IllegalStateException readerGotIn) {
@@ -632,7 +635,41 @@ public final class Srcu implements AutoCloseable {
             default -> "closed";
         };
         return "Srcu[" + name + ", " + status + ", " + gracePeriods + ", " + callbacks
-                + ", readers active=" + registry.activeReaders() + "]";
+                + ", readers active=" + registry.activeReaders() + ", read barrier=" + readBarrier() + "]";
+    }
+
+    /**
+     * How every domain in this JVM orders a reader's entry against grace periods: chosen once per
+     * JVM, by the system property {@code mmunotify.srcu.readBarrier} ({@code fenced},
+     * {@code membarrier}, or {@code auto}, the default). {@code auto} takes
+     * {@link ReadBarrier#MEMBARRIER} where native access is enabled for this library's module
+     * ({@code --enable-native-access}), on Linux x86_64 or aarch64 with a kernel that offers
+     * private expedited {@code membarrier(2)}; otherwise {@link ReadBarrier#FENCED}, without a
+     * warning. Both give the same guarantees; they differ only in cost.
+     *
+     * @return the side in force for every domain of this JVM
+     */
+    public static ReadBarrier readBarrier() {
+        return AsymmetricFence.side();
+    }
+
+    /**
+     * The two ways a read section's entry is ordered against grace periods. Both give every
+     * guarantee of the class; see {@link #readBarrier()} for how one is chosen.
+     */
+    public enum ReadBarrier {
+        /**
+         * Entering a section executes a full fence (a locked instruction on x86); grace periods
+         * need nothing from the platform.
+         */
+        FENCED,
+        /**
+         * Entering a section executes no processor fence; each grace period (and each close)
+         * instead calls {@code membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED)} once per scan that
+         * finds the readers gone, which makes every running thread of the process execute a full
+         * barrier (about a microsecond): cheaper readers, dearer grace periods.
+         */
+        MEMBARRIER
     }
 
     /** Reader records registered (threads that ever read here, minus those pruned); for tests. */

@@ -25,7 +25,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * that fetched that index before the previous flip but incremented it only after it; (2) flip the
  * index, so that new readers count on the other one; (3) wait until no reader holds the old
  * index. Full fences separate the steps, pairing with the fence each reader executes between
- * counting itself and reading shared data. Readers never wait for the driver, and the driver only
+ * counting itself and reading shared data (on the membarrier side of {@code AsymmetricFence},
+ * the scans' membarrier stands in for the reader's fence). Readers never wait for the driver, and the driver only
  * waits for sections that were already counted, so new readers cannot starve it.
  *
  * <h2>Bounded waits</h2>
@@ -130,7 +131,10 @@ final class SrcuGracePeriods {
          * as the kernel's rcu_seq_snap() starts with smp_mb(): without it a plain store could be
          * reordered after the load, the cookie would come from a sequence whose grace period had
          * already passed the flip, and a reader that still sees the old object would not be waited
-         * for. */
+         * for. A full fence on both sides (kernel get_state_synchronize_srcu() keeps smp_mb() for
+         * SRCU-fast): on the membarrier side its pairing with B is carried by A's membarrier in
+         * the scans of the grace period that completes the cookie, which all begin after the
+         * sequence this fence orders the store before (see AsymmetricFence). */
         VarHandle.fullFence();
         return (sequence() + 3) & ~1L;
     }
@@ -350,13 +354,18 @@ final class SrcuGracePeriods {
             }
             /* D: pairs with B in Srcu.readLock(). The scan that found the inactive index empty is
              * ordered before the flip, so a reader that fetched the inactive index before the
-             * previous flip and counts on it only now is seen by the scan after this flip. */
+             * previous flip and counts on it only now is seen by the scan after this flip. A full
+             * fence on both sides: on the membarrier side its pairing with B is carried by A's
+             * membarrier in the scan before it (kernel srcu_flip() keeps smp_mb() for SRCU-fast
+             * too; see AsymmetricFence). */
             VarHandle.fullFence();
             index ^= 1;
             /* E: pairs with B in Srcu.readLock() and C in SrcuReader.unlockTo() (C' in
              * Srcu.readUnlock()). The flip is ordered
              * before the scans of the old index: a reader that counts itself after those scans
-             * began fetched the new index, or sees everything published before this grace period. */
+             * began fetched the new index, or sees everything published before this grace period.
+             * A full fence on both sides: on the membarrier side its pairing with B is carried by
+             * A's membarrier in the scans after it (see AsymmetricFence). */
             VarHandle.fullFence();
             phase = AFTER_FLIP;
         }

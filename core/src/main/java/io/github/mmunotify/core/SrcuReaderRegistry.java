@@ -75,27 +75,53 @@ final class SrcuReaderRegistry {
      * Whether no section is held on {@code index} by any reader whose lock was visible at the time
      * of the scan (kernel {@code srcu_readers_active_idx_check}).
      *
-     * <p>Sums the unlocks first, then, after a full fence, the locks. Per reader the lock count read
+     * <p>Sums the unlocks first, then, after A, the locks. Per reader the lock count read
      * second is at least the one that preceded the unlock count read first, so the two sums are
      * equal only if no reader held a section on the index when its unlock count was read. A reader
-     * whose lock is not yet visible fenced after it, so it will see everything published before the
-     * scan; it is one that began after the grace period and need not be waited for.
+     * whose lock is not yet visible executed B after it, so it will see everything published before
+     * the scan; it is one that began after the grace period and need not be waited for.
+     *
+     * <p>On the membarrier side A is a system call; a scan that a reader still inside holds up
+     * does not make it: the sums are first compared across a full fence, and an answer of "still
+     * held" needs no ordering (the caller scans again). Only a scan that would answer "gone" reads
+     * the lock sum again across the membarrier, and that second comparison is the answer.
      */
     boolean readersGone(int index) {
+        long unlocks = unlockSum(index);
+        if (AsymmetricFence.MEMBARRIER) {
+            /* A0: an unpaired filter, not an ordering point: a mismatch across a plain full fence
+             * proves a section still held (each reader's lock count only grows), a match proves
+             * nothing until confirmed across A below. Spares a reader inside a long section the
+             * driver's interprocessor interrupts, and the driver the syscalls, while it waits. */
+            VarHandle.fullFence();
+            if (lockSum(index) != unlocks) {
+                return false;
+            }
+        }
+        /* A: pairs with B in Srcu.readLock() and C in SrcuReader.unlockTo() (C' in
+         * Srcu.readUnlock()) (kernel: smp_mb() A in srcu_readers_active_idx_check; a
+         * synchronize_rcu() there for SRCU-fast readers). The unlock sum is read before the lock
+         * sum, so per reader the lock count read is at least the one its counted unlocks matched.
+         * A full fence on the fenced side, a membarrier on the membarrier side: see
+         * AsymmetricFence. */
+        AsymmetricFence.updater();
+        return lockSum(index) == unlocks;
+    }
+
+    private long unlockSum(int index) {
         long unlocks = 0;
         for (SrcuReader r = head(); r != null; r = r.next()) {
             unlocks += r.unlocksOn(index);
         }
-        /* A: pairs with B in Srcu.readLock() and C in SrcuReader.unlockTo() (C' in
-         * Srcu.readUnlock()) (kernel: smp_mb() A in
-         * srcu_readers_active_idx_check). The unlock sum is read before the lock sum, so per
-         * reader the lock count read is at least the one its counted unlocks matched. */
-        VarHandle.fullFence();
+        return unlocks;
+    }
+
+    private long lockSum(int index) {
         long locks = 0;
         for (SrcuReader r = head(); r != null; r = r.next()) {
             locks += r.locksOn(index);
         }
-        return locks == unlocks;
+        return locks;
     }
 
     /** Grace-period driver only: unlinks the readers of terminated threads that hold no section. */
