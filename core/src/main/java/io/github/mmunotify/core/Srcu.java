@@ -640,8 +640,10 @@ public final class Srcu implements AutoCloseable {
 
     /**
      * How every domain in this JVM orders a reader's entry against grace periods: chosen once per
-     * JVM, by the system property {@code mmunotify.srcu.readBarrier} ({@code fenced},
-     * {@code membarrier}, or {@code auto}, the default). {@code auto} takes
+     * JVM, by the system property {@code mmunotify.srcu.readBarrier}: {@code fenced} (the default),
+     * {@code membarrier}, or {@code auto}. Fenced costs a locked instruction per read section
+     * (measured at about 0.2 ns of a 5.3 ns section on an AMD EPYC); membarrier costs nothing per
+     * section and about 1 µs more per grace period. {@code auto} takes
      * {@link ReadBarrier#MEMBARRIER} where native access is enabled for this library's module
      * ({@code --enable-native-access}), on Linux x86_64 or aarch64 with a kernel that offers
      * private expedited {@code membarrier(2)}; otherwise {@link ReadBarrier#FENCED}, without a

@@ -22,8 +22,15 @@ class SrcuReadBarrierTest {
     private static final String PROPERTY = "-D" + AsymmetricFence.PROPERTY + "=";
 
     @Test
+    void byDefaultFencedEvenWithNativeAccess() throws Exception {
+        ChildJvm.Result child = run(List.of(NATIVE));
+        assertEquals("side FENCED", firstLine(child), child.describe());
+        assertEquals("", child.stderr());
+    }
+
+    @Test
     void autoWithoutNativeAccessIsFencedAndPrintsNothingOnStderr() throws Exception {
-        ChildJvm.Result child = run(List.of());
+        ChildJvm.Result child = run(List.of(PROPERTY + "auto"));
         assertEquals("side FENCED", firstLine(child), child.describe());
         assertTrue(child.stdout().contains("read barrier=FENCED"), child.describe());
         assertEquals("", child.stderr(), "no warning when native access is not enabled");
@@ -51,7 +58,7 @@ class SrcuReadBarrierTest {
     @Test
     void autoWithNativeAccessTakesMembarrierExactlyWhereItIsAvailable() throws Exception {
         boolean available = membarrierAvailable(run(List.of(NATIVE, PROPERTY + "membarrier")));
-        ChildJvm.Result child = run(List.of(NATIVE));
+        ChildJvm.Result child = run(List.of(NATIVE, PROPERTY + "auto"));
         assertEquals(available ? "side MEMBARRIER" : "side FENCED", firstLine(child), child.describe());
         assertEquals("", child.stderr());
     }
@@ -64,7 +71,7 @@ class SrcuReadBarrierTest {
         ChildJvm.Result forced = run(List.of(NATIVE, PROPERTY + "membarrier"));
         // Where a sandbox (seccomp) refuses membarrier, the message says so and the test stops here.
         assumeTrue(membarrierAvailable(forced), forced.describe());
-        assertEquals("side MEMBARRIER", firstLine(run(List.of(NATIVE))));
+        assertEquals("side MEMBARRIER", firstLine(run(List.of(NATIVE, PROPERTY + "auto"))));
     }
 
     @Test
@@ -93,7 +100,7 @@ class SrcuReadBarrierTest {
 
     @Test
     void thisJvmRunsTheSideItsPropertyAsks() {
-        String asked = System.getProperty(AsymmetricFence.PROPERTY, "auto");
+        String asked = System.getProperty(AsymmetricFence.PROPERTY, "fenced");
         switch (asked) {
             case "fenced" -> assertEquals(Srcu.ReadBarrier.FENCED, Srcu.readBarrier());
             case "membarrier" -> assertEquals(Srcu.ReadBarrier.MEMBARRIER, Srcu.readBarrier());
