@@ -39,6 +39,8 @@ final class SrcuReaderRegistry {
     private static final int PRUNE_SLACK = 1_024;
 
     private final SrcuReaderLookup lookup;
+    /** Where virtual threads and shared sections count: summed with the readers by every scan. */
+    private final SrcuStripes stripes;
     /** Readers linked in, minus those pruned. */
     private final AtomicInteger size = new AtomicInteger();
     /** Driver only: the size right after the last prune. */
@@ -48,8 +50,14 @@ final class SrcuReaderRegistry {
     @SuppressWarnings("unused") // accessed through HEAD
     volatile SrcuReader head;
 
-    SrcuReaderRegistry(SrcuReaderLookup lookup) {
+    SrcuReaderRegistry(SrcuReaderLookup lookup, SrcuStripes stripes) {
         this.lookup = lookup;
+        this.stripes = stripes;
+    }
+
+    /** The domain's stripes (virtual threads and shared sections). */
+    SrcuStripes stripes() {
+        return stripes;
     }
 
     /** Links {@code reader} in; from now on every grace period counts its sections. */
@@ -82,16 +90,18 @@ final class SrcuReaderRegistry {
      * scan; it is one that began after the grace period and need not be waited for.
      */
     boolean readersGone(int index) {
-        long unlocks = 0;
+        // The stripes are summed with the readers, on both sides of A: their counters only grow
+        // too, so the argument above holds for them unchanged (SrcuStripes).
+        long unlocks = stripes.unlocksOn(index);
         for (SrcuReader r = head(); r != null; r = r.next()) {
             unlocks += r.unlocksOn(index);
         }
         /* A: pairs with B in Srcu.readLock() and C in SrcuReader.unlockTo() (C' in
-         * Srcu.readUnlock()) (kernel: smp_mb() A in
+         * Srcu.readUnlock()), and with B' and C'' in SrcuStripes (kernel: smp_mb() A in
          * srcu_readers_active_idx_check). The unlock sum is read before the lock sum, so per
          * reader the lock count read is at least the one its counted unlocks matched. */
         VarHandle.fullFence();
-        long locks = 0;
+        long locks = stripes.locksOn(index);
         for (SrcuReader r = head(); r != null; r = r.next()) {
             locks += r.locksOn(index);
         }
@@ -145,9 +155,12 @@ final class SrcuReaderRegistry {
         return null;
     }
 
-    /** How many threads appear to be inside a read section right now (a racy snapshot). */
+    /**
+     * How many platform threads appear to be inside a read section right now, plus the virtual
+     * threads inside one and the shared sections outstanding (a racy snapshot).
+     */
     int activeReaders() {
-        int active = 0;
+        int active = (int) Math.min(Integer.MAX_VALUE / 2, stripes.active());
         for (SrcuReader r = head(); r != null; r = r.next()) {
             if (r.appearsActive()) {
                 active++;

@@ -28,6 +28,8 @@ final class SrcuStallDetector {
     private final SrcuReaderRegistry registry;
     private final AtomicLong reported = new AtomicLong();
     private boolean anyMarked;
+    /** The index on which the stripes' sections were already reported, or -1 (driver-owned). */
+    private int stripesReportedIndex = -1;
 
     SrcuStallDetector(String domain, Duration threshold, Consumer<? super Srcu.Stall> handler,
                       SrcuReaderRegistry registry) {
@@ -55,6 +57,12 @@ final class SrcuStallDetector {
                 report(reader, waited);
             }
         }
+        long striped = registry.stripes().activeOn(index);
+        if (striped > 0 && stripesReportedIndex != index) {
+            stripesReportedIndex = index;
+            anyMarked = true;
+            reportStriped(striped, waited);
+        }
     }
 
     /** Forgets the reports made on {@code index}: a scan has just found it clear. */
@@ -63,6 +71,11 @@ final class SrcuStallDetector {
             return;
         }
         boolean stillMarked = false;
+        if (stripesReportedIndex == index) {
+            stripesReportedIndex = -1;
+        } else if (stripesReportedIndex >= 0) {
+            stillMarked = true;
+        }
         for (SrcuReader reader = registry.head(); reader != null; reader = reader.next()) {
             if (reader.stallReportedIndex == index) {
                 reader.stallReportedIndex = -1;
@@ -79,8 +92,20 @@ final class SrcuStallDetector {
 
     private void report(SrcuReader reader, long waitedNanos) {
         Thread owner = reader.owner;
-        Srcu.Stall stall = new Srcu.Stall(domain, owner.getName(), owner.threadId(), owner.isAlive(),
-                Duration.ofNanos(waitedNanos), List.of(owner.getStackTrace()));
+        deliver(new Srcu.Stall(domain, owner.getName(), owner.threadId(), owner.isAlive(),
+                Duration.ofNanos(waitedNanos), List.of(owner.getStackTrace())));
+    }
+
+    /**
+     * Reports the sections counted on the stripes as one stall: the domain does not know which
+     * virtual threads hold them, or who holds a shared section (see {@link Srcu.Stall}).
+     */
+    private void reportStriped(long sections, long waitedNanos) {
+        deliver(new Srcu.Stall(domain, Srcu.Stall.stripedName(sections), Srcu.Stall.STRIPED, true,
+                Duration.ofNanos(waitedNanos), List.of()));
+    }
+
+    private void deliver(Srcu.Stall stall) {
         reported.incrementAndGet();
         try {
             handler.accept(stall);
