@@ -76,7 +76,7 @@ public class SrcuVirtualReadBenchmark {
             for (int i = 0; i < BATCH; i++) {
                 srcu.readLockShared().close();
             }
-            return BATCH;
+            return (long) BATCH;
         });
     }
 

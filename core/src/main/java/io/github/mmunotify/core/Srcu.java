@@ -976,7 +976,8 @@ public final class Srcu implements AutoCloseable {
      * @param callbacksQueued callbacks accepted by {@code callSrcu}
      * @param callbacksRun callbacks that have run, whether they returned or threw
      * @param callbacksFailed callbacks that threw
-     * @param readersActive threads inside a read section
+     * @param readersActive threads inside a read section (a virtual thread counts once however
+     *        deeply it nests), plus shared sections ({@link Srcu#readLockShared()}) not yet left
      * @param stallsReported read sections reported as stalls
      */
     public record Stats(long gracePeriodsCompleted, long callbacksQueued, long callbacksRun, long callbacksFailed,

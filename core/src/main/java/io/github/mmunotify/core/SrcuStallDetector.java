@@ -16,7 +16,10 @@ import java.util.function.Consumer;
  * a grace period waits (a section that blocks nobody is not a stall).
  *
  * <p>"Once" is tracked on the reader: it is marked with the index it was reported on, and the
- * mark is cleared when a scan of that index finds the domain clear. Only the grace-period driver
+ * mark is cleared when a scan of that index finds the domain clear. The sections counted on the
+ * stripes (virtual threads, shared sections) have no reader to mark and no thread to name: they
+ * are reported together as one stall per index ({@link Srcu.Stall#STRIPED}), tracked by one mark
+ * of the detector's own. Only the grace-period driver
  * calls {@link #check} and {@link #clear}, under its lock; the count may be read by anyone.
  */
 final class SrcuStallDetector {
