@@ -424,9 +424,10 @@ public final class Srcu implements AutoCloseable {
         if (reader == null || (token & ~1) != reader.tag || (index == 0 ? reader.depth0 : reader.depth1) == 0) {
             throw notOutstandingVirtual(token, reader);
         }
+        // From here to the add, no call: an overflow must not fall between the depth and the stripe.
         reader.depth0 -= index ^ 1;
         reader.depth1 -= index;
-        if (!reader.holdsAny()) {
+        if ((reader.depth0 | reader.depth1) == 0) {
             try {
                 stripes.unlock(reader.stripe, reader.countedIndex); // C'' inside
             } catch (StackOverflowError noStackForTheStore) {

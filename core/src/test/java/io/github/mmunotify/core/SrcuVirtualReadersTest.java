@@ -181,6 +181,51 @@ class SrcuVirtualReadersTest {
         assertEquals(0, srcu.stats().readersActive());
     }
 
+    /**
+     * A stack overflow through nested sections on a virtual thread, as {@code SrcuFaultTest} does on
+     * a platform thread: a readLock that throws counted nothing; a readUnlock that throws left its
+     * section held and its token valid (a virtual thread cannot complete the stripe's atomic add
+     * without a call, so it does not swallow the error), and a shallower frame leaves it. In the
+     * end no section is counted and grace periods complete.
+     */
+    @Test
+    void aStackOverflowThroughNestedSectionsOnAVirtualThreadLeavesNoneHalfOpen() throws Exception {
+        int rounds = io.github.mmunotify.testing.StressSize.of("srcuOverflowRounds", 50);
+        try (Srcu srcu = Srcu.create("virtual-overflow");
+             TestThreads threads = new TestThreads("overflow")) {
+            threads.startVirtual(() -> {
+                for (int round = 0; round < rounds; round++) {
+                    int[] unlockFailed = new int[64];
+                    int[] failures = {0};
+                    assertThrows(StackOverflowError.class, () -> readRecursively(srcu, unlockFailed, failures));
+                    for (int i = 0; i < failures[0]; i++) {
+                        srcu.readUnlock(unlockFailed[i]); // still outstanding: the failed unlock changed nothing
+                    }
+                    assertFalse(srcu.isReaderOnCurrentThread(), "round " + round + ": a section is held whose"
+                            + " readLock never returned its token (" + failures[0] + " unlocks had failed)");
+                    assertEquals(0, srcu.stats().readersActive(), "round " + round);
+                }
+            });
+            threads.join();
+            assertTrue(completesWithin(srcu, TestTimeouts.await()), "a section was left counted on a stripe");
+        }
+    }
+
+    private static int readRecursively(Srcu srcu, int[] unlockFailed, int[] failures) {
+        int token = srcu.readLock();
+        try {
+            return readRecursively(srcu, unlockFailed, failures) + 1;
+        } finally {
+            try {
+                srcu.readUnlock(token);
+            } catch (StackOverflowError noStackToLeave) {
+                if (failures[0] < unlockFailed.length) { // no allocation here: the stack is exhausted
+                    unlockFailed[failures[0]++] = token;
+                }
+            }
+        }
+    }
+
     /** Whether a grace period completes within {@code bound} (timed synchronize). */
     static boolean completesWithin(Srcu srcu, Duration bound) throws InterruptedException {
         try {
