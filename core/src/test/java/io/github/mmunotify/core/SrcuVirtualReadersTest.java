@@ -90,10 +90,12 @@ class SrcuVirtualReadersTest {
     void sectionsOnBothIndicesAreCountedWhereTheOutermostBegan() throws Exception {
         try (Srcu srcu = Srcu.create("virtual-flip");
              TestThreads threads = new TestThreads("flip")) {
+            CountDownLatch firstIn = new CountDownLatch(1);
             CountDownLatch flipped = new CountDownLatch(1);
             CountDownLatch afterFlip = new CountDownLatch(1);
             threads.startVirtual(() -> {
                 int first = srcu.readLock();
+                firstIn.countDown();
                 afterFlip.await(TestTimeouts.await().toMillis(), TimeUnit.MILLISECONDS);
                 int second = srcu.readLock(); // on the other index: the timed grace period flipped
                 flipped.countDown();
@@ -105,6 +107,7 @@ class SrcuVirtualReadersTest {
                 srcu.readUnlock(second);
                 assertThrows(IllegalArgumentException.class, () -> srcu.readUnlock(second), "already left");
             });
+            assertTrue(firstIn.await(TestTimeouts.await().toMillis(), TimeUnit.MILLISECONDS));
             // A timed grace period gets past the flip and stops, waiting for the first section.
             assertThrows(TimeoutException.class, () -> srcu.synchronize(Duration.ofMillis(20)));
             afterFlip.countDown();
