@@ -468,7 +468,9 @@ public final class Srcu implements AutoCloseable {
 
     /**
      * Whether the calling thread is inside a read section of this domain. For checks that refuse
-     * an operation that would wait for the caller's own section.
+     * an operation that would wait for the caller's own section. Exact on platform and virtual
+     * threads alike (a virtual thread keeps its own count, see "Virtual threads" above); a shared
+     * section ({@link #readLockShared()}) belongs to no thread and is never seen here.
      *
      * @return {@code true} if the calling thread has entered a section here and not yet left it
      */
