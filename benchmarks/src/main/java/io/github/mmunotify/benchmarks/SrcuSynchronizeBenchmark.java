@@ -11,6 +11,7 @@ import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -27,8 +28,9 @@ import org.openjdk.jmh.infra.BenchmarkParams;
  * handshake with every thread).
  *
  * <p>{@code synchronize} against {@code synchronizeExpedited}: with no reader, with
- * {@value IdleReaders#COUNT} idle registered readers (threads that have read and stay alive outside
- * any section: each grace period scans them all), and with one reader thread running 20 us
+ * {@value IdleReaders#COUNT} idle virtual readers (threads that have read and stay alive outside
+ * any section; they count on the domain's stripes, which a grace period sums whatever the number
+ * of threads), and with one reader thread running 20 us
  * sections back to back (the grace period waits for the section in progress: here the normal
  * form parks in its back-off, the expedited one spins and yields). The last case keeps one core
  * busy for the whole run.
@@ -39,6 +41,14 @@ import org.openjdk.jmh.infra.BenchmarkParams;
  * {@code Fenced} repeat the main cases on the fenced side, where readers fence and grace periods
  * make no system call, in forks of their own. Regex for the comparison:
  * {@code -Dbench="SrcuSynchronizeBenchmark.synchronize(NoReader|AfterReaderLeft|IdleReaders|BusyReader)"}.
+ *
+ * <p>A grace period's cost does not grow with idle virtual readers:
+ * {@code synchronizeIdleVirtualReaders} with {@link IdleVirtualReaders#count} (default a million)
+ * virtual threads that each read once and stay parked, against
+ * {@code synchronizeIdlePlatformReaders} with {@value IdlePlatformReaders#COUNT} idle platform
+ * threads in the same run: platform threads keep a reader record per thread, which every grace
+ * period scans (the design every reader had before the stripes), so that figure divided by
+ * {@value IdlePlatformReaders#COUNT} is the per-reader scan cost the virtual readers no longer pay.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -68,6 +78,16 @@ public class SrcuSynchronizeBenchmark {
     @Benchmark
     public void synchronizeExpeditedIdleReaders(IdleReaders readers) {
         readers.srcu.synchronizeExpedited();
+    }
+
+    @Benchmark
+    public void synchronizeIdleVirtualReaders(IdleVirtualReaders readers) {
+        readers.srcu.synchronize();
+    }
+
+    @Benchmark
+    public void synchronizeIdlePlatformReaders(IdlePlatformReaders readers) {
+        readers.srcu.synchronize();
     }
 
     @Benchmark
@@ -189,6 +209,85 @@ public class SrcuSynchronizeBenchmark {
             release.countDown();
             srcu.close();
         }
+    }
+
+    /**
+     * A domain with {@link #count} virtual threads that each read once and then stay parked, alive,
+     * outside any section; only for the method that takes it.
+     */
+    @State(Scope.Benchmark)
+    public static class IdleVirtualReaders {
+        /** How many virtual threads read once and stay parked. */
+        @Param("1000000")
+        public int count;
+
+        final Srcu srcu = Srcu.create("bench-sync-idle-virtual-readers");
+        private final CountDownLatch release = new CountDownLatch(1);
+
+        /**
+         * Starts the readers and waits until each has read once.
+         *
+         * @throws InterruptedException if interrupted while they read
+         */
+        @Setup
+        public void start() throws InterruptedException {
+            startParkedReaders(srcu, Thread.ofVirtual(), count, release);
+        }
+
+        /** Lets the readers end and closes the domain. */
+        @TearDown
+        public void close() {
+            release.countDown();
+            srcu.close();
+        }
+    }
+
+    /**
+     * A domain with {@value #COUNT} platform threads that each read once and then stay parked
+     * outside any section: each has a reader record that every grace period scans.
+     */
+    @State(Scope.Benchmark)
+    public static class IdlePlatformReaders {
+        /** Registered platform readers, alive and outside any section. */
+        static final int COUNT = 1_000;
+
+        final Srcu srcu = Srcu.create("bench-sync-idle-platform-readers");
+        private final CountDownLatch release = new CountDownLatch(1);
+
+        /**
+         * Starts the readers and waits until each has read once.
+         *
+         * @throws InterruptedException if interrupted while they read
+         */
+        @Setup
+        public void start() throws InterruptedException {
+            startParkedReaders(srcu, Thread.ofPlatform().daemon().stackSize(64 * 1024), COUNT, release);
+        }
+
+        /** Lets the readers end and closes the domain. */
+        @TearDown
+        public void close() {
+            release.countDown();
+            srcu.close();
+        }
+    }
+
+    /** Starts {@code count} threads that each read once, then wait for {@code release}; returns once all have read. */
+    static void startParkedReaders(Srcu srcu, Thread.Builder builder, int count, CountDownLatch release)
+            throws InterruptedException {
+        CountDownLatch readOnce = new CountDownLatch(count);
+        for (int i = 0; i < count; i++) {
+            builder.start(() -> {
+                srcu.readUnlock(srcu.readLock());
+                readOnce.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+        }
+        readOnce.await();
     }
 
     /** A domain with one platform thread running sections of {@value #SECTION_NANOS} ns back to back. */

@@ -1,5 +1,7 @@
 package io.github.mmunotify.core;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -47,10 +49,31 @@ import java.util.function.Consumer;
  * <li>{@link #synchronizeExpedited()} gives {@code synchronize()}'s guarantee sooner after the last
  *     reader leaves, for processor time: its driver spins longer and then wakes every few
  *     microseconds instead of sleeping for up to a millisecond between scans.</li>
- * <li>Read sections nest, may block, and may run on virtual threads. Entering one writes only the
- *     calling thread's own padded counters, allocates nothing (after the thread's first section in
- *     the domain), and takes no lock.</li>
+ * <li>Read sections nest, may block, and may run on virtual threads. Entering one takes no lock
+ *     and allocates nothing (after the thread's first section in the domain). On a platform
+ *     thread it writes only the thread's own padded counters; on a virtual thread see below.</li>
+ * <li>{@link #readLockShared()} enters a section that any thread may leave, once
+ *     ({@link SharedSection}): the kernel's {@code srcu_down_read}/{@code srcu_up_read}, for
+ *     asynchronous code. Grace periods wait for it like any other.</li>
+ * <li>A grace period's cost grows with the platform threads that ever read here and are alive, not
+ *     with virtual threads: those cost it nothing per thread (see below).</li>
  * </ul>
+ *
+ * <h2>Virtual threads</h2>
+ * A virtual thread (other than the domain's callback thread) counts its outermost section on one
+ * of a few shared, padded stripe counters (an atomic add and a fence; nested sections count only
+ * in the thread's own bookkeeping), in place of a reader record of its own. Its bookkeeping lives
+ * in a {@link ThreadLocal} that no grace period scans and that dies with the thread, so a million
+ * parked virtual threads that once read cost a grace period nothing, and a terminated one leaves
+ * nothing behind in the domain. What it keeps: tokens are checked as on platform threads (another
+ * domain's token, another thread's, a made-up one, one not outstanding are refused and change
+ * nothing), {@link #isReaderOnCurrentThread()} and the refusals built on it work, and
+ * {@link Stats#readersActive()} counts it. What it loses, because the domain has no record of
+ * which virtual thread is inside: a stall report or a timeout or close message counts the striped
+ * sections but cannot name their threads or show their stacks ({@link Stall#STRIPED}); and a
+ * virtual thread that terminates inside a section holds grace periods up with no name to report
+ * either. The stripe counts are atomic read-modify-writes, shared with the other threads that hash
+ * to the same stripe.
  *
  * <h2>Misuse</h2>
  * A read section must be left on the thread that entered it, with the token that entering it
@@ -60,7 +83,9 @@ import java.util.function.Consumer;
  * (an {@link OutOfMemoryError} on a thread's first section, a {@link StackOverflowError}), no
  * section was entered, or the section is still held and its token still valid. A
  * {@code StackOverflowError} that strikes inside {@code readUnlock} does not stop it: the
- * section is left and the error swallowed (see {@link #readUnlock(int)}). (A {@code finally}
+ * section is left and the error swallowed (see {@link #readUnlock(int)}); on a virtual thread,
+ * whose count out is an atomic add on a shared stripe that no call-free store can complete, it is
+ * thrown with the section still held and the token still valid. (A {@code finally}
  * block at the bottom of an overflowed stack may have no stack left to call {@code readUnlock}
  * at all, or {@code Thread.currentThread()} in it; that section is then held until the thread leaves it, and stall reports and the timed
  * waits name the thread.) {@code synchronize()}, {@code synchronizeExpedited()}, {@code barrier()}
@@ -74,8 +99,14 @@ import java.util.function.Consumer;
  * forms {@link #synchronize(Duration)} and {@link #barrier(Duration)} then throw a
  * {@link TimeoutException} naming it.
  *
+ * <p>Shared sections: {@link #readUnlockShared(SharedSection)} (or {@link SharedSection#close()})
+ * of a section already left throws {@link IllegalStateException}, of another domain's section
+ * {@link IllegalArgumentException}; neither changes anything. A shared section belongs to no
+ * thread: {@link #isReaderOnCurrentThread()} does not see it, so the self-wait refusals above do
+ * not cover it (see {@link #readLockShared()}).
+ *
  * <h2>How it works</h2>
- * Each thread that reads gets, on its first read section, its own pair of lock/unlock counters per
+ * Each platform thread that reads gets, on its first read section, its own pair of lock/unlock counters per
  * index on a cache line of their own ({@code SrcuReader}), registered with the domain and found
  * again through a table indexed by thread id backed by a {@link ThreadLocal}. Entering counts the
  * section on the domain's current index and fences (a full fence, or, on the
@@ -84,13 +115,16 @@ import java.util.function.Consumer;
  * flips the index so new readers count elsewhere, then waits until the lock and unlock sums of the
  * old index match across all readers. Tokens carry the index the section was counted on, plus the
  * reader's own tag: readers of one domain get distinct tags (a random per-domain start plus an odd
- * stride times the registration number, 31 bits), so a token of another thread of the domain is
- * always rejected and one of another domain is, except with probability 2^-31. Checking it reads
+ * stride times the registration number, 30 bits, and bit 1 telling a virtual thread's token from a
+ * platform thread's), so a token of another thread of the domain is rejected (always, up to 2^30
+ * threads) and one of another domain is, except with probability 2^-30. Checking it reads
  * only the caller's own reader. Readers of terminated threads are pruned at the start of each
- * grace period and become unreachable.
+ * grace period and become unreachable. Virtual threads and shared sections count on
+ * {@code SrcuStripes}, whose sums every scan adds to the readers' on both sides of its fence.
  *
  * <p>Ordering points, kernel style (the other ends are in the classes named): B in
- * {@link #readLock()}, C in {@code SrcuReader.unlockTo} (C' in {@code readUnlock}), A in {@code SrcuReaderRegistry.readersGone},
+ * {@link #readLock()}, C in {@code SrcuReader.unlockTo} (C' in {@code readUnlock}), B' and C'' in
+ * {@code SrcuStripes} (virtual threads, shared sections), A in {@code SrcuReaderRegistry.readersGone},
  * D/E/F/G/H and X in {@code SrcuGracePeriods}, I in {@link #close()}, J and K in {@code SrcuCallbacks}.
  *
  * <p>Thread-safe. Close the domain when done: it owns a daemon thread once callbacks or polled
@@ -106,8 +140,10 @@ public final class Srcu implements AutoCloseable {
     private static final int CLOSING = 1;
     private static final int CLOSED = 2;
 
-    /** Odd: consecutive readers' tags differ by this, so tags repeat only after 2^31 readers. */
+    /** Odd: consecutive readers' tags differ by this, so tags repeat only after 2^30 readers. */
     private static final int TAG_STRIDE = 0x9E3779B9;
+    /** Bit 1 of a token: set for a virtual thread's token (striped), clear for a platform thread's. */
+    private static final int VIRTUAL_TOKEN = 2;
     /** Timeout messages name at most this many stuck threads. */
     private static final int NAMED_THREADS = 8;
 
@@ -116,7 +152,11 @@ public final class Srcu implements AutoCloseable {
     private final int tagSeed = ThreadLocalRandom.current().nextInt();
     private final AtomicInteger readersRegistered = new AtomicInteger();
     private final SrcuReaderLookup readers = new SrcuReaderLookup();
-    private final SrcuReaderRegistry registry = new SrcuReaderRegistry(readers);
+    /** Where virtual threads and shared sections count (the kernel's per-CPU counters). */
+    private final SrcuStripes stripes = new SrcuStripes();
+    /** Each virtual thread's own bookkeeping; seen by no grace period, gone with its thread. */
+    private final ThreadLocal<SrcuVirtualReader> virtualReaders = new ThreadLocal<>();
+    private final SrcuReaderRegistry registry = new SrcuReaderRegistry(readers, stripes);
     private final SrcuStallDetector stalls;
     private final SrcuGracePeriods gracePeriods;
     private final SrcuCallbacks callbacks;
@@ -181,6 +221,10 @@ public final class Srcu implements AutoCloseable {
      * @throws IllegalStateException if the domain is closed (or being closed)
      */
     public int readLock() {
+        Thread me = Thread.currentThread();
+        if (me.isVirtual() && !callbacks.isCallbackThread(me)) {
+            return readLockVirtual(); // the striped read side: see "Virtual threads" above
+        }
         SrcuReader reader = currentReader();
         if (reader == null) {
             reader = register(); // every allocation happens before anything is counted
@@ -243,6 +287,10 @@ public final class Srcu implements AutoCloseable {
      *         nothing changes then
      */
     public void readUnlock(int token) {
+        if ((token & VIRTUAL_TOKEN) != 0) {
+            readUnlockVirtual(token); // the striped read side: see "Virtual threads" above
+            return;
+        }
         int index = token & 1;
         // The one call that cannot be made up for: without the thread, no reader can be found.
         // Compiled, it is an intrinsic; interpreted, a native call that can overflow (residual).
@@ -283,12 +331,160 @@ public final class Srcu implements AutoCloseable {
     }
 
     /**
+     * Enters a read section that is not tied to the calling thread (the kernel's
+     * {@code srcu_down_read}): any thread may leave it, once, with {@link #readUnlockShared} or
+     * {@link SharedSection#close()}. For asynchronous code that enters a section on one thread
+     * and finishes on another ({@code CompletableFuture} stages, executor tasks). Grace periods
+     * wait for it exactly as for {@link #readLock()}'s sections. Never blocks, takes no lock;
+     * allocates the one small object it returns. If it throws, no section was entered.
+     *
+     * <p>A shared section belongs to no thread: {@link #isReaderOnCurrentThread()} does not see
+     * it, so a thread that calls {@link #synchronize()} (or {@code barrier()}, {@code close()})
+     * while a shared section it entered is still outstanding is not refused: it waits for the
+     * section, and if only it would leave it, waits forever (the timed forms time out). A stall
+     * report names no thread for it (see {@link Stall}).
+     *
+     * <p>Memory consistency: actions in the section (on whichever threads, up to the
+     * {@code readUnlockShared} that leaves it) happen-before the return of every grace period
+     * that waits for it, provided the threads that carry the section hand it on with
+     * happens-before (as {@code CompletableFuture} and executors do).
+     *
+     * @return the section, to be left exactly once, by any thread
+     * @throws IllegalStateException if the domain is closed (or being closed)
+     */
+    public SharedSection readLockShared() {
+        if (state != OPEN) {
+            throw closed("readLockShared()");
+        }
+        int index = gracePeriods.currentIndex();
+        // Allocated before anything is counted: an OutOfMemoryError here leaves nothing behind.
+        SharedSection section = new SharedSection(this, stripes.stripeOf(Thread.currentThread()), index);
+        stripes.lockAndFence(section.stripe, index); // B' inside
+        if (state != OPEN) {
+            stripes.unlock(section.stripe, index); // same depth as the add that just found stack
+            throw closed("readLockShared()");
+        }
+        return section;
+    }
+
+    /**
+     * Leaves a section entered with {@link #readLockShared()}, on any thread (the kernel's
+     * {@code srcu_up_read}). Exactly one call leaves it; every later one, or one that loses a race
+     * with another, throws and changes nothing. Never blocks.
+     *
+     * @param section a section {@link #readLockShared()} of this domain returned
+     * @throws NullPointerException if {@code section} is null
+     * @throws IllegalArgumentException if {@code section} was entered in another domain; nothing
+     *         changes in either
+     * @throws IllegalStateException if {@code section} was already left; nothing changes
+     */
+    public void readUnlockShared(SharedSection section) {
+        Objects.requireNonNull(section, "section");
+        if (section.domain != this) {
+            throw new IllegalArgumentException("readUnlockShared(" + section + ") on srcu '" + name
+                    + "': the section was entered in another domain");
+        }
+        if (!section.leave()) {
+            throw new IllegalStateException("readUnlockShared(" + section + ") on srcu '" + name
+                    + "': the section was already left");
+        }
+        try {
+            stripes.unlock(section.stripe, section.index); // C'' inside
+        } catch (StackOverflowError noStackForTheStore) {
+            section.held = true; // nothing was counted out: the section stays held, leave it again
+            throw noStackForTheStore;
+        }
+    }
+
+    /**
+     * {@link #readLock()} on a virtual thread: the outermost section is counted on a stripe, nested
+     * ones only in the thread's own {@link SrcuVirtualReader}.
+     */
+    private int readLockVirtual() {
+        SrcuVirtualReader reader = virtualReaders.get();
+        if (reader == null) {
+            reader = registerVirtual(); // every allocation happens before anything is counted
+        }
+        int index = gracePeriods.currentIndex();
+        if (!reader.holdsAny()) {
+            stripes.lockAndFence(reader.stripe, index); // B' inside
+            if (state != OPEN) {
+                stripes.unlock(reader.stripe, index); // same depth as the add that just found stack
+                throw closed("readLock()");
+            }
+            reader.countedIndex = index;
+        } else if (state != OPEN) {
+            throw closed("readLock()"); // the outer section's B' ordered this read already
+        }
+        reader.depth0 += index ^ 1;
+        reader.depth1 += index;
+        return reader.tag | index;
+    }
+
+    /** {@link #readUnlock(int)} of a virtual thread's token. */
+    private void readUnlockVirtual(int token) {
+        int index = token & 1;
+        SrcuVirtualReader reader = virtualReaders.get(); // an overflow here changes nothing
+        if (reader == null || (token & ~1) != reader.tag || (index == 0 ? reader.depth0 : reader.depth1) == 0) {
+            throw notOutstandingVirtual(token, reader);
+        }
+        // From here to the add, no call: an overflow must not fall between the depth and the stripe.
+        reader.depth0 -= index ^ 1;
+        reader.depth1 -= index;
+        if ((reader.depth0 | reader.depth1) == 0) {
+            try {
+                stripes.unlock(reader.stripe, reader.countedIndex); // C'' inside
+            } catch (StackOverflowError noStackForTheStore) {
+                // Nothing was counted out (the add is the last step of its chain): undo, no call.
+                reader.depth0 += index ^ 1;
+                reader.depth1 += index;
+                throw noStackForTheStore;
+            }
+        }
+    }
+
+    /** Creates the calling virtual thread's bookkeeping; nothing else in the domain refers to it. */
+    private SrcuVirtualReader registerVirtual() {
+        if (state != OPEN) {
+            throw closed("readLock()");
+        }
+        SrcuFaults.fire(faults.readerAllocation);
+        SrcuVirtualReader reader = new SrcuVirtualReader(
+                ((tagSeed + readersRegistered.getAndIncrement() * TAG_STRIDE) << 2) | VIRTUAL_TOKEN,
+                stripes.stripeOf(Thread.currentThread()));
+        SrcuFaults.fire(faults.lookupAllocation);
+        virtualReaders.set(reader);
+        return reader;
+    }
+
+    private IllegalArgumentException notOutstandingVirtual(int token, SrcuVirtualReader mine) {
+        Thread caller = Thread.currentThread();
+        String why;
+        if (mine != null && (token & ~1) == mine.tag) {
+            why = "no read section entered with it is outstanding on " + describe(caller) + " (already unlocked)";
+        } else {
+            why = "it was not returned by readLock() of this domain to the calling " + describe(caller)
+                    + " (a virtual thread's token is valid only on that thread; to leave a section on another"
+                    + " thread, enter it with readLockShared())";
+        }
+        return new IllegalArgumentException("readUnlock(" + token + ") on srcu '" + name + "': " + why);
+    }
+
+    /**
      * Whether the calling thread is inside a read section of this domain. For checks that refuse
-     * an operation that would wait for the caller's own section.
+     * an operation that would wait for the caller's own section. Exact on platform and virtual
+     * threads alike (a virtual thread keeps its own count, see "Virtual threads" above); a shared
+     * section ({@link #readLockShared()}) belongs to no thread and is never seen here.
      *
      * @return {@code true} if the calling thread has entered a section here and not yet left it
      */
     public boolean isReaderOnCurrentThread() {
+        if (Thread.currentThread().isVirtual()) {
+            SrcuVirtualReader virtual = virtualReaders.get();
+            if (virtual != null && virtual.holdsAny()) {
+                return true;
+            }
+        }
         SrcuReader reader = currentReader();
         return reader != null && reader.holdsAny();
     }
@@ -696,7 +892,7 @@ public final class Srcu implements AutoCloseable {
         }
         SrcuFaults.fire(faults.readerAllocation);
         SrcuReader reader = new SrcuReader(Thread.currentThread(),
-                (tagSeed + readersRegistered.getAndIncrement() * TAG_STRIDE) << 1);
+                (tagSeed + readersRegistered.getAndIncrement() * TAG_STRIDE) << 2);
         registry.add(reader);
         SrcuFaults.fire(faults.lookupAllocation);
         readers.add(reader);
@@ -726,16 +922,22 @@ public final class Srcu implements AutoCloseable {
                 inside.add(reader);
             }
         }
-        if (inside.isEmpty()) {
+        long striped = stripes.activeOn(waited);
+        if (inside.isEmpty() && striped == 0) {
             return "no reader any more (it is completing, or another thread is driving it)";
         }
-        StringBuilder text = new StringBuilder().append(inside.size())
-                .append(inside.size() == 1 ? " reader" : " readers").append(" still inside: ");
-        for (int i = 0; i < inside.size() && i < NAMED_THREADS; i++) {
-            text.append(i == 0 ? "" : ", ").append(describe(inside.get(i).owner));
+        StringBuilder text = new StringBuilder();
+        if (!inside.isEmpty()) {
+            text.append(inside.size()).append(inside.size() == 1 ? " reader" : " readers").append(" still inside: ");
+            for (int i = 0; i < inside.size() && i < NAMED_THREADS; i++) {
+                text.append(i == 0 ? "" : ", ").append(describe(inside.get(i).owner));
+            }
+            if (inside.size() > NAMED_THREADS) {
+                text.append(" and ").append(inside.size() - NAMED_THREADS).append(" more");
+            }
         }
-        if (inside.size() > NAMED_THREADS) {
-            text.append(" and ").append(inside.size() - NAMED_THREADS).append(" more");
+        if (striped > 0) {
+            text.append(inside.isEmpty() ? "" : "; ").append(Stall.stripedName(striped)).append(" still inside");
         }
         return text.toString();
     }
@@ -780,6 +982,10 @@ public final class Srcu implements AutoCloseable {
                 inside.add(reader.owner.getName() + (reader.owner.isAlive() ? "" : " (terminated)"));
             }
         }
+        long striped = stripes.active();
+        if (striped > 0) {
+            inside.add(Stall.stripedName(striped));
+        }
         if (!inside.isEmpty()) {
             throw new IllegalStateException("cannot close srcu '" + name + "': thread(s) " + inside
                     + " still inside a read section; the domain stays open");
@@ -813,7 +1019,8 @@ public final class Srcu implements AutoCloseable {
      * @param callbacksQueued callbacks accepted by {@code callSrcu}
      * @param callbacksRun callbacks that have run, whether they returned or threw
      * @param callbacksFailed callbacks that threw
-     * @param readersActive threads inside a read section
+     * @param readersActive threads inside a read section (a virtual thread counts once however
+     *        deeply it nests), plus shared sections ({@link Srcu#readLockShared()}) not yet left
      * @param stallsReported read sections reported as stalls
      */
     public record Stats(long gracePeriodsCompleted, long callbacksQueued, long callbacksRun, long callbacksFailed,
@@ -832,22 +1039,44 @@ public final class Srcu implements AutoCloseable {
     /**
      * A read section that held up a grace period for longer than the stall threshold. Immutable.
      *
+     * <p>Sections of virtual threads and shared sections ({@link #readLockShared()}) are counted
+     * on shared stripes that do not record who is inside, so they are reported together, once
+     * per stalled grace-period index, as one stall whose {@code threadId} is {@link #STRIPED},
+     * whose {@code threadName} says how many such sections were inside, and whose stack is empty.
+     * A platform thread's section is reported on its own, with its thread and stack.
+     *
      * @param domain the domain's name
-     * @param threadName the name of the thread inside the section
-     * @param threadId its id
+     * @param threadName the name of the thread inside the section, or, for {@link #STRIPED}, a
+     *        description of the striped sections inside
+     * @param threadId its id, or {@link #STRIPED}
      * @param threadAlive false if the thread terminated without leaving the section (a leak that
-     *        blocks grace periods forever)
+     *        blocks grace periods forever); always true for {@link #STRIPED}
      * @param heldAtLeast how long the section had held up the grace period when reported
-     * @param stack the thread's stack when reported
+     * @param stack the thread's stack when reported; empty for {@link #STRIPED}
      */
     public record Stall(String domain, String threadName, long threadId, boolean threadAlive, Duration heldAtLeast,
                         List<StackTraceElement> stack) {
 
+        /**
+         * The {@code threadId} of a stall that reports the sections of virtual threads and shared
+         * sections, which the domain does not track by thread.
+         */
+        public static final long STRIPED = -1;
+
+        /** How reports and messages describe {@code sections} sections counted on the stripes. */
+        static String stripedName(long sections) {
+            return sections + " read section(s) of virtual threads or shared sections (not tracked by thread)";
+        }
+
         /** A kernel-style report: one line naming the thread, then its stack. */
         @Override
         public String toString() {
-            StringBuilder report = new StringBuilder()
-                    .append("srcu '").append(domain).append("' stall: thread '").append(threadName)
+            StringBuilder report = new StringBuilder().append("srcu '").append(domain).append("' stall: ");
+            if (threadId == STRIPED) {
+                return report.append(threadName).append(" have held up a grace period for at least ")
+                        .append(heldAtLeast.toMillis()).append(" ms").toString();
+            }
+            report.append("thread '").append(threadName)
                     .append("' (id ").append(threadId).append(threadAlive ? "" : ", terminated")
                     .append(") has been inside a read section for at least ")
                     .append(heldAtLeast.toMillis()).append(" ms, holding up a grace period");
@@ -855,6 +1084,65 @@ public final class Srcu implements AutoCloseable {
                 report.append(System.lineSeparator()).append("\tat ").append(frame);
             }
             return report.toString();
+        }
+    }
+
+    /**
+     * A read section entered with {@link Srcu#readLockShared()}: not tied to a thread, left
+     * exactly once by whichever thread finishes the work (the kernel's
+     * {@code srcu_down_read}/{@code srcu_up_read}).
+     *
+     * <pre>{@code
+     * Srcu.SharedSection section = srcu.readLockShared();
+     * CompletableFuture.supplyAsync(() -> lookUp(current), executor)   // reads under the section
+     *         .whenComplete((result, failure) -> section.close());     // leaves it, on any thread
+     * }</pre>
+     *
+     * <p>Thread-safe: {@link #close()} may race with itself; exactly one call leaves the section.
+     */
+    public static final class SharedSection implements AutoCloseable {
+        private static final VarHandle HELD;
+
+        static {
+            try {
+                HELD = MethodHandles.lookup().findVarHandle(SharedSection.class, "held", boolean.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
+        private final Srcu domain;
+        private final int stripe;
+        private final int index;
+        /** True until left; set back only if the leaving store overflowed the stack. */
+        private volatile boolean held = true;
+
+        private SharedSection(Srcu domain, int stripe, int index) {
+            this.domain = domain;
+            this.stripe = stripe;
+            this.index = index;
+        }
+
+        /** Claims the right to count this section out; false if it was already left. */
+        private boolean leave() {
+            return HELD.compareAndSet(this, true, false);
+        }
+
+        /**
+         * Leaves the section: {@link Srcu#readUnlockShared(SharedSection)} of its domain. Unlike
+         * most {@code close()} methods, a second call is misuse and throws.
+         *
+         * @throws IllegalStateException if the section was already left; nothing changes
+         */
+        @Override
+        public void close() {
+            domain.readUnlockShared(this);
+        }
+
+        @Override
+        public String toString() {
+            return "SharedSection[srcu '" + domain.name + "', index " + index + ", stripe " + stripe + ", "
+                    + (held ? "held" : "left") + "]";
         }
     }
 

@@ -445,6 +445,8 @@ final class SrcuGracePeriods {
         if (!GracePeriodEvent.enabled()) {
             return;
         }
+        // The striped sections (virtual threads, shared sections) count as one reader each.
+        readersWaitedFor += registry.stripes().activeOn(waitedIndex);
         // A plain loop, no lambda: see SrcuReaderRegistry.head().
         for (SrcuReader reader = registry.head(); reader != null; reader = reader.next()) {
             if (reader.appearsActiveOn(waitedIndex)) {

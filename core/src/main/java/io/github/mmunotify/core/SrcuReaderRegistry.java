@@ -39,6 +39,8 @@ final class SrcuReaderRegistry {
     private static final int PRUNE_SLACK = 1_024;
 
     private final SrcuReaderLookup lookup;
+    /** Where virtual threads and shared sections count: summed with the readers by every scan. */
+    private final SrcuStripes stripes;
     /** Readers linked in, minus those pruned. */
     private final AtomicInteger size = new AtomicInteger();
     /** Driver only: the size right after the last prune. */
@@ -48,8 +50,14 @@ final class SrcuReaderRegistry {
     @SuppressWarnings("unused") // accessed through HEAD
     volatile SrcuReader head;
 
-    SrcuReaderRegistry(SrcuReaderLookup lookup) {
+    SrcuReaderRegistry(SrcuReaderLookup lookup, SrcuStripes stripes) {
         this.lookup = lookup;
+        this.stripes = stripes;
+    }
+
+    /** The domain's stripes (virtual threads and shared sections). */
+    SrcuStripes stripes() {
+        return stripes;
     }
 
     /** Links {@code reader} in; from now on every grace period counts its sections. */
@@ -100,8 +108,11 @@ final class SrcuReaderRegistry {
         }
         /* A: pairs with B in Srcu.readLock() and C in SrcuReader.unlockTo() (C' in
          * Srcu.readUnlock()) (kernel: smp_mb() A in srcu_readers_active_idx_check; a
-         * synchronize_rcu() there for SRCU-fast readers). The unlock sum is read before the lock
-         * sum, so per reader the lock count read is at least the one its counted unlocks matched.
+         * synchronize_rcu() there for SRCU-fast readers), and with B' and C'' in SrcuStripes.
+         * The stripes are summed with the readers: their counters only grow too, so the argument
+         * holds for them unchanged, and their B' is a real full fence on either side. The unlock
+         * sum is read before the lock sum, so per reader the lock count read is at least the one
+         * its counted unlocks matched.
          * A full fence on the fenced side, a membarrier on the membarrier side: see
          * AsymmetricFence. */
         AsymmetricFence.updater();
@@ -109,7 +120,7 @@ final class SrcuReaderRegistry {
     }
 
     private long unlockSum(int index) {
-        long unlocks = 0;
+        long unlocks = stripes.unlocksOn(index);
         for (SrcuReader r = head(); r != null; r = r.next()) {
             unlocks += r.unlocksOn(index);
         }
@@ -117,7 +128,7 @@ final class SrcuReaderRegistry {
     }
 
     private long lockSum(int index) {
-        long locks = 0;
+        long locks = stripes.locksOn(index);
         for (SrcuReader r = head(); r != null; r = r.next()) {
             locks += r.locksOn(index);
         }
@@ -171,9 +182,12 @@ final class SrcuReaderRegistry {
         return null;
     }
 
-    /** How many threads appear to be inside a read section right now (a racy snapshot). */
+    /**
+     * How many platform threads appear to be inside a read section right now, plus the virtual
+     * threads inside one and the shared sections outstanding (a racy snapshot).
+     */
     int activeReaders() {
-        int active = 0;
+        int active = (int) Math.min(Integer.MAX_VALUE / 2, stripes.active());
         for (SrcuReader r = head(); r != null; r = r.next()) {
             if (r.appearsActive()) {
                 active++;

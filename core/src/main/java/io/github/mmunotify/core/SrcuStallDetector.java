@@ -16,7 +16,10 @@ import java.util.function.Consumer;
  * a grace period waits (a section that blocks nobody is not a stall).
  *
  * <p>"Once" is tracked on the reader: it is marked with the index it was reported on, and the
- * mark is cleared when a scan of that index finds the domain clear. Only the grace-period driver
+ * mark is cleared when a scan of that index finds the domain clear. The sections counted on the
+ * stripes (virtual threads, shared sections) have no reader to mark and no thread to name: they
+ * are reported together as one stall per index ({@link Srcu.Stall#STRIPED}), tracked by one mark
+ * of the detector's own. Only the grace-period driver
  * calls {@link #check} and {@link #clear}, under its lock; the count may be read by anyone.
  */
 final class SrcuStallDetector {
@@ -28,6 +31,8 @@ final class SrcuStallDetector {
     private final SrcuReaderRegistry registry;
     private final AtomicLong reported = new AtomicLong();
     private boolean anyMarked;
+    /** The index on which the stripes' sections were already reported, or -1 (driver-owned). */
+    private int stripesReportedIndex = -1;
 
     SrcuStallDetector(String domain, Duration threshold, Consumer<? super Srcu.Stall> handler,
                       SrcuReaderRegistry registry) {
@@ -55,6 +60,12 @@ final class SrcuStallDetector {
                 report(reader, waited);
             }
         }
+        long striped = registry.stripes().activeOn(index);
+        if (striped > 0 && stripesReportedIndex != index) {
+            stripesReportedIndex = index;
+            anyMarked = true;
+            reportStriped(striped, waited);
+        }
     }
 
     /** Forgets the reports made on {@code index}: a scan has just found it clear. */
@@ -63,6 +74,11 @@ final class SrcuStallDetector {
             return;
         }
         boolean stillMarked = false;
+        if (stripesReportedIndex == index) {
+            stripesReportedIndex = -1;
+        } else if (stripesReportedIndex >= 0) {
+            stillMarked = true;
+        }
         for (SrcuReader reader = registry.head(); reader != null; reader = reader.next()) {
             if (reader.stallReportedIndex == index) {
                 reader.stallReportedIndex = -1;
@@ -79,8 +95,20 @@ final class SrcuStallDetector {
 
     private void report(SrcuReader reader, long waitedNanos) {
         Thread owner = reader.owner;
-        Srcu.Stall stall = new Srcu.Stall(domain, owner.getName(), owner.threadId(), owner.isAlive(),
-                Duration.ofNanos(waitedNanos), List.of(owner.getStackTrace()));
+        deliver(new Srcu.Stall(domain, owner.getName(), owner.threadId(), owner.isAlive(),
+                Duration.ofNanos(waitedNanos), List.of(owner.getStackTrace())));
+    }
+
+    /**
+     * Reports the sections counted on the stripes as one stall: the domain does not know which
+     * virtual threads hold them, or who holds a shared section (see {@link Srcu.Stall}).
+     */
+    private void reportStriped(long sections, long waitedNanos) {
+        deliver(new Srcu.Stall(domain, Srcu.Stall.stripedName(sections), Srcu.Stall.STRIPED, true,
+                Duration.ofNanos(waitedNanos), List.of()));
+    }
+
+    private void deliver(Srcu.Stall stall) {
         reported.incrementAndGet();
         try {
             handler.accept(stall);

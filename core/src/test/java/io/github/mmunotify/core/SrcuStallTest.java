@@ -23,9 +23,34 @@ class SrcuStallTest {
         checkReported(Thread.ofPlatform().name("slow-platform-reader"), "slow-platform-reader");
     }
 
+    /**
+     * A virtual thread counts on the shared stripes, which do not record who is inside: its stall
+     * is reported once, as the striped sections' stall, with no thread and no stack.
+     */
     @Test
-    void aLongSectionOnAVirtualThreadIsReportedToo() throws Exception {
-        checkReported(Thread.ofVirtual().name("slow-virtual-reader"), "slow-virtual-reader");
+    void aLongSectionOnAVirtualThreadIsReportedOnceAsAStripedStall() throws Exception {
+        LinkedBlockingQueue<Srcu.Stall> stalls = new LinkedBlockingQueue<>();
+        try (Srcu srcu = Srcu.builder("stall").stallThreshold(Duration.ofMillis(50)).stallHandler(stalls::add).build()) {
+            HeldReader reader = new HeldReader(srcu, Thread.ofVirtual().name("slow-virtual-reader"));
+            assertTrue(reader.inside.await(SECONDS, TimeUnit.SECONDS));
+            TestThreads updater = new TestThreads("updater");
+            updater.start(srcu::synchronize);
+
+            Srcu.Stall stall = stalls.poll(SECONDS, TimeUnit.SECONDS);
+            assertNotNull(stall, "no stall was reported");
+            assertEquals("stall", stall.domain());
+            assertEquals(Srcu.Stall.STRIPED, stall.threadId());
+            assertTrue(stall.threadName().startsWith("1 read section(s) of virtual threads"), stall.threadName());
+            assertTrue(stall.stack().isEmpty());
+            assertTrue(stall.heldAtLeast().compareTo(Duration.ofMillis(50)) >= 0, stall.heldAtLeast().toString());
+            assertTrue(stall.toString().contains("have held up a grace period"), stall.toString());
+
+            assertNull(stalls.poll(500, TimeUnit.MILLISECONDS), "the same stall was reported twice");
+            assertEquals(1, srcu.stats().stallsReported());
+
+            reader.release.countDown();
+            updater.join();
+        }
     }
 
     private static void checkReported(Thread.Builder builder, String threadName) throws Exception {
