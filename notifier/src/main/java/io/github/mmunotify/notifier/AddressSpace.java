@@ -110,6 +110,7 @@ public final class AddressSpace implements AutoCloseable {
     private final IntervalNotifiers intervals;
     private final InvalidationWalk walk;
     private final MappingTable table;
+    private final Unwatched unwatched;
     private final Teardown closing;
 
     private volatile State state = State.OPEN;
@@ -119,10 +120,11 @@ public final class AddressSpace implements AutoCloseable {
         this.name = name;
         this.closing = new Teardown("address space " + name);
         this.failures = new CallbackFailures(mmu, name);
-        this.subscriptions = new Subscriptions(this, name, mmu, srcu, failures);
+        this.table = new MappingTable(name, failures, new Evictions(this));
+        this.subscriptions = new Subscriptions(this, name, mmu, srcu, failures, table);
         this.intervals = new IntervalNotifiers(this, name, depth, failures);
-        this.walk = new InvalidationWalk(name, srcu, subscriptions, intervals, depth, failures);
-        this.table = new MappingTable(name, failures, new Evictions(this, walk));
+        this.walk = new InvalidationWalk(name, srcu, subscriptions, intervals, depth, failures, table);
+        this.unwatched = new Unwatched(walk);
     }
 
     /**
@@ -350,19 +352,37 @@ public final class AddressSpace implements AutoCloseable {
         String operation = blockable ? "protect" : "tryProtect";
         MappingTable.requireRange(name, operation, address, length);
         requireNotInOwnWalk(operation, address, length);
+        // Nobody to tell (the kernel's mm_has_notifiers() false): the table changes the mappings
+        // under its lock with no walk, or says that somebody watches.
+        int unwalked = table.protectUnwatched(address, address + length, writable, blockable, operation, unwatched);
+        if (unwalked >= 0) {
+            count[0] = unwalked;
+            return InvalidationOutcome.DONE;
+        }
+        if (unwalked == MappingTable.NOTHING_MAPPED) {
+            throw nothingMapped(address, length);
+        }
+        if (unwalked == MappingTable.BUSY) {
+            walk.countRetry();
+            return InvalidationOutcome.TRY_AGAIN;
+        }
         List<MappingTable.MappedRange> targets = table.collect(address, address + length, blockable, operation);
         if (targets == null) {
             walk.countRetry();
             return InvalidationOutcome.TRY_AGAIN;
         }
         if (targets.isEmpty()) {
-            throw new IllegalArgumentException("protect of 0x" + Long.toHexString(address) + " (+" + length
-                    + " bytes) in " + name + ": nothing is mapped there");
+            throw nothingMapped(address, length);
         }
         InvalidationRange range = new InvalidationRange(this, targets.getFirst().address, targets.getLast().end(),
                 InvalidationEvent.PROTECTION_CHANGE, blockable);
         Change change = table.protectChange(targets, writable, count, operation); // checks every target first
         return walk.invalidate(range, change);
+    }
+
+    private IllegalArgumentException nothingMapped(long address, long length) {
+        return new IllegalArgumentException("protect of 0x" + Long.toHexString(address) + " (+" + length
+                + " bytes) in " + name + ": nothing is mapped there");
     }
 
     /**
@@ -372,23 +392,44 @@ public final class AddressSpace implements AutoCloseable {
      */
     private static final class Evictions implements MappingTable.Evictions {
         private final AddressSpace space;
-        private final InvalidationWalk walk;
 
-        Evictions(AddressSpace space, InvalidationWalk walk) {
+        // The space's walk is read when a region evicts, not here: the table is made before it.
+        Evictions(AddressSpace space) {
             this.space = space;
-            this.walk = walk;
         }
 
         @Override
         public void evicted(long start, long end, UnmapCause cause) {
             InvalidationEvent event = cause == UnmapCause.UNMAPPED ? InvalidationEvent.UNMAP
                     : InvalidationEvent.REGION_REVOKED;
-            walk.invalidate(new InvalidationRange(space, start, end, event, true), Change.NONE);
+            space.walk.invalidate(new InvalidationRange(space, start, end, event, true), Change.NONE);
         }
 
         @Override
         public String toString() {
             return "Evictions[" + space.name + "]";
+        }
+    }
+
+    /**
+     * What the table asks before a protect: whether its walk would call nobody, so that the table
+     * can make the change under its lock with no walk. A class, not a lambda: see the notes.
+     */
+    private static final class Unwatched implements MappingTable.Watchers {
+        private final InvalidationWalk walk;
+
+        Unwatched(InvalidationWalk walk) {
+            this.walk = walk;
+        }
+
+        @Override
+        public boolean none() {
+            return walk.nothingToWalk();
+        }
+
+        @Override
+        public String toString() {
+            return "Unwatched[" + walk + "]";
         }
     }
 
@@ -611,8 +652,8 @@ public final class AddressSpace implements AutoCloseable {
      */
     public Stats stats() {
         int mapped = table.size();
-        return new Stats(mapped, subscriptions.size(), intervals.size(), walk.invalidations(), walk.retries(),
-                failures.count(), intervals.sequence());
+        return new Stats(mapped, subscriptions.size(), intervals.size(),
+                walk.invalidations() + table.unwatchedChanges(), walk.retries(), failures.count(), intervals.sequence());
     }
 
     private void requireNotInOwnWalk(String operation, long address, long length) {

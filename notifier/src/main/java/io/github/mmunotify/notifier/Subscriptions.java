@@ -6,9 +6,10 @@ import java.util.Objects;
 /**
  * The list subscribers of one address space and the protocol around them (the kernel's
  * mm/mmu_notifier.c registration half): register and unregister publish a new
- * {@link SubscriberList} array and then wait a grace period of the {@link Mmu}'s SRCU domain, so
- * they wait for walks, never the other way round; {@code release} runs at most once per
- * subscriber, inside a read section; the teardown detaches everyone.
+ * {@link SubscriberList} array and then wait until no walk can hold the old one (a grace period of
+ * the {@link Mmu}'s SRCU domain, skipped when no walk of this space is inside), so they wait for
+ * walks, never the other way round; {@code release} runs at most once per subscriber, inside a
+ * read section; the teardown detaches everyone.
  *
  * <p>The walk reads {@link #snapshot} and nothing else of this class. Subscriptions know nothing
  * of the walk or the mapping table; the address space they belong to is held only to be passed to
@@ -24,19 +25,28 @@ final class Subscriptions {
     private final Srcu srcu;
     private final CallbackFailures failures;
     private final SubscriberList subscribers = new SubscriberList();
+    private final SnapshotReaders readers = new SnapshotReaders();
+    /** Only for {@link MappingTable#awaitUnwatchedChanges()}: protects made with no walk. */
+    private final MappingTable table;
 
     // space: only passed to MmuNotifier.release, never called here.
-    Subscriptions(AddressSpace space, String name, Mmu mmu, Srcu srcu, CallbackFailures failures) {
+    Subscriptions(AddressSpace space, String name, Mmu mmu, Srcu srcu, CallbackFailures failures, MappingTable table) {
         this.space = space;
         this.name = name;
         this.mmu = mmu;
         this.srcu = srcu;
         this.failures = failures;
+        this.table = table;
     }
 
-    /** The subscribers a walk starting now calls: a volatile read of the copy-on-write array. */
-    MmuNotifier[] snapshot() {
+    /** The subscribers a walk starting now calls: a volatile read of the current array version. */
+    SubscriberArray snapshot() {
         return subscribers.snapshot();
+    }
+
+    /** Who may hold a version of the array: the walk counts itself in and out here. */
+    SnapshotReaders readers() {
+        return readers;
     }
 
     /** See {@link AddressSpace#register}. */
@@ -45,7 +55,7 @@ final class Subscriptions {
         requireOutsideCallbacks("register");
         subscribers.add(subscriber, name);
         /* S3: waits out every walk that read the array before S1 in SubscriberList.add() */
-        srcu.synchronize();
+        awaitCallbacks();
     }
 
     /** See {@link AddressSpace#unregister}. */
@@ -77,19 +87,32 @@ final class Subscriptions {
             callRelease(subscriber);
             return;
         }
+        // Counted like a walk, so that a concurrent unregister of the same subscriber, which may
+        // skip the grace period, still waits for this release to return.
+        int stripe = readers.enter();
         try {
             callRelease(subscriber);
         } finally {
+            readers.leaveRelease(stripe);
             srcu.readUnlock(token);
         }
     }
 
     /**
-     * Waits a grace period: every walk that could still hold a snapshot with a removed subscriber
-     * has ended. Once the domain is closed no walk runs, so there is nothing to wait for.
+     * Waits until every walk (and {@code release} call) that could still hold an older version of
+     * the array has ended: every protect made with no walk (it held the mapping table's lock), and
+     * then, unless no walk of this space is inside ({@link SnapshotReaders#noneInside()}, read after
+     * the caller's publication), a grace period. Once the domain is closed no walk runs, so there is
+     * nothing to wait for.
      */
     void awaitCallbacks() {
+        /* S3': the protects that read the empty array under the table's lock (W1' in InvalidationWalk) */
+        table.awaitUnwatchedChanges();
         if (mmu.isDomainClosed()) {
+            return;
+        }
+        /* S3: R2 in SnapshotReaders; a walk it misses reads the array after the caller's S1 */
+        if (readers.noneInside()) {
             return;
         }
         try {
@@ -156,11 +179,13 @@ final class Subscriptions {
      * and the teardown goes on.
      */
     void releaseAll() {
-        MmuNotifier[] list = subscribers.snapshot();
+        SubscriberArray list = subscribers.snapshot();
         subscribers.detachAll();
-        for (MmuNotifier subscriber : list) {
-            if (subscribers.claimRelease(subscriber)) {
-                callRelease(subscriber);
+        for (int base = 0; base < list.slots; base += SubscriberArray.WIDTH) {
+            for (MmuNotifier subscriber : list.leafAt(base)) {
+                if (subscriber != null && subscribers.claimRelease(subscriber)) {
+                    callRelease(subscriber);
+                }
             }
         }
     }
