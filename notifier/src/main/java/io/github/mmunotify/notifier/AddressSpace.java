@@ -25,9 +25,11 @@ import java.util.Objects;
  * case nothing changes and the caller gets {@link InvalidationOutcome#TRY_AGAIN}.
  *
  * <p><b>Walks never wait for registrations.</b> The whole invalidation runs inside one read
- * section of the {@link Mmu}'s SRCU domain and walks a copy-on-write snapshot of the subscriber
+ * section of the {@link Mmu}'s SRCU domain and walks an immutable version of the subscriber
  * array (see {@code SubscriberList}); {@link #register} and {@link #unregister} publish a new
- * array and then synchronize the domain, so they wait for walks, never the other way round. This
+ * version and then wait for the walks that may hold the old one (a grace period of the domain,
+ * skipped when no walk of this space is inside), so they wait for walks, never the other way
+ * round. This
  * is what makes "{@code unregister} returns only when no callback of the subscriber runs" and
  * "{@code register} returns only when every invalidation its subscriber could have missed the start
  * of has ended" true.
@@ -72,23 +74,30 @@ public final class AddressSpace implements AutoCloseable {
      * VMAs, mm/mmu_notifier.c for the subscriptions and the walk). Dependencies go one way:
      *
      *   AddressSpace  (public API, argument checks, the teardown's order; implements nothing)
-     *     |--> MappingTable       the VMA table; builds the Changes an unmap or protect makes
-     *     |      '--> Change, CallbackFailures, MappingTable.Evictions (an interface it owns)
-     *     |--> InvalidationWalk   SRCU read section, starts, the Change, ends; JFR event; counters
-     *     |      |--> Subscriptions.snapshot(), .requireOutsideCallbacks()
-     *     |      '--> IntervalNotifiers.invalidateStart()/invalidateEnd(), WalkDepth, Change
-     *     |--> Subscriptions      register/unregister, grace periods, release once, detach
-     *     |      '--> SubscriberList (the copy-on-write array), CallbackFailures
+     *     |--> MappingTable       the VMA table; builds the Changes an unmap or protect makes;
+     *     |      |                a protect nobody watches is made here, under its lock, with no walk
+     *     |      '--> Change, CallbackFailures, MappingTable.Evictions and .Watchers (interfaces it owns)
+     *     |--> InvalidationWalk   SRCU read section, starts, the Change, ends; JFR event; nothingToWalk()
+     *     |      |--> Subscriptions.snapshot(), .readers(), .requireOutsideCallbacks()
+     *     |      |--> IntervalNotifiers.invalidateStart()/invalidateEnd(), WalkDepth, Change
+     *     |      '--> MappingTable.awaitUnwatchedChanges() (first interval insert)
+     *     |--> Subscriptions      register/unregister, the wait for walks, release once, detach
+     *     |      |--> SubscriberList (SubscriberArray versions, Registrations), CallbackFailures
+     *     |      '--> SnapshotReaders (walks in/out, stats), MappingTable.awaitUnwatchedChanges()
      *     '--> IntervalNotifiers  the interval tree and its sequence
      *            '--> WalkDepth, CallbackFailures;  IntervalNotifier --> IntervalNotifiers only
      *
-     * The walk reads only Subscriptions.snapshot() and calls IntervalNotifiers' start/end. The
-     * table runs no walk: a region that takes a mapping away reaches the facade through
-     * MappingTable.Evictions (implemented by a private class here), and the facade runs the walk.
+     * The walk reads only Subscriptions.snapshot() and .readers() and calls IntervalNotifiers'
+     * start/end. The table runs no walk: a region that takes a mapping away reaches the facade
+     * through MappingTable.Evictions (implemented by a private class here), and the facade runs the
+     * walk; before a protect the table asks MappingTable.Watchers (Unwatched here, which asks
+     * InvalidationWalk.nothingToWalk()) and makes the change itself when nobody watches. The table
+     * is made first, so that Subscriptions and the walk can pass through its lock; Evictions reads
+     * the walk only when a region evicts.
      * IntervalNotifiers and Subscriptions hold this object only to hand it back to users
      * (IntervalNotifier.addressSpace(), MmuNotifier.release(space)); nothing below the facade
      * calls into it. Fence labels move with their code: S (Subscriptions, SubscriberList), W
-     * (InvalidationWalk), I (IntervalNotifiers), C and E (MappingTable).
+     * (InvalidationWalk), R (SnapshotReaders), I (IntervalNotifiers), C and E (MappingTable).
      *
      * Addresses are checked (MappingTable.requireRange) before any part sees them, so that no sum
      * over a range can wrap: 0 <= address, length > 0, address <= 2^63 - 1 - length.
@@ -467,7 +476,7 @@ public final class AddressSpace implements AutoCloseable {
      * must not hold a lock that a callback of this Mmu takes.
      *
      * <p>Memory consistency: everything a callback of the subscriber did happens-before this
-     * returns (the grace period).
+     * returns (the grace period, or the walks' counting out that showed none inside).
      *
      * @param subscriber the subscriber to remove; not null, and registered with this space at some
      *                   time
