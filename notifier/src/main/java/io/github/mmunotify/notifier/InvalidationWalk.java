@@ -55,7 +55,10 @@ final class InvalidationWalk {
      * SnapshotReaders (after its read lock, before it reads the array; after its last callback),
      * whose stripes also hold the invalidation and retry counts. register and unregister skip the
      * grace period when nobody is inside (see SnapshotReaders): one atomic add per walk more than
-     * the LongAdder counters this replaces.
+     * the LongAdder counters this replaces. Counting in and out are calls, so they sit inside the
+     * try whose finally unlocks the read section: a StackOverflowError in either cannot leave the
+     * section open. At worst it leaves the count unbalanced, with more in than out, and then
+     * register and unregister always wait the grace period: slower, never too little.
      *
      * Observability. A walk is an InvalidationWalkEvent when a JFR recording enables it. The walk
      * asks InvalidationWalkEvent.enabled() once (one read of the type's settings) and, when it is
@@ -131,16 +134,20 @@ final class InvalidationWalk {
         // range and change objects (88 bytes per walk in NotifierWalkBenchmark with -prof gc).
         int[] walking = depth.cell();
         int token = srcu.readLock();
-        int stripe = readers.enter();
         walking[0]++;
+        int stripe = SnapshotReaders.NOT_ENTERED;
         InvalidationOutcome outcome = null;
         try {
+            stripe = readers.enter();
             outcome = walk(range, change);
             return outcome;
         } finally {
             walking[0]--;
-            leave(stripe, outcome);
-            srcu.readUnlock(token);
+            try {
+                leave(stripe, outcome);
+            } finally {
+                srcu.readUnlock(token);
+            }
         }
     }
 
@@ -158,26 +165,36 @@ final class InvalidationWalk {
         try {
             int[] walking = depth.cell();
             int token = srcu.readLock();
-            int stripe = readers.enter();
             walking[0]++;
+            int stripe = SnapshotReaders.NOT_ENTERED;
             InvalidationOutcome outcome = null;
             try {
+                stripe = readers.enter();
                 event.subscribers = subscriptions.snapshot().count; // the walk takes its own snapshot next
                 outcome = walk(range, change);
                 event.outcome = outcome.name();
                 return outcome;
             } finally {
                 walking[0]--;
-                leave(stripe, outcome);
-                srcu.readUnlock(token);
+                try {
+                    leave(stripe, outcome);
+                } finally {
+                    srcu.readUnlock(token);
+                }
             }
         } finally {
             event.commit();
         }
     }
 
-    /** Counts the walk out of the readers of the subscriber array: DONE, or a retry (also when it threw). */
+    /**
+     * Counts the walk out of the readers of the subscriber array: DONE, or a retry (also when it
+     * threw); nothing if it was never counted in.
+     */
     private void leave(int stripe, InvalidationOutcome outcome) {
+        if (stripe == SnapshotReaders.NOT_ENTERED) {
+            return;
+        }
         if (outcome == InvalidationOutcome.DONE) {
             readers.leaveDone(stripe);
         } else {

@@ -45,6 +45,9 @@ final class SnapshotReaders {
     private static final int RETRY = 2;
     private static final int RELEASED = 3;
 
+    /** A stripe value meaning "not counted in" (enter() never returns it). */
+    static final int NOT_ENTERED = -1;
+
     private final long[] counts;
     private final int mask;
 

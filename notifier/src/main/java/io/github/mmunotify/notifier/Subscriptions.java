@@ -89,12 +89,18 @@ final class Subscriptions {
         }
         // Counted like a walk, so that a concurrent unregister of the same subscriber, which may
         // skip the grace period, still waits for this release to return.
-        int stripe = readers.enter();
+        int stripe = SnapshotReaders.NOT_ENTERED;
         try {
+            stripe = readers.enter();
             callRelease(subscriber);
         } finally {
-            readers.leaveRelease(stripe);
-            srcu.readUnlock(token);
+            try {
+                if (stripe != SnapshotReaders.NOT_ENTERED) {
+                    readers.leaveRelease(stripe);
+                }
+            } finally {
+                srcu.readUnlock(token);
+            }
         }
     }
 
