@@ -70,7 +70,7 @@ final class Subscriptions {
         } finally {
             // Removed even if release threw past its report; false if release removed it itself.
             subscribers.remove(subscriber);
-            awaitCallbacks();
+            awaitWalks(); // a protect made with no walk calls nobody: no need to pass the table's lock
         }
     }
 
@@ -114,6 +114,14 @@ final class Subscriptions {
     void awaitCallbacks() {
         /* S3': the protects that read the empty array under the table's lock (W1' in InvalidationWalk) */
         table.awaitUnwatchedChanges();
+        awaitWalks();
+    }
+
+    /**
+     * {@link #awaitCallbacks()} without the protects made with no walk, which call nobody: enough
+     * after a removal, where only a walk that still calls the removed subscriber matters.
+     */
+    private void awaitWalks() {
         if (mmu.isDomainClosed()) {
             return;
         }
