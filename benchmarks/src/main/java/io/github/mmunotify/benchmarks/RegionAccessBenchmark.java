@@ -19,9 +19,14 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
+import java.lang.ref.Reference;
+import java.lang.reflect.Field;
 import java.nio.ByteBuffer;
 import java.util.concurrent.TimeUnit;
 
@@ -40,6 +45,15 @@ import java.util.concurrent.TimeUnit;
  * {@code Region.getLong} did before mmap moved to the FFM API (bounds check, guard entry,
  * {@code Unsafe} load, guard exit) over the same memory, so the two can be compared in one run on a
  * noisy machine.
+ *
+ * <p>{@code countFreeGetLong} and {@code countFreeLoop} measure the prototype of issue 12 target 5,
+ * a guarded read that does not count in and out of the guard, on the same region's memory: bounds
+ * check, the load, a compiler-only fence, the region's revoked flag, a reachability fence (see
+ * {@link #countFreeRead}). It is not the library's access path: the evaluation in
+ * docs/benchmarks.md says why it was not adopted; {@code CountFreeReadExperimentTest} in mmap races
+ * the same steps against a real revoke. Compare {@code regionGetLong}, {@code countFreeGetLong},
+ * {@code unsafeBufferGetLong} and {@code everythingSegmentGetLong} with
+ * {@code -Dbench="RegionAccessBenchmark.(regionGetLong|countFreeGetLong|unsafeBufferGetLong|everythingSegmentGetLong)$"}.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -61,14 +75,24 @@ public class RegionAccessBenchmark {
     private final Revocable guard = Revocable.create("unsafe-baseline");
     /** The absolute address of {@link #segment}, for the everything-segment reads. */
     private long segmentAddress;
+    /** The absolute address of the region's byte 0, for the count-free prototype (read once, by reflection). */
+    private long regionBase;
+    /** The region's length, for the count-free prototype's bounds check. */
+    private long regionLength;
 
     /** One segment over the whole address space: reads at absolute addresses. */
     private static final MemorySegment EVERYTHING = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
     private static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
+    /** A non-critical downcall: returning from it delivers an InternalError a faulted access left pending. */
+    private static final MethodHandle GETPID = Linker.nativeLinker().downcallHandle(
+            Linker.nativeLinker().defaultLookup().find("getpid").orElseThrow(),
+            FunctionDescriptor.of(ValueLayout.JAVA_INT));
 
     @Setup
     public void setUp() {
         region = Region.allocate("bench", BYTES);
+        regionBase = regionBase(region);
+        regionLength = region.length();
         unsafeBuffer = new UnsafeBuffer(ByteBuffer.allocateDirect(BYTES));
         bytesStore = BytesStore.nativeStoreWithFixedCapacity(BYTES);
         arena = Arena.ofShared();
@@ -128,6 +152,74 @@ public class RegionAccessBenchmark {
             return UnsafeApi.getLong(segmentAddress + at);
         } finally {
             guard.exit();
+        }
+    }
+
+    @Benchmark
+    public long countFreeGetLong() {
+        return countFreeRead(region, regionBase, regionLength, offset);
+    }
+
+    /**
+     * The count-free prototype: what {@code Region.getLong} would do if revoke relied on the trap
+     * alone. A racing read either completes on the region's page before the revoke's
+     * {@code mmap(MAP_FIXED)} or faults on the trap after it; HotSpot then skips the load (its value
+     * is garbage) and leaves an {@link InternalError} pending until a later poll. The flag, set
+     * before the trap is installed, tells the two apart; the slow path makes the pending error
+     * surface here (a non-critical downcall) and refuses. The reachability fence keeps the region
+     * reachable until the load is done: the rule a Cleaner-based release of the trap's range would
+     * rely on.
+     */
+    private static long countFreeRead(Region region, long base, long length, long at) {
+        if (at < 0 || at > length - Long.BYTES) {
+            throw new IndexOutOfBoundsException("offset " + at);
+        }
+        try {
+            long value = EVERYTHING.get(ValueLayout.JAVA_LONG_UNALIGNED, base + at);
+            /* F: the load is done (read the page or faulted on the trap) before the flag is read;
+             * pairs with the volatile write of the revocation in Region.revoke(), which precedes the
+             * trap's mmap(MAP_FIXED). Compiles to no instruction on x86. */
+            VarHandle.acquireFence();
+            if (region.isRevoked()) {
+                throw refused(at);
+            }
+            return value;
+        } catch (InternalError fault) {
+            throw new IllegalStateException("offset " + at + ": the read faulted", fault);
+        } finally {
+            Reference.reachabilityFence(region);
+        }
+    }
+
+    /** The prototype's slow path: surfaces an InternalError a faulted load left pending, then refuses. */
+    private static IllegalStateException refused(long at) {
+        try {
+            int ignored = (int) GETPID.invokeExact();
+        } catch (InternalError fault) {
+            throw fault;
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+        return new IllegalStateException("offset " + at + ": the region is revoked");
+    }
+
+    @Benchmark
+    public long countFreeLoop() {
+        long sum = 0;
+        for (int i = 0; i < LONGS; i++) {
+            sum += countFreeRead(region, regionBase, regionLength, i * 8L);
+        }
+        return sum;
+    }
+
+    /** The region's base address, from its package-private field (the benchmark runs on the class path). */
+    private static long regionBase(Region region) {
+        try {
+            Field base = region.getClass().getSuperclass().getDeclaredField("base");
+            base.setAccessible(true);
+            return base.getLong(region);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("cannot read the base address of " + region, e);
         }
     }
 
