@@ -534,6 +534,9 @@ final class MappingTable {
      */
     int protectUnwatched(long start, long end, boolean writable, boolean blockable, String operation,
                          Watchers watchers) {
+        if (!watchers.none()) {
+            return WATCHED; // a hint, read without the lock: a walk runs anyway (the common case with watchers)
+        }
         if (blockable) {
             mapLock.lock();
         } else if (!mapLock.tryLock()) {
@@ -541,16 +544,22 @@ final class MappingTable {
         }
         try {
             if (!watchers.none()) {
-                return WATCHED;
+                return WATCHED; // the answer that counts, under the lock (see the implementation notes)
             }
-            Map.Entry<Long, MappedRange> before = mappingsByAddress.lowerEntry(start);
-            if (before != null && before.getValue().end() > start && isLive(before.getValue())) {
-                throw straddles(operation, start, end, before.getValue());
+            // One lookup finds both the mapping that might straddle start and, when a mapping
+            // starts exactly there (the usual protect of one mapping), the first one inside.
+            Map.Entry<Long, MappedRange> floor = mappingsByAddress.floorEntry(start);
+            Map.Entry<Long, MappedRange> inside = floor;
+            if (floor == null || floor.getKey() != start) {
+                if (floor != null && floor.getValue().end() > start && isLive(floor.getValue())) {
+                    throw straddles(operation, start, end, floor.getValue());
+                }
+                inside = floor == null ? mappingsByAddress.ceilingEntry(start) : mappingsByAddress.higherEntry(floor.getKey());
             }
             MappedRange first = null;
             MappedRange last = null;
             MappedRange readOnly = null;
-            for (Map.Entry<Long, MappedRange> entry = mappingsByAddress.ceilingEntry(start);
+            for (Map.Entry<Long, MappedRange> entry = inside;
                  entry != null && entry.getKey() < end; entry = mappingsByAddress.higherEntry(entry.getKey())) {
                 MappedRange range = entry.getValue();
                 if (!isLive(range)) {
@@ -573,13 +582,16 @@ final class MappingTable {
             if (readOnly != null) {
                 throw readOnly(operation, first, last, readOnly);
             }
+            if (first == last) {
+                unwatchedChanges++;
+                return protectOne(first, writable);
+            }
             int changed = 0;
             for (Map.Entry<Long, MappedRange> entry = mappingsByAddress.ceilingEntry(first.address);
                  entry != null && entry.getKey() <= last.address; entry = mappingsByAddress.higherEntry(entry.getKey())) {
                 MappedRange range = entry.getValue();
-                if (isLive(range) && !range.mapping.isUnmapped()) {
-                    range.protection.setWritable(writable);
-                    changed++;
+                if (isLive(range)) {
+                    changed += protectOne(range, writable);
                 }
             }
             unwatchedChanges++;
@@ -589,11 +601,27 @@ final class MappingTable {
         }
     }
 
+    /** ProtectChange's work for one live range, under mapLock: 1 if changed, 0 if its mapping was unmapped. */
+    private static int protectOne(MappedRange range, boolean writable) {
+        if (range.mapping.isUnmapped()) {
+            return 0;
+        }
+        range.protection.setWritable(writable);
+        return 1;
+    }
+
     /**
      * Waits until every {@link #protectUnwatched} that read "nobody watches" has ended: called by
      * whoever just made somebody watch (a registration, the first interval), after publishing it.
      */
     void awaitUnwatchedChanges() {
+        // A protect that read "nobody" before the caller published its watcher took mapLock before
+        // that publication and holds it until its change is made. If the lock is free when read
+        // here (a volatile read of its state, after the publication), that protect's unlock came
+        // before this read, so its change happens-before the caller goes on; no lock to take.
+        if (!mapLock.isLocked()) {
+            return;
+        }
         mapLock.lock(); // the protects that read "nobody" hold it; later ones see the new watcher
         mapLock.unlock();
     }

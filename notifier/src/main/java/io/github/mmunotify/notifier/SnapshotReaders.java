@@ -5,8 +5,7 @@ import java.lang.invoke.VarHandle;
 
 /**
  * Who may be using a version of one address space's subscriber array right now: its invalidation
- * walks, and the {@code release} calls that {@code unregister} makes, counted in and out in a few
- * padded stripes. {@code register} and {@code unregister} ask {@link #noneInside()} after
+ * walks, counted in and out in a few padded stripes. {@code register} and {@code unregister} ask {@link #noneInside()} after
  * publishing a new version: when nobody is inside, no walk can still hold the old version, and
  * the SRCU grace period they would otherwise wait for can be skipped (the kernel's cheap case of
  * {@code synchronize_srcu}, for the one address space). Also the space's walk counters.
@@ -18,9 +17,10 @@ final class SnapshotReaders {
     /*
      * Implementation notes.
      *
-     * Each stripe holds four counters on its own 128 bytes: ENTERED (a walk or a release call
-     * began), and how they left: DONE and RETRY (a walk's outcome, which are the space's
-     * invalidation and retry statistics) and RELEASED (a release call returned). A caller counts
+     * Each stripe holds three counters on its own 128 bytes: ENTERED (a walk began), and how it
+     * left: DONE and RETRY (its outcome, which are the space's invalidation and retry
+     * statistics). A release called by unregister is not counted: an unregister that did not run
+     * the release itself waits a full grace period instead (Subscriptions.unregister). A caller counts
      * in and out on the same stripe, so on every stripe entered >= left at all times, and
      * "entered == left on every stripe" means nobody was inside when that stripe was read.
      *
@@ -43,7 +43,6 @@ final class SnapshotReaders {
     private static final int ENTERED = 0;
     private static final int DONE = 1;
     private static final int RETRY = 2;
-    private static final int RELEASED = 3;
 
     /** A stripe value meaning "not counted in" (enter() never returns it). */
     static final int NOT_ENTERED = -1;
@@ -67,7 +66,7 @@ final class SnapshotReaders {
     }
 
     /**
-     * Counts a walk or a release call in; call it before reading the subscriber array.
+     * Counts a walk in; call it before reading the subscriber array.
      *
      * @return the stripe to count out on
      */
@@ -90,14 +89,8 @@ final class SnapshotReaders {
         COUNTS.getAndAdd(counts, stripe + RETRY, 1L);
     }
 
-    /** Counts a release call out. */
-    void leaveRelease(int stripe) {
-        /* R3: after release returned; pairs with R2 in noneInside() */
-        COUNTS.getAndAdd(counts, stripe + RELEASED, 1L);
-    }
-
     /**
-     * Whether no walk or release call counted here is inside: called after publishing a new
+     * Whether no walk counted here is inside: called after publishing a new
      * array, {@code true} means every walk that could hold an older one has ended, and everything
      * its callbacks did happens-before this returns.
      */
@@ -105,8 +98,7 @@ final class SnapshotReaders {
         for (int stripe = STRIDE; stripe < counts.length; stripe += STRIDE) {
             /* R2: pairs with R1 in enter() and R3 in the leave methods; left counters first */
             long left = (long) COUNTS.getVolatile(counts, stripe + DONE)
-                    + (long) COUNTS.getVolatile(counts, stripe + RETRY)
-                    + (long) COUNTS.getVolatile(counts, stripe + RELEASED);
+                    + (long) COUNTS.getVolatile(counts, stripe + RETRY);
             if ((long) COUNTS.getVolatile(counts, stripe + ENTERED) != left) {
                 return false;
             }
@@ -134,6 +126,6 @@ final class SnapshotReaders {
 
     @Override
     public String toString() {
-        return "SnapshotReaders[" + (sum(ENTERED) - sum(DONE) - sum(RETRY) - sum(RELEASED)) + " inside]";
+        return "SnapshotReaders[" + (sum(ENTERED) - sum(DONE) - sum(RETRY)) + " inside]";
     }
 }

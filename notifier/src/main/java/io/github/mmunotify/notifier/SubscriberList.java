@@ -65,7 +65,8 @@ final class SubscriberList {
         if (closed) {
             throw new IllegalStateException("address space " + spaceName + " is closing; cannot register " + notifier);
         }
-        if (isRegistered(notifier)) {
+        Registrations.Registration existing = registrations.find(notifier);
+        if (existing != null && existing.isRegistered()) {
             throw new IllegalArgumentException(notifier + " is already registered with " + spaceName);
         }
         SubscriberArray current = subscribers;

@@ -54,8 +54,10 @@ final class Subscriptions {
         Objects.requireNonNull(subscriber, "subscriber");
         requireOutsideCallbacks("register");
         subscribers.add(subscriber, name);
+        /* S3': the protects that read the empty array under the table's lock (W1' in InvalidationWalk) */
+        table.awaitUnwatchedChanges();
         /* S3: waits out every walk that read the array before S1 in SubscriberList.add() */
-        awaitCallbacks();
+        awaitWalks();
     }
 
     /** See {@link AddressSpace#unregister}. */
@@ -70,7 +72,15 @@ final class Subscriptions {
         } finally {
             // Removed even if release threw past its report; false if release removed it itself.
             subscribers.remove(subscriber);
-            awaitWalks(); // a protect made with no walk calls nobody: no need to pass the table's lock
+            if (found == SubscriberList.Unregistering.CALL_RELEASE) {
+                // This call ran the release, so none is running elsewhere: only walks can still
+                // call the subscriber. A protect made with no walk calls nobody.
+                awaitWalks();
+            } else {
+                // The release was claimed by someone else (another unregister, a teardown) and may
+                // still be running, in a read section: the grace period waits for it.
+                awaitGracePeriod();
+            }
         }
     }
 
@@ -87,46 +97,40 @@ final class Subscriptions {
             callRelease(subscriber);
             return;
         }
-        // Counted like a walk, so that a concurrent unregister of the same subscriber, which may
-        // skip the grace period, still waits for this release to return.
-        int stripe = SnapshotReaders.NOT_ENTERED;
         try {
-            stripe = readers.enter();
             callRelease(subscriber);
         } finally {
-            try {
-                if (stripe != SnapshotReaders.NOT_ENTERED) {
-                    readers.leaveRelease(stripe);
-                }
-            } finally {
-                srcu.readUnlock(token);
-            }
+            srcu.readUnlock(token);
         }
     }
 
     /**
-     * Waits until every walk (and {@code release} call) that could still hold an older version of
-     * the array has ended: every protect made with no walk (it held the mapping table's lock), and
-     * then, unless no walk of this space is inside ({@link SnapshotReaders#noneInside()}, read after
-     * the caller's publication), a grace period. Once the domain is closed no walk runs, so there is
-     * nothing to wait for.
+     * Waits until no callback of this space runs on any thread: every protect made with no walk
+     * (it held the mapping table's lock), then a grace period (walks, and {@code release} calls
+     * made by {@code unregister} in read sections). Once the domain is closed no walk runs, so there
+     * is nothing to wait for. The teardown's wait; register and unregister wait for less.
      */
     void awaitCallbacks() {
         /* S3': the protects that read the empty array under the table's lock (W1' in InvalidationWalk) */
         table.awaitUnwatchedChanges();
-        awaitWalks();
+        awaitGracePeriod();
     }
 
     /**
-     * {@link #awaitCallbacks()} without the protects made with no walk, which call nobody: enough
-     * after a removal, where only a walk that still calls the removed subscriber matters.
+     * Waits until every walk that could still hold a version of the array older than the caller's
+     * publication has ended: nothing to wait for when no walk of this space is inside
+     * ({@link SnapshotReaders#noneInside()}, read after the publication), else a grace period.
      */
     private void awaitWalks() {
-        if (mmu.isDomainClosed()) {
-            return;
-        }
         /* S3: R2 in SnapshotReaders; a walk it misses reads the array after the caller's S1 */
-        if (readers.noneInside()) {
+        if (!readers.noneInside()) {
+            awaitGracePeriod();
+        }
+    }
+
+    /** A grace period of the Mmu's domain, unless it is closed (then no walk or release runs). */
+    private void awaitGracePeriod() {
+        if (mmu.isDomainClosed()) {
             return;
         }
         try {

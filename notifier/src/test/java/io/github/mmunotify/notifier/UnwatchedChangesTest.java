@@ -12,6 +12,7 @@ import io.github.mmunotify.testing.TestTimeouts;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -57,7 +58,11 @@ class UnwatchedChangesTest {
         Mapping mapping = table.map(region, 0, PAGE);
         CountDownLatch asked = new CountDownLatch(1);
         CountDownLatch answer = new CountDownLatch(1);
+        AtomicInteger calls = new AtomicInteger();
         MappingTable.Watchers slowNobody = () -> {
+            if (calls.incrementAndGet() == 1) {
+                return true; // the hint, asked without the lock; the second ask is under it
+            }
             asked.countDown();
             try {
                 return answer.await(TestTimeouts.await().toMillis(), TimeUnit.MILLISECONDS);
