@@ -99,8 +99,9 @@ class UnwatchedChangesTest {
 
     /**
      * Two unregisters of one subscriber: the first runs its release, the second finds it released.
-     * No walk is inside, so the second may skip the grace period, but it must still wait for the
-     * release running on the other thread (it is counted like a walk).
+     * No walk is inside, so an unregister could skip the grace period, but the second must still
+     * wait for the release running on the other thread: it did not run the release itself, so it
+     * waits the full grace period (the release runs in a read section).
      */
     @Test
     void anUnregisterWaitsForTheReleaseAnotherUnregisterIsRunning() throws Exception {
