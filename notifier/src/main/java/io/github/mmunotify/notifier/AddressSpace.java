@@ -26,9 +26,11 @@ import java.util.function.Function;
  * case nothing changes and the caller gets {@link InvalidationOutcome#TRY_AGAIN}.
  *
  * <p><b>Walks never wait for registrations.</b> The whole invalidation runs inside one read
- * section of the {@link Mmu}'s SRCU domain and walks a copy-on-write snapshot of the subscriber
+ * section of the {@link Mmu}'s SRCU domain and walks an immutable version of the subscriber
  * array (see {@code SubscriberList}); {@link #register} and {@link #unregister} publish a new
- * array and then synchronize the domain, so they wait for walks, never the other way round. This
+ * version and then wait for the walks that may hold the old one (a grace period of the domain,
+ * skipped when no walk of this space is inside), so they wait for walks, never the other way
+ * round. This
  * is what makes "{@code unregister} returns only when no callback of the subscriber runs" and
  * "{@code register} returns only when every invalidation its subscriber could have missed the start
  * of has ended" true.
@@ -81,25 +83,32 @@ public final class AddressSpace implements AutoCloseable {
      * VMAs, mm/mmu_notifier.c for the subscriptions and the walk). Dependencies go one way:
      *
      *   AddressSpace  (public API, argument checks, the teardown's order; implements nothing)
-     *     |--> MappingTable       the VMA table; builds the Changes an unmap or protect makes
-     *     |      '--> Change, CallbackFailures, MappingTable.Evictions (an interface it owns)
-     *     |--> InvalidationWalk   SRCU read section, starts, the Change, ends; JFR event; counters
-     *     |      |--> Subscriptions.snapshot(), .requireOutsideCallbacks()
-     *     |      '--> IntervalNotifiers.invalidateStart()/invalidateEnd(), WalkDepth, Change
+     *     |--> MappingTable       the VMA table; builds the Changes an unmap or protect makes;
+     *     |      |                a protect nobody watches is made here, under its lock, with no walk
+     *     |      '--> Change, CallbackFailures, MappingTable.Evictions and .Watchers (interfaces it owns)
+     *     |--> InvalidationWalk   SRCU read section, starts, the Change, ends; JFR event; nothingToWalk()
+     *     |      |--> Subscriptions.snapshot(), .readers(), .requireOutsideCallbacks()
+     *     |      |--> IntervalNotifiers.invalidateStart()/invalidateEnd(), WalkDepth, Change
+     *     |      '--> MappingTable.awaitUnwatchedChanges() (first interval insert)
      *     |--> SharedSubscriptions  getNotifier/put: one refcounted notifier per key, free after a grace period
      *     |      '--> Subscriptions (registerShared, removeShared), Mmu.callSrcu
-     *     |--> Subscriptions      register/unregister, grace periods, release once, detach
-     *     |      '--> SubscriberList (the copy-on-write array), CallbackFailures
+     *     |--> Subscriptions      register/unregister, the wait for walks, release once, detach
+     *     |      |--> SubscriberList (SubscriberArray versions, Registrations), CallbackFailures
+     *     |      '--> SnapshotReaders (walks in/out, stats), MappingTable.awaitUnwatchedChanges()
      *     '--> IntervalNotifiers  the interval tree and its sequence
      *            '--> WalkDepth, CallbackFailures;  IntervalNotifier --> IntervalNotifiers only
      *
-     * The walk reads only Subscriptions.snapshot() and calls IntervalNotifiers' start/end. The
-     * table runs no walk: a region that takes a mapping away reaches the facade through
-     * MappingTable.Evictions (implemented by a private class here), and the facade runs the walk.
+     * The walk reads only Subscriptions.snapshot() and .readers() and calls IntervalNotifiers'
+     * start/end. The table runs no walk: a region that takes a mapping away reaches the facade
+     * through MappingTable.Evictions (implemented by a private class here), and the facade runs the
+     * walk; before a protect the table asks MappingTable.Watchers (Unwatched here, which asks
+     * InvalidationWalk.nothingToWalk()) and makes the change itself when nobody watches. The table
+     * is made first, so that Subscriptions and the walk can pass through its lock; Evictions reads
+     * the walk only when a region evicts.
      * IntervalNotifiers and Subscriptions hold this object only to hand it back to users
      * (IntervalNotifier.addressSpace(), MmuNotifier.release(space)); nothing below the facade
      * calls into it. Fence labels move with their code: S (Subscriptions, SubscriberList), W
-     * (InvalidationWalk), I (IntervalNotifiers), C and E (MappingTable).
+     * (InvalidationWalk), R (SnapshotReaders), I (IntervalNotifiers), C and E (MappingTable).
      *
      * Addresses are checked (MappingTable.requireRange) before any part sees them, so that no sum
      * over a range can wrap: 0 <= address, length > 0, address <= 2^63 - 1 - length.
@@ -122,6 +131,7 @@ public final class AddressSpace implements AutoCloseable {
     private final IntervalNotifiers intervals;
     private final InvalidationWalk walk;
     private final MappingTable table;
+    private final Unwatched unwatched;
     private final Teardown closing;
 
     private volatile State state = State.OPEN;
@@ -131,11 +141,12 @@ public final class AddressSpace implements AutoCloseable {
         this.name = name;
         this.closing = new Teardown("address space " + name);
         this.failures = new CallbackFailures(mmu, name);
-        this.subscriptions = new Subscriptions(this, name, mmu, srcu, failures);
+        this.table = new MappingTable(name, failures, new Evictions(this));
+        this.subscriptions = new Subscriptions(this, name, mmu, srcu, failures, table);
         this.shared = new SharedSubscriptions(this, subscriptions, mmu, failures);
         this.intervals = new IntervalNotifiers(this, name, depth, failures);
-        this.walk = new InvalidationWalk(name, srcu, subscriptions, intervals, depth, failures);
-        this.table = new MappingTable(name, failures, new Evictions(this, walk));
+        this.walk = new InvalidationWalk(name, srcu, subscriptions, intervals, depth, failures, table);
+        this.unwatched = new Unwatched(walk);
     }
 
     /**
@@ -369,19 +380,37 @@ public final class AddressSpace implements AutoCloseable {
         String operation = blockable ? "protect" : "tryProtect";
         MappingTable.requireRange(name, operation, address, length);
         requireNotInOwnWalk(operation, address, length);
+        // Nobody to tell (the kernel's mm_has_notifiers() false): the table changes the mappings
+        // under its lock with no walk, or says that somebody watches.
+        int unwalked = table.protectUnwatched(address, address + length, writable, blockable, operation, unwatched);
+        if (unwalked >= 0) {
+            count[0] = unwalked;
+            return InvalidationOutcome.DONE;
+        }
+        if (unwalked == MappingTable.NOTHING_MAPPED) {
+            throw nothingMapped(address, length);
+        }
+        if (unwalked == MappingTable.BUSY) {
+            walk.countRetry();
+            return InvalidationOutcome.TRY_AGAIN;
+        }
         List<MappingTable.MappedRange> targets = table.collect(address, address + length, blockable, operation);
         if (targets == null) {
             walk.countRetry();
             return InvalidationOutcome.TRY_AGAIN;
         }
         if (targets.isEmpty()) {
-            throw new IllegalArgumentException("protect of 0x" + Long.toHexString(address) + " (+" + length
-                    + " bytes) in " + name + ": nothing is mapped there");
+            throw nothingMapped(address, length);
         }
         InvalidationRange range = new InvalidationRange(this, targets.getFirst().address, targets.getLast().end(),
                 InvalidationEvent.PROTECTION_CHANGE, blockable);
         Change change = table.protectChange(targets, writable, count, operation); // checks every target first
         return walk.invalidate(range, change);
+    }
+
+    private IllegalArgumentException nothingMapped(long address, long length) {
+        return new IllegalArgumentException("protect of 0x" + Long.toHexString(address) + " (+" + length
+                + " bytes) in " + name + ": nothing is mapped there");
     }
 
     /**
@@ -391,23 +420,44 @@ public final class AddressSpace implements AutoCloseable {
      */
     private static final class Evictions implements MappingTable.Evictions {
         private final AddressSpace space;
-        private final InvalidationWalk walk;
 
-        Evictions(AddressSpace space, InvalidationWalk walk) {
+        // The space's walk is read when a region evicts, not here: the table is made before it.
+        Evictions(AddressSpace space) {
             this.space = space;
-            this.walk = walk;
         }
 
         @Override
         public void evicted(long start, long end, UnmapCause cause) {
             InvalidationEvent event = cause == UnmapCause.UNMAPPED ? InvalidationEvent.UNMAP
                     : InvalidationEvent.REGION_REVOKED;
-            walk.invalidate(new InvalidationRange(space, start, end, event, true), Change.NONE);
+            space.walk.invalidate(new InvalidationRange(space, start, end, event, true), Change.NONE);
         }
 
         @Override
         public String toString() {
             return "Evictions[" + space.name + "]";
+        }
+    }
+
+    /**
+     * What the table asks before a protect: whether its walk would call nobody, so that the table
+     * can make the change under its lock with no walk. A class, not a lambda: see the notes.
+     */
+    private static final class Unwatched implements MappingTable.Watchers {
+        private final InvalidationWalk walk;
+
+        Unwatched(InvalidationWalk walk) {
+            this.walk = walk;
+        }
+
+        @Override
+        public boolean none() {
+            return walk.nothingToWalk();
+        }
+
+        @Override
+        public String toString() {
+            return "Unwatched[" + walk + "]";
         }
     }
 
@@ -445,7 +495,7 @@ public final class AddressSpace implements AutoCloseable {
      * must not hold a lock that a callback of this Mmu takes.
      *
      * <p>Memory consistency: everything a callback of the subscriber did happens-before this
-     * returns (the grace period).
+     * returns (the grace period, or the walks' counting out that showed none inside).
      *
      * @param subscriber the subscriber to remove; not null, and registered with this space at some
      *                   time
@@ -695,8 +745,8 @@ public final class AddressSpace implements AutoCloseable {
      */
     public Stats stats() {
         int mapped = table.size();
-        return new Stats(mapped, subscriptions.size(), intervals.size(), walk.invalidations(), walk.retries(),
-                failures.count(), intervals.sequence());
+        return new Stats(mapped, subscriptions.size(), intervals.size(),
+                walk.invalidations() + table.unwatchedChanges(), walk.retries(), failures.count(), intervals.sequence());
     }
 
     private void requireNotInOwnWalk(String operation, long address, long length) {

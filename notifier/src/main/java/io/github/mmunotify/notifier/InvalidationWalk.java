@@ -48,7 +48,17 @@ final class InvalidationWalk {
      *
      * Intervals. Walks skip the interval tree until the first insert: W1 reads hasIntervals once
      * per walk; enableIntervals() sets it (W2) and waits a grace period, so that every walk that
-     * read false has ended before the first interval can be inserted.
+     * read false has ended before the first interval can be inserted. A protect that found nothing
+     * to walk (W1', under the mapping table's lock) is waited for by passing through that lock.
+     *
+     * Readers of the subscriber array. Each walk counts itself in and out of the subscriptions'
+     * SnapshotReaders (after its read lock, before it reads the array; after its last callback),
+     * whose stripes also hold the invalidation and retry counts. register and unregister skip the
+     * grace period when nobody is inside (see SnapshotReaders): one atomic add per walk more than
+     * the LongAdder counters this replaces. Counting in and out are calls, so they sit inside the
+     * try whose finally unlocks the read section: a StackOverflowError in either cannot leave the
+     * section open. At worst it leaves the count unbalanced, with more in than out, and then
+     * register and unregister always wait the grace period: slower, never too little.
      *
      * Observability. A walk is an InvalidationWalkEvent when a JFR recording enables it. The walk
      * asks InvalidationWalkEvent.enabled() once (one read of the type's settings) and, when it is
@@ -68,6 +78,8 @@ final class InvalidationWalk {
     private final IntervalNotifiers intervals;
     private final WalkDepth depth;
     private final CallbackFailures failures;
+    /** Only for {@link MappingTable#awaitUnwatchedChanges()}: its protects with no walk read {@link #nothingToWalk()}. */
+    private final MappingTable table;
     private final Object intervalsEnabling = new Object();
 
     /** Read by walks: whether the interval notifiers must be visited at all. */
@@ -75,17 +87,34 @@ final class InvalidationWalk {
     /** Set once every walk that could have missed {@code hasIntervals} has ended. */
     private volatile boolean intervalsEnabled;
 
-    private final LongAdder invalidations = new LongAdder();
-    private final LongAdder retries = new LongAdder();
+    /** Counts walks in and out (and their outcomes) for register and unregister; the subscriptions' own. */
+    private final SnapshotReaders readers;
+    /** TRY_AGAIN outcomes that did not come from a walk (a busy mapping table). */
+    private final LongAdder tableBusy = new LongAdder();
 
     InvalidationWalk(String space, Srcu srcu, Subscriptions subscriptions, IntervalNotifiers intervals,
-                     WalkDepth depth, CallbackFailures failures) {
+                     WalkDepth depth, CallbackFailures failures, MappingTable table) {
         this.space = space;
+        this.table = table;
         this.srcu = srcu;
         this.subscriptions = subscriptions;
         this.intervals = intervals;
         this.depth = depth;
         this.failures = failures;
+        this.readers = subscriptions.readers();
+    }
+
+    /**
+     * Whether a walk starting now would call nobody and record nothing (the kernel's
+     * {@code mm_has_notifiers()} false): no interval notifier, the empty subscriber array, and no
+     * JFR recording of the walk event. Three loads, no store. Asked by the mapping table under its
+     * lock, whose protects then make their change with no walk; whoever makes somebody watch
+     * passes through that lock after publishing (see {@link #enableIntervals()} and
+     * {@code Subscriptions.awaitCallbacks()}).
+     */
+    boolean nothingToWalk() {
+        /* W1': pairs with W2 in enableIntervals(), which then passes through the table's lock */
+        return !hasIntervals && subscriptions.snapshot() == SubscriberArray.EMPTY && !InvalidationWalkEvent.enabled();
     }
 
     /**
@@ -106,11 +135,19 @@ final class InvalidationWalk {
         int[] walking = depth.cell();
         int token = srcu.readLock();
         walking[0]++;
+        int stripe = SnapshotReaders.NOT_ENTERED;
+        InvalidationOutcome outcome = null;
         try {
-            return walk(range, change);
+            stripe = readers.enter();
+            outcome = walk(range, change);
+            return outcome;
         } finally {
             walking[0]--;
-            srcu.readUnlock(token);
+            try {
+                leave(stripe, outcome);
+            } finally {
+                srcu.readUnlock(token);
+            }
         }
     }
 
@@ -129,17 +166,39 @@ final class InvalidationWalk {
             int[] walking = depth.cell();
             int token = srcu.readLock();
             walking[0]++;
+            int stripe = SnapshotReaders.NOT_ENTERED;
+            InvalidationOutcome outcome = null;
             try {
-                event.subscribers = subscriptions.snapshot().length; // the walk takes its own snapshot next
-                InvalidationOutcome outcome = walk(range, change);
+                stripe = readers.enter();
+                event.subscribers = subscriptions.snapshot().count; // the walk takes its own snapshot next
+                outcome = walk(range, change);
                 event.outcome = outcome.name();
                 return outcome;
             } finally {
                 walking[0]--;
-                srcu.readUnlock(token);
+                try {
+                    leave(stripe, outcome);
+                } finally {
+                    srcu.readUnlock(token);
+                }
             }
         } finally {
             event.commit();
+        }
+    }
+
+    /**
+     * Counts the walk out of the readers of the subscriber array: DONE, or a retry (also when it
+     * threw); nothing if it was never counted in.
+     */
+    private void leave(int stripe, InvalidationOutcome outcome) {
+        if (stripe == SnapshotReaders.NOT_ENTERED) {
+            return;
+        }
+        if (outcome == InvalidationOutcome.DONE) {
+            readers.leaveDone(stripe);
+        } else {
+            readers.leaveRetry(stripe);
         }
     }
 
@@ -148,8 +207,7 @@ final class InvalidationWalk {
         /* W1: read once per walk; pairs with W2 in enableIntervals() (the grace period after it) */
         if (hasIntervals) {
             if (!intervals.invalidateStart(range)) {
-                retries.increment(); // the refusal already ended the interval invalidation
-                return InvalidationOutcome.TRY_AGAIN;
+                return InvalidationOutcome.TRY_AGAIN; // the refusal already ended the interval invalidation
             }
             try {
                 return walkList(range, change);
@@ -161,24 +219,31 @@ final class InvalidationWalk {
     }
 
     private InvalidationOutcome walkList(InvalidationRange range, Change change) {
-        MmuNotifier[] list = subscriptions.snapshot();
+        SubscriberArray list = subscriptions.snapshot();
         // The kernel's rule (mn_hlist_invalidate_range_start): every start is called even after a
         // refusal; a refuser gets no end, every other started subscriber gets its end. accepted[i]
-        // is needed only once someone refuses, so the common path allocates nothing.
+        // is needed only once someone refuses, so the common path allocates nothing. Slots are
+        // visited in order; an empty slot (a removed subscriber) is skipped by both loops.
+        int slots = list.slots;
         boolean[] accepted = null;
-        int started = 0; // subscribers whose start was called (a prefix of the list)
+        int started = 0; // slots whose subscriber's start was called (a prefix of the slots)
         boolean done = false;
         try {
-            while (started < list.length) {
-                boolean ok = start(list[started], range);
-                if (!ok && accepted == null) {
-                    accepted = new boolean[list.length];
-                    Arrays.fill(accepted, 0, started, true);
+            for (int base = 0; base < slots; base += SubscriberArray.WIDTH) {
+                MmuNotifier[] leaf = list.leafAt(base);
+                for (MmuNotifier subscriber : leaf) {
+                    if (subscriber != null) {
+                        boolean ok = start(subscriber, range);
+                        if (!ok && accepted == null) {
+                            accepted = new boolean[slots];
+                            Arrays.fill(accepted, 0, started, true);
+                        }
+                        if (accepted != null) {
+                            accepted[started] = ok;
+                        }
+                    }
+                    started++;
                 }
-                if (accepted != null) {
-                    accepted[started] = ok;
-                }
-                started++;
             }
             if (accepted == null) {
                 change.run();
@@ -186,11 +251,6 @@ final class InvalidationWalk {
             }
         } finally {
             endAll(list, started, accepted, range);
-            if (done) {
-                invalidations.increment();
-            } else {
-                retries.increment();
-            }
         }
         return done ? InvalidationOutcome.DONE : InvalidationOutcome.TRY_AGAIN;
     }
@@ -229,19 +289,24 @@ final class InvalidationWalk {
     }
 
     /**
-     * Calls the end of the first {@code count} subscribers, skipping those that refused
-     * ({@code accepted[i] == false}; {@code accepted == null}: nobody refused); one that throws
-     * does not stop the rest.
+     * Calls the end of the subscribers in the first {@code count} slots, skipping empty slots and
+     * those that refused ({@code accepted[i] == false}; {@code accepted == null}: nobody refused);
+     * one that throws does not stop the rest.
      */
-    private void endAll(MmuNotifier[] list, int count, boolean[] accepted, InvalidationRange range) {
-        for (int i = 0; i < count; i++) {
-            if (accepted != null && !accepted[i]) {
-                continue; // a refuser gets no end
-            }
-            try {
-                list[i].invalidateRangeEnd(range);
-            } catch (Throwable failure) {
-                failures.report("invalidateRangeEnd", list[i], failure);
+    private void endAll(SubscriberArray list, int count, boolean[] accepted, InvalidationRange range) {
+        for (int base = 0; base < count; base += SubscriberArray.WIDTH) {
+            MmuNotifier[] leaf = list.leafAt(base);
+            int n = Math.min(leaf.length, count - base);
+            for (int i = 0; i < n; i++) {
+                MmuNotifier subscriber = leaf[i];
+                if (subscriber == null || accepted != null && !accepted[base + i]) {
+                    continue; // an empty slot, or a refuser: no end
+                }
+                try {
+                    subscriber.invalidateRangeEnd(range);
+                } catch (Throwable failure) {
+                    failures.report("invalidateRangeEnd", subscriber, failure);
+                }
             }
         }
     }
@@ -268,6 +333,7 @@ final class InvalidationWalk {
              * below waiting out the walks that read false */
             hasIntervals = true;
             srcu.synchronize();
+            table.awaitUnwatchedChanges(); // and the protects that read it under the table's lock (W1')
             intervalsEnabled = true;
         }
     }
@@ -277,22 +343,22 @@ final class InvalidationWalk {
 
     /** Counts a TRY_AGAIN that did not come from a walk (a busy mapping table). */
     void countRetry() {
-        retries.increment();
+        tableBusy.increment();
     }
 
     /** Invalidations whose change was made, over the space's life. */
     long invalidations() {
-        return invalidations.sum();
+        return readers.done();
     }
 
     /** TRY_AGAIN outcomes, over the space's life. */
     long retries() {
-        return retries.sum();
+        return readers.retries() + tableBusy.sum();
     }
 
     @Override
     public String toString() {
-        return "InvalidationWalk[" + space + ", invalidations=" + invalidations.sum() + ", retries="
-                + retries.sum() + (hasIntervals ? ", intervals]" : "]");
+        return "InvalidationWalk[" + space + ", invalidations=" + invalidations() + ", retries="
+                + retries() + (hasIntervals ? ", intervals]" : "]");
     }
 }

@@ -50,6 +50,19 @@ final class MappingTable {
      * the claiming walk's ends, and the claiming walk must not wait (in Mapping.unmap) for that
      * revoke's listener, which waits for it: fences C1/C2 decide under mapLock which of the two does
      * the unmap, and E orders the walk's ends before the revoke goes on.
+     *
+     * Protect with nobody watching (the kernel's mm_has_notifiers() test). protectUnwatched() asks
+     * its Watchers under mapLock, which it takes anyway to find the mappings, and when nobody would
+     * hear of the change it checks and changes the mappings right there, with no walk, no read
+     * section and no allocation. The lock is what makes that safe: register() and the first interval
+     * insert publish their subscriber (or set hasIntervals) first and then pass through mapLock
+     * (awaitUnwatchedChanges), so a protect that read "nobody" under the lock has ended before they
+     * go on, and one that takes the lock after them sees their subscriber (lock order is a total
+     * order, and both sides' accesses are inside or before it). The change under the lock is a
+     * field check of the region and the mapping's volatile protection store: it calls out to
+     * nothing and waits for nothing, so the rule that mapLock is never held while a callback, a
+     * listener or the region runs is kept in its intent (no deadlock with a revoke's listener).
+     * Unmap gets no such path: Mapping.unmap() runs listeners and waits for accesses.
      */
 
     /** What the table asks of its owner when a region takes a mapping away by itself. */
@@ -60,6 +73,22 @@ final class MappingTable {
          */
         void evicted(long start, long end, UnmapCause cause);
     }
+
+    /** Who would hear of a change: asked by {@link #protectUnwatched} under {@code mapLock}. */
+    interface Watchers {
+        /**
+         * Whether an invalidation walk starting now would call nobody and record nothing. Must
+         * not block, take a lock or call out: it runs under {@code mapLock}.
+         */
+        boolean none();
+    }
+
+    /** {@link #protectUnwatched}: somebody watches; nothing was checked or changed, run the walk. */
+    static final int WATCHED = -1;
+    /** {@link #protectUnwatched}: non-blockable and {@code mapLock} was busy; nothing was changed. */
+    static final int BUSY = -2;
+    /** {@link #protectUnwatched}: no mapping in the range; nothing was changed. */
+    static final int NOTHING_MAPPED = -3;
 
     /** See {@link AddressSpace#PAGE_SIZE}. */
     static final long PAGE_SIZE = 4096;
@@ -76,6 +105,8 @@ final class MappingTable {
     private final TreeMap<Long, MappedRange> mappingsByAddress = new TreeMap<>();
     private long nextAddress = FIRST_ADDRESS;
     private boolean mappingClosed;
+    /** Protection changes made by {@link #protectUnwatched} with no walk. */
+    private long unwatchedChanges;
 
     MappingTable(String space, CallbackFailures failures, Evictions evictions) {
         this.space = space;
@@ -494,16 +525,132 @@ final class MappingTable {
     Change protectChange(List<MappedRange> targets, boolean writable, int[] count, String operation) {
         if (writable) {
             for (MappedRange target : targets) {
-                Region region = target.mapping.region();
-                if (!region.isWritable()) {
-                    throw new ReadOnlyMappingException(operation + " of " + targets.getFirst() + " .. "
-                            + targets.getLast() + " in " + space + " to writable refused: the mapping at " + target
-                            + " maps read-only region '" + region.name() + "' (" + target.mapping
-                            + "); nothing was changed and no invalidation ran");
+                if (!target.mapping.region().isWritable()) {
+                    throw readOnly(operation, targets.getFirst(), targets.getLast(), target);
                 }
             }
         }
         return new ProtectChange(targets, writable, count);
+    }
+
+    private ReadOnlyMappingException readOnly(String operation, MappedRange first, MappedRange last, MappedRange target) {
+        Region region = target.mapping.region();
+        return new ReadOnlyMappingException(operation + " of " + first + " .. " + last + " in " + space
+                + " to writable refused: the mapping at " + target + " maps read-only region '" + region.name()
+                + "' (" + target.mapping + "); nothing was changed and no invalidation ran");
+    }
+
+    /**
+     * A protect of the mappings in {@code [start, end)} when nobody would hear of it: under
+     * {@code mapLock}, asks {@code watchers}; if nobody watches, checks every mapping in the range
+     * as {@link #collect} and {@link #protectChange} do (same exceptions, nothing changed when one
+     * is thrown) and changes their protection, with no walk. See the implementation notes.
+     *
+     * @return the number of mappings changed, or {@link #WATCHED}, {@link #BUSY} or
+     *         {@link #NOTHING_MAPPED} (then nothing was changed)
+     */
+    int protectUnwatched(long start, long end, boolean writable, boolean blockable, String operation,
+                         Watchers watchers) {
+        if (!watchers.none()) {
+            return WATCHED; // a hint, read without the lock: a walk runs anyway (the common case with watchers)
+        }
+        if (blockable) {
+            mapLock.lock();
+        } else if (!mapLock.tryLock()) {
+            return BUSY;
+        }
+        try {
+            if (!watchers.none()) {
+                return WATCHED; // the answer that counts, under the lock (see the implementation notes)
+            }
+            // One lookup finds both the mapping that might straddle start and, when a mapping
+            // starts exactly there (the usual protect of one mapping), the first one inside.
+            Map.Entry<Long, MappedRange> floor = mappingsByAddress.floorEntry(start);
+            Map.Entry<Long, MappedRange> inside = floor;
+            if (floor == null || floor.getKey() != start) {
+                if (floor != null && floor.getValue().end() > start && isLive(floor.getValue())) {
+                    throw straddles(operation, start, end, floor.getValue());
+                }
+                inside = floor == null ? mappingsByAddress.ceilingEntry(start) : mappingsByAddress.higherEntry(floor.getKey());
+            }
+            MappedRange first = null;
+            MappedRange last = null;
+            MappedRange readOnly = null;
+            for (Map.Entry<Long, MappedRange> entry = inside;
+                 entry != null && entry.getKey() < end; entry = mappingsByAddress.higherEntry(entry.getKey())) {
+                MappedRange range = entry.getValue();
+                if (!isLive(range)) {
+                    continue;
+                }
+                if (range.end() > end) {
+                    throw straddles(operation, start, end, range);
+                }
+                if (writable && readOnly == null && !range.mapping.region().isWritable()) {
+                    readOnly = range;
+                }
+                if (first == null) {
+                    first = range;
+                }
+                last = range;
+            }
+            if (first == null) {
+                return NOTHING_MAPPED;
+            }
+            if (readOnly != null) {
+                throw readOnly(operation, first, last, readOnly);
+            }
+            if (first == last) {
+                unwatchedChanges++;
+                return protectOne(first, writable);
+            }
+            int changed = 0;
+            for (Map.Entry<Long, MappedRange> entry = mappingsByAddress.ceilingEntry(first.address);
+                 entry != null && entry.getKey() <= last.address; entry = mappingsByAddress.higherEntry(entry.getKey())) {
+                MappedRange range = entry.getValue();
+                if (isLive(range)) {
+                    changed += protectOne(range, writable);
+                }
+            }
+            unwatchedChanges++;
+            return changed;
+        } finally {
+            mapLock.unlock();
+        }
+    }
+
+    /** ProtectChange's work for one live range, under mapLock: 1 if changed, 0 if its mapping was unmapped. */
+    private static int protectOne(MappedRange range, boolean writable) {
+        if (range.mapping.isUnmapped()) {
+            return 0;
+        }
+        range.protection.setWritable(writable);
+        return 1;
+    }
+
+    /**
+     * Waits until every {@link #protectUnwatched} that read "nobody watches" has ended: called by
+     * whoever just made somebody watch (a registration, the first interval), after publishing it.
+     */
+    void awaitUnwatchedChanges() {
+        // A protect that read "nobody" before the caller published its watcher took mapLock before
+        // that publication and holds it until its change is made. If the lock is free when read
+        // here (a volatile read of its state, after the publication), that protect's unlock came
+        // before this read, so its change happens-before the caller goes on; no lock to take.
+        if (!mapLock.isLocked()) {
+            return;
+        }
+        mapLock.lock(); // the protects that read "nobody" hold it; later ones see the new watcher
+        mapLock.unlock();
+    }
+
+    /** Protect changes made with no walk (nobody watched), over the space's life. */
+    long unwatchedChanges() {
+        mapLock.lock();
+        try {
+            return unwatchedChanges;
+        } finally {
+            mapLock.unlock();
+        }
     }
 
     /**

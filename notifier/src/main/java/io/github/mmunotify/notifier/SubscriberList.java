@@ -1,27 +1,18 @@
 package io.github.mmunotify.notifier;
 
-import java.lang.ref.Reference;
-import java.lang.ref.ReferenceQueue;
-import java.lang.ref.WeakReference;
-import java.util.Arrays;
-import java.util.HashSet;
-import java.util.IdentityHashMap;
-import java.util.Map;
-import java.util.Set;
-
 /**
- * The list subscribers of one address space: a copy-on-write array that invalidation walks read
- * without any lock, and the registrations behind it.
+ * The list subscribers of one address space: a persistent {@link SubscriberArray} that
+ * invalidation walks read without any lock, and the {@link Registrations} behind it.
  *
- * <p><b>Publication.</b> {@code register} and the removals build a new array under this object's
- * monitor and publish it with a volatile write; a walk reads the field once (a volatile read) and
- * iterates that snapshot. A walk therefore never waits for a registration change, and a subscriber
- * added or removed during a walk is either in its snapshot (called for start and end) or not
- * (called for neither). Waiting for walks that may still hold an old snapshot is the caller's job
- * (the address space synchronizes the SRCU domain the walks read under).
+ * <p><b>Publication.</b> {@code register} and the removals build a new version of the array under
+ * this object's monitor (copying one path of it, not the whole list) and publish it with a volatile
+ * write; a walk reads the field once (a volatile read) and iterates that version. A walk therefore
+ * never waits for a registration change, and a subscriber added or removed during a walk is either
+ * in its version (called for start and end) or not (called for neither). Waiting for walks that may
+ * still hold an old version is the caller's job (see {@code Subscriptions}).
  *
- * <p><b>Registrations.</b> Each registered notifier has one {@link Registration} recording
- * whether its {@code release} was claimed, so that {@code release} runs at most once even when
+ * <p><b>Registrations.</b> Each registered notifier has one registration recording whether its
+ * {@code release} was claimed, so that {@code release} runs at most once even when
  * {@code unregister} races the space's teardown. Teardown detaches every subscriber from the array
  * but keeps the registrations, so that a later {@code unregister} or {@code unregisterNoRelease}
  * (the normal driver teardown) is still legal.
@@ -30,15 +21,13 @@ import java.util.Set;
  * the notifier was registered here once. {@code unregister} of a removed subscriber (its own
  * {@code release} already called {@code unregisterNoRelease}, the documented pattern) is then told
  * apart from one that was never registered, without keeping the subscriber alive: the tombstone
- * dies with it, and a new registration of the same object clears it.
+ * dies with it, and a new registration of the same object reuses it.
+ *
+ * <p><b>Cost.</b> A registration or removal copies O(log n) references (64-way paths) and
+ * allocates nothing else once the subscriber has an entry; registering n subscribers is
+ * O(n log n), not the O(n<sup>2</sup>) of a copy-on-write array.
  */
 final class SubscriberList {
-
-    private static final MmuNotifier[] NONE = {};
-
-    private static final class Registration {
-        boolean releaseClaimed;
-    }
 
     /** What {@link #beginUnregister} found. */
     enum Unregistering {
@@ -50,53 +39,25 @@ final class SubscriberList {
         ALREADY_REMOVED
     }
 
-    /** Identity of a removed subscriber, weakly held so that the record never keeps it alive. */
-    private static final class Tombstone extends WeakReference<MmuNotifier> {
-        private final int hash;
-
-        Tombstone(MmuNotifier notifier, ReferenceQueue<MmuNotifier> queue) {
-            super(notifier, queue);
-            hash = System.identityHashCode(notifier);
-        }
-
-        @Override
-        public boolean equals(Object other) {
-            if (this == other) {
-                return true;
-            }
-            if (!(other instanceof Tombstone tombstone)) {
-                return false;
-            }
-            MmuNotifier notifier = get();
-            return notifier != null && notifier == tombstone.get();
-        }
-
-        @Override
-        public int hashCode() {
-            return hash;
-        }
-    }
-
-    private volatile MmuNotifier[] subscribers = NONE;
+    private volatile SubscriberArray subscribers = SubscriberArray.EMPTY;
 
     // Guarded by this.
-    private final Map<MmuNotifier, Registration> registrations = new IdentityHashMap<>();
-    private final Set<Tombstone> removed = new HashSet<>();
-    private final ReferenceQueue<MmuNotifier> collected = new ReferenceQueue<>();
+    private final Registrations registrations = new Registrations();
     private boolean closed;
 
-    /** The current snapshot; never modified after publication. */
-    MmuNotifier[] snapshot() {
-        /* S2: one volatile read per walk; pairs with S1 in add(), remove() and detachAll() */
+    /** The current version; never modified after publication. */
+    SubscriberArray snapshot() {
+        /* S2: one volatile read per walk; pairs with S1 in publish() */
         return subscribers;
     }
 
     synchronized int size() {
-        return registrations.size();
+        return registrations.registered();
     }
 
     synchronized boolean isRegistered(MmuNotifier notifier) {
-        return registrations.containsKey(notifier);
+        Registrations.Registration entry = registrations.find(notifier);
+        return entry != null && entry.isRegistered();
     }
 
     /** Adds a subscriber; throws if it is already registered or the list is closed. */
@@ -104,18 +65,15 @@ final class SubscriberList {
         if (closed) {
             throw new IllegalStateException("address space " + spaceName + " is closing; cannot register " + notifier);
         }
-        if (registrations.containsKey(notifier)) {
+        Registrations.Registration existing = registrations.find(notifier);
+        if (existing != null && existing.isRegistered()) {
             throw new IllegalArgumentException(notifier + " is already registered with " + spaceName);
         }
-        registrations.put(notifier, new Registration());
-        if (!removed.isEmpty()) {
-            removed.remove(new Tombstone(notifier, null));
-        }
-        MmuNotifier[] current = subscribers;
-        MmuNotifier[] next = Arrays.copyOf(current, current.length + 1);
-        next[current.length] = notifier;
-        /* S1: publish the new array; pairs with S2 in snapshot(); register() then waits a grace period */
-        subscribers = next;
+        SubscriberArray current = subscribers;
+        SubscriberArray next = current.append(notifier); // first: an OutOfMemoryError changes nothing
+        Registrations.Registration entry = registrations.register(notifier);
+        entry.slot = current.slots;
+        publish(next);
     }
 
     /**
@@ -127,23 +85,24 @@ final class SubscriberList {
      *                                  caller holding it cannot observe)
      */
     synchronized Unregistering beginUnregister(MmuNotifier notifier, String spaceName) {
-        Registration registration = registrations.get(notifier);
-        if (registration != null) {
-            if (registration.releaseClaimed) {
-                return Unregistering.RELEASED;
-            }
-            registration.releaseClaimed = true;
-            return Unregistering.CALL_RELEASE;
+        Registrations.Registration entry = registrations.find(notifier);
+        if (entry == null) {
+            throw notRegistered(notifier, spaceName);
         }
-        if (wasRemoved(notifier)) {
+        if (!entry.isRegistered()) {
             return Unregistering.ALREADY_REMOVED;
         }
-        throw notRegistered(notifier, spaceName);
+        if (entry.releaseClaimed) {
+            return Unregistering.RELEASED;
+        }
+        entry.releaseClaimed = true;
+        return Unregistering.CALL_RELEASE;
     }
 
     /** Whether the notifier was registered here once and has been removed since. */
     synchronized boolean wasRemoved(MmuNotifier notifier) {
-        return !removed.isEmpty() && removed.contains(new Tombstone(notifier, null));
+        Registrations.Registration entry = registrations.find(notifier);
+        return entry != null && !entry.isRegistered();
     }
 
     static IllegalArgumentException notRegistered(MmuNotifier notifier, String spaceName) {
@@ -156,39 +115,48 @@ final class SubscriberList {
      * and false once the notifier was unregistered.
      */
     synchronized boolean claimRelease(MmuNotifier notifier) {
-        Registration registration = registrations.get(notifier);
-        if (registration == null || registration.releaseClaimed) {
+        Registrations.Registration entry = registrations.find(notifier);
+        if (entry == null || !entry.isRegistered() || entry.releaseClaimed) {
             return false;
         }
-        registration.releaseClaimed = true;
+        entry.releaseClaimed = true;
         return true;
     }
 
-    /** Removes a registration and its array entry, leaving a tombstone; false if it was not registered. */
+    /** Removes a registration and its array slot, leaving a tombstone; false if it was not registered. */
     synchronized boolean remove(MmuNotifier notifier) {
-        if (registrations.remove(notifier) == null) {
+        Registrations.Registration entry = registrations.find(notifier);
+        if (entry == null || !entry.isRegistered()) {
             return false;
         }
-        expungeCollected();
-        removed.add(new Tombstone(notifier, collected));
-        MmuNotifier[] current = subscribers;
-        for (int i = 0; i < current.length; i++) {
-            if (current[i] == notifier) {
-                MmuNotifier[] next = new MmuNotifier[current.length - 1];
-                System.arraycopy(current, 0, next, 0, i);
-                System.arraycopy(current, i + 1, next, i, current.length - i - 1);
-                /* S1: publish the smaller array; pairs with S2 in snapshot() */
-                subscribers = next;
-                break;
+        int slot = entry.slot;
+        if (slot >= 0) {
+            SubscriberArray next = subscribers.clear(slot); // first: an OutOfMemoryError changes nothing
+            if (next.wantsCompaction()) {
+                next = next.compacted();
+                renumber(next);
+            }
+            registrations.unregister(entry);
+            publish(next);
+        } else {
+            registrations.unregister(entry); // detached by a teardown: not in the array
+        }
+        return true;
+    }
+
+    /** Gives every subscriber in {@code array} (a compacted version) its new slot. */
+    private void renumber(SubscriberArray array) {
+        for (int base = 0; base < array.slots; base += SubscriberArray.WIDTH) {
+            MmuNotifier[] leaf = array.leafAt(base);
+            for (int i = 0; i < leaf.length; i++) {
+                registrations.find(leaf[i]).slot = base + i;
             }
         }
-        return true;
     }
 
-    private void expungeCollected() {
-        for (Reference<? extends MmuNotifier> dead; (dead = collected.poll()) != null; ) {
-            removed.remove(dead);
-        }
+    private void publish(SubscriberArray next) {
+        /* S1: publish the new version; pairs with S2 in snapshot(); the caller then waits for walks */
+        subscribers = next;
     }
 
     /** Refuses further registrations. */
@@ -198,12 +166,12 @@ final class SubscriberList {
 
     /** Empties the array (walks that start later call nobody); registrations stay. */
     synchronized void detachAll() {
-        /* S1: publish the empty array; pairs with S2 in snapshot() */
-        subscribers = NONE;
+        registrations.detachAll();
+        publish(SubscriberArray.EMPTY);
     }
 
     @Override
     public String toString() {
-        return "SubscriberList[" + subscribers.length + " attached]";
+        return "SubscriberList[" + subscribers.count + " attached]";
     }
 }

@@ -6,9 +6,10 @@ import java.util.Objects;
 /**
  * The list subscribers of one address space and the protocol around them (the kernel's
  * mm/mmu_notifier.c registration half): register and unregister publish a new
- * {@link SubscriberList} array and then wait a grace period of the {@link Mmu}'s SRCU domain, so
- * they wait for walks, never the other way round; {@code release} runs at most once per
- * subscriber, inside a read section; the teardown detaches everyone.
+ * {@link SubscriberList} array and then wait until no walk can hold the old one (a grace period of
+ * the {@link Mmu}'s SRCU domain, skipped when no walk of this space is inside), so they wait for
+ * walks, never the other way round; {@code release} runs at most once per subscriber, inside a
+ * read section; the teardown detaches everyone.
  *
  * <p>The walk reads {@link #snapshot} and nothing else of this class. Subscriptions know nothing
  * of the walk or the mapping table; the address space they belong to is held only to be passed to
@@ -24,19 +25,28 @@ final class Subscriptions {
     private final Srcu srcu;
     private final CallbackFailures failures;
     private final SubscriberList subscribers = new SubscriberList();
+    private final SnapshotReaders readers = new SnapshotReaders();
+    /** Only for {@link MappingTable#awaitUnwatchedChanges()}: protects made with no walk. */
+    private final MappingTable table;
 
     // space: only passed to MmuNotifier.release, never called here.
-    Subscriptions(AddressSpace space, String name, Mmu mmu, Srcu srcu, CallbackFailures failures) {
+    Subscriptions(AddressSpace space, String name, Mmu mmu, Srcu srcu, CallbackFailures failures, MappingTable table) {
         this.space = space;
         this.name = name;
         this.mmu = mmu;
         this.srcu = srcu;
         this.failures = failures;
+        this.table = table;
     }
 
-    /** The subscribers a walk starting now calls: a volatile read of the copy-on-write array. */
-    MmuNotifier[] snapshot() {
+    /** The subscribers a walk starting now calls: a volatile read of the current array version. */
+    SubscriberArray snapshot() {
         return subscribers.snapshot();
+    }
+
+    /** Who may hold a version of the array: the walk counts itself in and out here. */
+    SnapshotReaders readers() {
+        return readers;
     }
 
     /** See {@link AddressSpace#register}. */
@@ -44,8 +54,10 @@ final class Subscriptions {
         Objects.requireNonNull(subscriber, "subscriber");
         requireOutsideCallbacks("register");
         subscribers.add(subscriber, name);
+        /* S3': the protects that read the empty array under the table's lock (W1' in InvalidationWalk) */
+        table.awaitUnwatchedChanges();
         /* S3: waits out every walk that read the array before S1 in SubscriberList.add() */
-        srcu.synchronize();
+        awaitWalks();
     }
 
     /**
@@ -88,7 +100,15 @@ final class Subscriptions {
         } finally {
             // Removed even if release threw past its report; false if release removed it itself.
             subscribers.remove(subscriber);
-            awaitCallbacks();
+            if (found == SubscriberList.Unregistering.CALL_RELEASE) {
+                // This call ran the release, so none is running elsewhere: only walks can still
+                // call the subscriber. A protect made with no walk calls nobody.
+                awaitWalks();
+            } else {
+                // The release was claimed by someone else (another unregister, a teardown) and may
+                // still be running, in a read section: the grace period waits for it.
+                awaitGracePeriod();
+            }
         }
     }
 
@@ -113,10 +133,31 @@ final class Subscriptions {
     }
 
     /**
-     * Waits a grace period: every walk that could still hold a snapshot with a removed subscriber
-     * has ended. Once the domain is closed no walk runs, so there is nothing to wait for.
+     * Waits until no callback of this space runs on any thread: every protect made with no walk
+     * (it held the mapping table's lock), then a grace period (walks, and {@code release} calls
+     * made by {@code unregister} in read sections). Once the domain is closed no walk runs, so there
+     * is nothing to wait for. The teardown's wait; register and unregister wait for less.
      */
     void awaitCallbacks() {
+        /* S3': the protects that read the empty array under the table's lock (W1' in InvalidationWalk) */
+        table.awaitUnwatchedChanges();
+        awaitGracePeriod();
+    }
+
+    /**
+     * Waits until every walk that could still hold a version of the array older than the caller's
+     * publication has ended: nothing to wait for when no walk of this space is inside
+     * ({@link SnapshotReaders#noneInside()}, read after the publication), else a grace period.
+     */
+    private void awaitWalks() {
+        /* S3: R2 in SnapshotReaders; a walk it misses reads the array after the caller's S1 */
+        if (!readers.noneInside()) {
+            awaitGracePeriod();
+        }
+    }
+
+    /** A grace period of the Mmu's domain, unless it is closed (then no walk or release runs). */
+    private void awaitGracePeriod() {
         if (mmu.isDomainClosed()) {
             return;
         }
@@ -184,11 +225,13 @@ final class Subscriptions {
      * and the teardown goes on.
      */
     void releaseAll() {
-        MmuNotifier[] list = subscribers.snapshot();
+        SubscriberArray list = subscribers.snapshot();
         subscribers.detachAll();
-        for (MmuNotifier subscriber : list) {
-            if (subscribers.claimRelease(subscriber)) {
-                callRelease(subscriber);
+        for (int base = 0; base < list.slots; base += SubscriberArray.WIDTH) {
+            for (MmuNotifier subscriber : list.leafAt(base)) {
+                if (subscriber != null && subscribers.claimRelease(subscriber)) {
+                    callRelease(subscriber);
+                }
             }
         }
     }

@@ -105,7 +105,9 @@
  *   <li>{@link AddressSpace#register(MmuNotifier)} returns once every invalidation that could have
  *       missed the new subscriber's start has ended.
  *       {@link AddressSpace#unregister(MmuNotifier)} runs {@code release} if it has not run, waits
- *       a grace period, and returns when no callback of the subscriber is running or will run; a
+ *       until no walk that could still call the subscriber runs (a grace period, skipped when no
+ *       walk of the space is inside), and returns when no callback of the subscriber is running or
+ *       will run; a
  *       subscriber that its own {@code release} already removed with
  *       {@link AddressSpace#unregisterNoRelease(MmuNotifier)} is success and is not released
  *       twice. {@code unregisterNoRelease} never calls back and never waits, so it is legal inside
@@ -124,9 +126,11 @@
  *       subscribers, runs every {@code release} once, unmaps every mapping, and returns when no
  *       callback of the space is running.</li>
  *   <li>Walks never block on {@code register} or {@code unregister}: the subscriber list is a
- *       copy-on-write array read once per walk, under the SRCU read lock held from the first start
- *       to the last end. A subscriber added or removed during a walk sees both its start and its
- *       end, or neither.</li>
+ *       persistent array (a register or removal copies one 64-way path of it, so n registrations
+ *       cost O(n log n)) read once per walk, under the SRCU read lock held from the first start to
+ *       the last end. A subscriber added or removed during a walk sees both its start and its
+ *       end, or neither. With no subscriber, no interval notifier and no JFR recording of the
+ *       walk, a protect makes its change under the mapping table's lock with no walk at all.</li>
  *   <li>A callback that throws, or refuses a blockable range, is reported to the {@code Mmu}'s
  *       error handler ({@link Mmu#create(String, java.util.function.Consumer)}) as a
  *       {@link NotifierCallbackException} and counted in {@link Mmu#stats()}; the other callbacks
