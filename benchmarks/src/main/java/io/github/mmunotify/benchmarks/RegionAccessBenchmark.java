@@ -46,7 +46,7 @@ import java.util.concurrent.TimeUnit;
  * {@code Unsafe} load, guard exit) over the same memory, so the two can be compared in one run on a
  * noisy machine.
  *
- * <p>{@code countFreeGetLong} and {@code countFreeLoop} measure the prototype of issue 12 target 5,
+ * <p>{@code countFreeGetLong} and {@code countFreeLoop} measure the count-free prototype,
  * a guarded read that does not count in and out of the guard, on the same region's memory: bounds
  * check, the load, a compiler-only fence, the region's revoked flag, a reachability fence (see
  * {@link #countFreeRead}). It is not the library's access path: the evaluation in

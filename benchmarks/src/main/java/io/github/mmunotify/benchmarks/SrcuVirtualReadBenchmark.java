@@ -18,7 +18,7 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Read-side cost on a virtual thread (issue 12, target 2): one read lock + unlock of an
+ * Read-side cost on a virtual thread (the striped path): one read lock + unlock of an
  * {@link Srcu} domain, timed in batches of {@value #BATCH} on one long-lived worker thread, so
  * that the hand-off to the worker costs well under a nanosecond per operation. In the same run
  * and the same harness: the platform thread's per-thread read side, a virtual thread's nested

@@ -18,7 +18,7 @@ import java.util.concurrent.locks.LockSupport;
  * <p>The spin phase is bounded in time as well as in count ({@code spinBudgetNanos}): a scan that
  * is itself slow (a grace period over many platform readers) must not turn 200 spins into
  * milliseconds of a processor, so once the budget is spent the next {@link #idle} parks, however
- * few spins were made. Issue 12: a reader that stays inside must not make the updater burn CPU
+ * few spins were made: a reader that stays inside must not make the updater burn CPU
  * rescanning.
  *
  * <p>Parking does not end on an interrupt; it remembers it. An untimed wait cannot be abandoned

@@ -12,7 +12,7 @@ class BackoffTest {
     private static final long SLOW_SCAN_NANOS = 10_000;
 
     /**
-     * Issue 12: a reader that stays inside must not make the updater burn a processor rescanning.
+     * A reader that stays inside must not make the updater burn a processor rescanning.
      * With scans of 10 us, the 200 spins the count allows would be 2 ms of spinning; the time
      * budget stops them after {@value Backoff#READER_SPIN_BUDGET_NANOS} ns, i.e. within 6 scans
      * (time only makes it fewer: a preempted spin has used up more of the budget). Without the

@@ -18,13 +18,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Issue 12, target 2: a grace period's cost does not grow with the virtual threads that ever read.
+ * A grace period's cost does not grow with the virtual threads that ever read.
  * A million virtual threads each read once and then stay parked, alive, outside any section; a
  * {@code synchronize()} must then take well under a millisecond, and once the threads are gone
  * nothing of theirs may stay reachable from the domain.
  *
  * <p>Before the stripes, each of those threads had a reader record that every grace period
- * scanned: about 200 ms per {@code synchronize()} at a million, 25-50 ms at 100,000 (issue 12),
+ * scanned: about 200 ms per {@code synchronize()} at a million, 25-50 ms at 100,000,
  * so the bound below failed by two orders of magnitude. The bound is {@value #BOUND_MICROS} us
  * (scaled by {@code mmunotify.test.timeScale}) on the median of {@value #SAMPLES} calls: generous
  * against the JMH figure ({@code SrcuSynchronizeBenchmark.synchronizeIdleVirtualReaders}, a few

@@ -19,7 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The correctness experiment of issue 12 target 5: a guarded read that does not count in and out
+ * The correctness experiment for count-free guarded reads: a guarded read that does not count in and out
  * of the region's guard (the prototype {@link #countFreeGetLong}, also measured as
  * {@code countFreeGetLong} in {@code RegionAccessBenchmark}) raced against the real
  * {@link Region#revoke()}, which replaces the memory with the trap in one {@code mmap(MAP_FIXED)}.
@@ -30,7 +30,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * carved from an arena, whose revoke lays the trap straight over the pages; the others have a
  * mapping of their own, whose pages are first moved aside (the range stays mapped throughout).
  *
- * <p>The prototype is not the library's access path (see the evaluation of issue 12 target 5 in
+ * <p>The prototype is not the library's access path (see the evaluation of count-free reads in
  * docs/benchmarks.md): this test pins down the properties of the trap and of fault delivery that
  * such a design relies on. One it cannot rely on today: the reaper unmaps a region's trap after the
  * quarantine (1 s), leaving a hole, and a read of a hole is {@code SIGSEGV}, which HotSpot does not

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Issue 13 item 5: the protection of a mapping of an address space changes only inside the
+ * The protection of a mapping of an address space changes only inside the
  * space's invalidation walk, {@link AddressSpace#protect} checks every target before the walk
  * starts, and a mapping revoked during a protect is left alone and not counted.
  */

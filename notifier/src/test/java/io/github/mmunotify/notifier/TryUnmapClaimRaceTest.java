@@ -15,7 +15,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * A non-blockable unmap never waits on a drain (issue 13, item 2), also when a region revoke
+ * A non-blockable unmap never waits on a drain, also when a region revoke
  * reaches a mapping that the {@code tryUnmap} has claimed but not yet unmapped: the revoke then
  * owns that mapping's unmap, and the {@code tryUnmap} must not wait for the revoke's
  * {@link io.github.mmunotify.mmap.MappingListener}s of it (which may block: another driver's

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The cheap cases of issue 12: a protect with nobody watching makes its change under the mapping
+ * The cheap cases: a protect with nobody watching makes its change under the mapping
  * table's lock with no walk, and register/unregister skip the grace period when no walk is inside.
  * What each skip must still wait for, it waits for.
  */
