@@ -222,12 +222,18 @@ public final class Srcu implements AutoCloseable {
      */
     public int readLock() {
         Thread me = Thread.currentThread();
-        if (me.isVirtual() && !callbacks.isCallbackThread(me)) {
-            return readLockVirtual(); // the striped read side: see "Virtual threads" above
-        }
-        SrcuReader reader = currentReader();
+        // A registered platform thread is found in the lookup table and goes straight on; only a
+        // miss pays for asking whether this is a virtual thread (which never registers a reader,
+        // except as the domain's callback thread, whose sections must be its own).
+        SrcuReader reader = readers.findInTable(me);
         if (reader == null) {
-            reader = register(); // every allocation happens before anything is counted
+            if (me.isVirtual() && !callbacks.isCallbackThread(me)) {
+                return readLockVirtual(); // the striped read side: see "Virtual threads" above
+            }
+            reader = currentReader();
+            if (reader == null) {
+                reader = register(); // every allocation happens before anything is counted
+            }
         }
         int index = gracePeriods.currentIndex();
         reader.lock(index);

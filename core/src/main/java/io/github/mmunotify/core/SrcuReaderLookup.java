@@ -32,11 +32,18 @@ final class SrcuReaderLookup {
     /** The calling thread's reader, or null if it never registered. */
     SrcuReader find() {
         Thread current = Thread.currentThread();
+        SrcuReader reader = findInTable(current);
+        return reader != null ? reader : local.get();
+    }
+
+    /**
+     * {@code current}'s reader if the table holds it, else null (then ask {@link #find()}). One
+     * load and one comparison: the read side's fast path, which a thread that never registered
+     * (a virtual thread counting on the stripes) always misses.
+     */
+    SrcuReader findInTable(Thread current) {
         SrcuReader reader = byThreadId[slotOf(current)];
-        if (reader != null && reader.owner == current) {
-            return reader;
-        }
-        return local.get();
+        return reader != null && reader.owner == current ? reader : null;
     }
 
     /** Records {@code reader}, which belongs to the calling thread. */
