@@ -9,6 +9,7 @@ import io.github.mmunotify.notifier.AddressSpace;
 import io.github.mmunotify.notifier.InvalidationRange;
 import io.github.mmunotify.notifier.Mmu;
 import io.github.mmunotify.notifier.MmuNotifier;
+import io.github.mmunotify.notifier.NotifierReference;
 
 /** The quick start: one short walk through core, mmap and notifier, one line per step. */
 public final class QuickStart {
@@ -51,15 +52,15 @@ public final class QuickStart {
         try (Mmu mmu = Mmu.create(); Region memory = Region.allocate("heap", 1 << 20)) {
             AddressSpace process = mmu.createAddressSpace("process");
             Mapping heap = process.map(memory, 0, 1 << 20);
-            MmuNotifier mirror = new MmuNotifier() {
+            // One refcounted mirror per (space, key), as the kernel's mmu_notifier_get/put.
+            NotifierReference<MmuNotifier> mirror = process.getNotifier("mirror", space -> new MmuNotifier() {
                 @Override public boolean invalidateRangeStart(InvalidationRange range) {
                     System.out.println("notifier: drop the mirror of " + range);
                     return true;
                 }
-            };
-            process.register(mirror);
+            });
             process.unmap(heap.address(), heap.length());  // invalidate start, unmap, invalidate end
-            process.unregister(mirror);
+            mirror.put();                    // the last put unregisters; the free follows a grace period
         }
         System.out.println("quick start: ok");
     }
