@@ -166,36 +166,17 @@ class NotifierRaceTest {
     @Test
     void unregisterDoesNotReturnWhileACallbackOfItsSubscriberRuns() throws Exception {
         Mapping mapping = space.map(region, 0, PAGE);
-        CountDownLatch inCallback = new CountDownLatch(1);
-        CountDownLatch letGo = new CountDownLatch(1);
-        AtomicBoolean callbackFinished = new AtomicBoolean();
-        MmuNotifier slow = new MmuNotifier() {
-            @Override
-            public boolean invalidateRangeStart(InvalidationRange range) {
-                inCallback.countDown();
-                try {
-                    letGo.await(30, SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-                return true;
-            }
-
-            @Override
-            public void invalidateRangeEnd(InvalidationRange range) {
-                callbackFinished.set(true);
-            }
-        };
+        BlockingSubscriber slow = new BlockingSubscriber();
         space.register(slow);
         CompletableFuture<Integer> unmap = CompletableFuture.supplyAsync(() -> space.unmap(mapping.address(), PAGE), threads);
-        assertTrue(inCallback.await(30, SECONDS));
+        assertTrue(slow.awaitInStart());
         CompletableFuture<Boolean> unregister = CompletableFuture.supplyAsync(() -> {
             space.unregister(slow);
-            return callbackFinished.get();
+            return slow.ended();
         }, threads);
         IntervalNotifierTest.awaitWaiting(unregister, "unregister");
         assertFalse(unregister.isDone(), "unregister returned while the subscriber's callback was blocked");
-        letGo.countDown();
+        slow.letGo();
         assertTrue(unregister.get(30, SECONDS), "unregister returned before the subscriber's end callback");
         assertEquals(1, unmap.get(30, SECONDS));
     }

@@ -149,38 +149,19 @@ class UnwatchedChangesTest {
     @Test
     void registerWaitsForAWalkThatHoldsTheOldArray() throws Exception {
         Mapping mapping = space.map(region, 0, PAGE);
-        CountDownLatch inCallback = new CountDownLatch(1);
-        CountDownLatch letGo = new CountDownLatch(1);
-        AtomicBoolean walkEnded = new AtomicBoolean();
-        MmuNotifier slow = new MmuNotifier() {
-            @Override
-            public boolean invalidateRangeStart(InvalidationRange range) {
-                inCallback.countDown();
-                try {
-                    letGo.await(30, SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-                return true;
-            }
-
-            @Override
-            public void invalidateRangeEnd(InvalidationRange range) {
-                walkEnded.set(true);
-            }
-        };
+        BlockingSubscriber slow = new BlockingSubscriber();
         space.register(slow);
         MmuNotifier late = new MmuNotifier() { };
         AtomicBoolean registered = new AtomicBoolean();
         AtomicBoolean walkEndedWhenRegistered = new AtomicBoolean();
         try (TestThreads threads = new TestThreads("register")) {
             threads.start(() -> space.protect(mapping.address(), PAGE, false));
-            assertTrue(inCallback.await(30, SECONDS));
+            assertTrue(slow.awaitInStart());
             CountDownLatch registering = new CountDownLatch(1);
             threads.start(() -> {
                 registering.countDown();
                 space.register(late);
-                walkEndedWhenRegistered.set(walkEnded.get());
+                walkEndedWhenRegistered.set(slow.ended());
                 registered.set(true);
             });
             try {
@@ -188,7 +169,7 @@ class UnwatchedChangesTest {
                 Thread.sleep(TestTimeouts.quiet().toMillis()); // asserting absence only
                 assertFalse(registered.get(), "register returned while a walk that missed its subscriber ran");
             } finally {
-                letGo.countDown();
+                slow.letGo();
             }
         }
         assertTrue(walkEndedWhenRegistered.get());
