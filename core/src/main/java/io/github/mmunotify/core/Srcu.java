@@ -517,9 +517,7 @@ public final class Srcu implements AutoCloseable {
      *         handler (it would wait for itself), or the domain is closed
      */
     public void synchronize() {
-        requireOpen("synchronize()");
-        requireNotReading("synchronize()");
-        requireNotDriving("synchronize()");
+        requireMayWaitForGracePeriod("synchronize()");
         gracePeriods.awaitDone(gracePeriods.cookie(), "synchronize()", false);
     }
 
@@ -539,9 +537,7 @@ public final class Srcu implements AutoCloseable {
      */
     public void synchronize(Duration timeout) throws InterruptedException, TimeoutException {
         long deadline = deadline(timeout);
-        requireOpen("synchronize(Duration)");
-        requireNotReading("synchronize(Duration)");
-        requireNotDriving("synchronize(Duration)");
+        requireMayWaitForGracePeriod("synchronize(Duration)");
         if (!gracePeriods.awaitDone(gracePeriods.cookie(), deadline, "synchronize(Duration)", false)) {
             throw timedOut("synchronize(" + timeout + ")");
         }
@@ -572,9 +568,7 @@ public final class Srcu implements AutoCloseable {
      *         handler (it would wait for itself), or the domain is closed
      */
     public void synchronizeExpedited() {
-        requireOpen("synchronizeExpedited()");
-        requireNotReading("synchronizeExpedited()");
-        requireNotDriving("synchronizeExpedited()");
+        requireMayWaitForGracePeriod("synchronizeExpedited()");
         gracePeriods.awaitDone(gracePeriods.cookie(), "synchronizeExpedited()", true);
     }
 
@@ -593,9 +587,7 @@ public final class Srcu implements AutoCloseable {
      */
     public void synchronizeExpedited(Duration timeout) throws InterruptedException, TimeoutException {
         long deadline = deadline(timeout);
-        requireOpen("synchronizeExpedited(Duration)");
-        requireNotReading("synchronizeExpedited(Duration)");
-        requireNotDriving("synchronizeExpedited(Duration)");
+        requireMayWaitForGracePeriod("synchronizeExpedited(Duration)");
         if (!gracePeriods.awaitDone(gracePeriods.cookie(), deadline, "synchronizeExpedited(Duration)", true)) {
             throw timedOut("synchronizeExpedited(" + timeout + ")");
         }
@@ -951,6 +943,13 @@ public final class Srcu implements AutoCloseable {
     private static String describe(Thread thread) {
         return "thread '" + thread.getName() + "' (#" + thread.threadId() + ", "
                 + (thread.isAlive() ? "alive" : "terminated") + ")";
+    }
+
+    /** The misuse checks of every form of {@code synchronize}: open, and not waiting for itself. */
+    private void requireMayWaitForGracePeriod(String operation) {
+        requireOpen(operation);
+        requireNotReading(operation);
+        requireNotDriving(operation);
     }
 
     private void requireOpen(String operation) {
