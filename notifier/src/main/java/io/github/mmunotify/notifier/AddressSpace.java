@@ -595,7 +595,7 @@ public final class AddressSpace implements AutoCloseable {
      *                                  this space or still the notifier of a key here; nothing is
      *                                  registered
      * @throws IllegalStateException    once the space is closing, or if called inside a notifier
-     *                                  callback of this {@link Mmu} (a creation waits a grace
+     *                                  callback of this {@link Mmu} (a creation may wait a grace
      *                                  period, which would wait for itself); nothing is registered
      * @throws RuntimeException         whatever the factory threw, as it threw it; nothing is registered
      */

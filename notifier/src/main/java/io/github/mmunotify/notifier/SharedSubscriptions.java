@@ -34,8 +34,8 @@ final class SharedSubscriptions {
      *
      * A get that finds a CREATING entry waits on its latch outside the monitor and looks again:
      * the factory runs at most once per subscription, never under the monitor, and a factory that
-     * throws lets the next waiter try its own. The creator registers (which waits a grace period)
-     * before it marks the entry LIVE, so a waiter never gets a notifier that some walk started
+     * throws lets the next waiter try its own. The creator registers (which waits, as register does, for the walks
+     * that read the list before it) before it marks the entry LIVE, so a waiter never gets a notifier that some walk started
      * after the get could miss.
      *
      * `owned` holds every notifier of this space from its registration until its free starts, so
@@ -179,7 +179,7 @@ final class SharedSubscriptions {
                     entry.created.await();
                     return;
                 } catch (InterruptedException e) {
-                    // The creation is bounded (a factory call and a grace period); finish waiting.
+                    // The creation is bounded (a factory call and register's wait); finish waiting.
                     interrupted = true;
                 }
             }

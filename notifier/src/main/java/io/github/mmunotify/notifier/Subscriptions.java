@@ -54,10 +54,7 @@ final class Subscriptions {
         Objects.requireNonNull(subscriber, "subscriber");
         requireOutsideCallbacks("register");
         subscribers.add(subscriber, name);
-        /* S3': the protects that read the empty array under the table's lock (W1' in InvalidationWalk) */
-        table.awaitUnwatchedChanges();
-        /* S3: waits out every walk that read the array before S1 in SubscriberList.add() */
-        awaitWalks();
+        awaitChangesThatMissedTheAdd();
     }
 
     /**
@@ -69,8 +66,7 @@ final class Subscriptions {
         subscribers.add(subscriber, name);
         boolean waited = false;
         try {
-            /* S3: waits out every walk that read the array before S1 in SubscriberList.add() */
-            awaitCallbacks();
+            awaitChangesThatMissedTheAdd();
             waited = true;
         } finally {
             if (!waited) {
@@ -130,6 +126,18 @@ final class Subscriptions {
         } finally {
             srcu.readUnlock(token);
         }
+    }
+
+    /**
+     * What a registration waits for after publishing its subscriber: every change that read the
+     * array before it and so will not call the new subscriber. A protect made with no walk has read
+     * the empty array under the mapping table's lock; a walk counted itself in before reading it.
+     */
+    private void awaitChangesThatMissedTheAdd() {
+        /* S3': the protects that read the empty array under the table's lock (W1' in InvalidationWalk) */
+        table.awaitUnwatchedChanges();
+        /* S3: waits out every walk that read the array before S1 in SubscriberList.add() */
+        awaitWalks();
     }
 
     /**
