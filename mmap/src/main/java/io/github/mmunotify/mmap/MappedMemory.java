@@ -209,9 +209,13 @@ final class MappedMemory {
      * {@code finally} whose {@code return} discarded the flush's exception without a word; the
      * outcome for the caller is the same.)
      *
+     * <p>With a {@code gate} (a region with count-free reads) the trap stays until the gate has seen
+     * the region collected (see {@link CountFreeTrapRelease}), not just for the quarantine.
+     *
+     * @param gate the count-free region's gate, or null for a region whose accesses are all counted
      * @return the trap evicted to make room, to be released by the caller once it holds no lock
      */
-    TrapMappings.Evicted releaseIntoTrap() {
+    TrapMappings.Evicted releaseIntoTrap(CountFreeTrapRelease gate) {
         try {
             flush(0, length);
         } catch (Throwable flushFailed) {
@@ -220,7 +224,8 @@ final class MappedMemory {
         }
         long moved = fileBacked ? 0 : moveAsideOrZero();
         try {
-            return TrapMappings.install(mapAddress, mapLength);
+            return gate == null ? TrapMappings.install(mapAddress, mapLength)
+                    : TrapMappings.installGated(mapAddress, mapLength, gate);
         } finally {
             if (moved != 0) {
                 DeferredRelease.unmap(moved, mapLength);

@@ -23,6 +23,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * carved again. At most {@code mmunotify.mmap.maxTraps} (default 16384) traps are kept: beyond
  * that the oldest are released early, so the process never runs into {@code vm.max_map_count}.
  *
+ * <p>The trap of a count-free region (see {@link CountFreeTrapRelease}) is "gated": it enters the
+ * quarantine queue only once its region has been collected, with the expiry measured from its
+ * revoke, because a count-free read may still load from the range while the region is reachable
+ * and a released range would turn that load into {@code SIGSEGV}. Gated traps are never evicted;
+ * there are at most {@code mmunotify.mmap.maxCountFreeRegions} of them.
+ *
  * <p>An early release is not run by {@link #install}: the installing thread usually holds its
  * owner's lock (an arena's), and the evicted trap's release may be another arena's
  * {@code restore}, which takes that arena's lock; two arenas evicting each other's traps would
@@ -82,12 +88,44 @@ final class TrapMappings {
      *         release} once it holds no lock; never null
      */
     static Evicted install(long address, long length, Release release) {
+        mapTrap(address, length);
+        return enqueue(new Trap(address, length, release, System.nanoTime() + QUARANTINE_NANOS));
+    }
+
+    /**
+     * Replaces the page-aligned range of a count-free region with a trap that stays until
+     * {@code gate} has seen the region collected (see {@link CountFreeTrapRelease}); until then it
+     * is not in the quarantine queue, so no eviction can release it.
+     *
+     * @return a trap evicted to stay within the limit (only if the region was already collected),
+     *         which the caller must release once it holds no lock; never null
+     */
+    static Evicted installGated(long address, long length, CountFreeTrapRelease gate) {
+        mapTrap(address, length);
+        return gate.trapInstalled(address, length, System.nanoTime() + QUARANTINE_NANOS);
+    }
+
+    /**
+     * Queues a gated trap whose region was collected: it is unmapped once {@code expiresAtNanos}
+     * (the quarantine measured from its revoke) has passed, and from now on may be evicted early.
+     *
+     * @return a trap evicted to stay within the limit, which the caller must release once it holds no lock
+     */
+    static Evicted enqueue(long address, long length, long expiresAtNanos) {
+        return enqueue(new Trap(address, length, UNMAP, expiresAtNanos));
+    }
+
+    private static void mapTrap(long address, long length) {
         Libc.mmap(address, length, Libc.PROT_READ | Libc.PROT_WRITE, Libc.MAP_SHARED, TRAP_FD, 0);
         INSTALLED.incrementAndGet();
-        PENDING.add(new Trap(address, length, release, System.nanoTime() + QUARANTINE_NANOS));
+    }
+
+    private static Evicted enqueue(Trap trap) {
+        PENDING.add(trap);
         // Loop: a racing install (or the reaper) may take the same earliest trap first; giving up
         // then would let the queue grow past the limit by one per lost race, and an arena whose
-        // extents all sit in quarantine reports itself full.
+        // extents all sit in quarantine reports itself full. Only queued traps are evicted: a
+        // gated one (see installGated) is not in the queue until its region is collected.
         while (PENDING.size() > maxTraps) {
             Trap oldest = PENDING.poll();
             if (oldest == null) {
@@ -130,7 +168,8 @@ final class TrapMappings {
     }
 
     static TrapStats stats() {
-        return new TrapStats(INSTALLED.get(), RELEASED.get(), PENDING.size());
+        return new TrapStats(INSTALLED.get(), RELEASED.get(), PENDING.size(), CountFreeTrapRelease.gated(),
+                CountFreeTrapRelease.admitted());
     }
 
     /** The daemon's loop; package-private for {@link MmapThreads}, which makes its thread. */
