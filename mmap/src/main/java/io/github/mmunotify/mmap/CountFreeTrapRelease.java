@@ -3,6 +3,7 @@ package io.github.mmunotify.mmap;
 import io.github.mmunotify.core.FailureReports;
 import java.lang.ref.Cleaner;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The release of a count-free region's trap, gated on the region becoming unreachable; it also
@@ -41,6 +42,8 @@ final class CountFreeTrapRelease implements Runnable {
     private static final AtomicInteger ADMITTED = new AtomicInteger();
     /** Traps installed by a revoke and waiting for their region to be collected. */
     private static final AtomicInteger GATED = new AtomicInteger();
+    /** How many times the Cleaner has run one of these; for tests that must know no slot came back meanwhile. */
+    private static final AtomicLong COLLECTIONS = new AtomicLong();
 
     /** The Cleaner, made on first use, so that its thread comes from the factory in force then. */
     private static final class Shared {
@@ -129,6 +132,7 @@ final class CountFreeTrapRelease implements Runnable {
             FailureReports.log(LOG, System.Logger.Level.ERROR,
                     () -> "queueing the trap of collected count-free region '" + region + "' failed", e);
         } finally {
+            COLLECTIONS.incrementAndGet();
             ran = true;
         }
     }
@@ -136,6 +140,11 @@ final class CountFreeTrapRelease implements Runnable {
     /** Whether the Cleaner has run this (the region was found unreachable); for tests. */
     boolean hasRun() {
         return ran;
+    }
+
+    /** How many count-free regions the Cleaner has found unreachable so far; for tests. */
+    static long collections() {
+        return COLLECTIONS.get();
     }
 
     /** Count-free regions not yet collected. */

@@ -283,6 +283,11 @@ public final class Region extends GuardedMemory implements AutoCloseable {
         return countFree;
     }
 
+    /** The gate of this count-free region's trap, or null if every access counts; for tests. */
+    CountFreeTrapRelease countFreeRelease() {
+        return countFreeRelease;
+    }
+
     /**
      * Whether a revoke has begun: from then on every access throws {@link SigBusException}. The
      * revoke may still be waiting for accesses in flight when this turns true.
