@@ -30,21 +30,24 @@ import java.util.Objects;
  * On a region with count-free reads ({@link Region#hasCountFreeReads()}: a standalone anonymous
  * region admitted by the budget) the plain, volatile and acquire reads do not enter the guard:
  * a bounds check, the load, an acquire fence, then the region's revoked flag; if it is set, the
- * value is discarded and the read throws the same {@link SigBusException} as a refused access
- * (with the trap's fault as its cause if the load met the trap). A revoke does not wait for such
+ * value is discarded and the read throws the same {@link SigBusException} as a refused access.
+ * A revoke does not wait for such
  * reads: a racing read either completed on the memory before the trap replaced it, and is ordered
  * before the revoke, or throws. Writes, atomics, bulk copies and every access through a
  * {@link Mapping} are counted on every region, and revokes wait for them.
  *
  * <h2>Implementation notes</h2>
  * The count-free path rests on the order of the revoke: the revoked flag (a volatile write, W in
- * {@code Region.beginRevoke}) precedes the trap's {@code mmap(MAP_FIXED)}; the read's fence F keeps
- * its flag load after its memory load; so a load that faulted on the trap (HotSpot skips it and
- * leaves an {@link InternalError} pending) or read the zero page left when the old pages were moved
- * aside always sees the flag. {@code Reference.reachabilityFence(this)} at the end of each read keeps
- * the region reachable across the load, and the region's trap is kept until the region is
- * unreachable ({@code CountFreeTrapRelease}), so the load never meets an unmapped hole
- * ({@code SIGSEGV}). The counted path is in a method of its own, so the count-free one stays small
+ * {@code Region.beginRevoke}) precedes the {@code mremap}/{@code mmap(MAP_FIXED)} that replaces the
+ * pages by a blank of zero pages; the read's fence F keeps its flag load after its memory load; so
+ * a load that read the blank always sees the flag. A load that read the region's own page read its
+ * value: the kernel frees the old pages only after the TLB shootdown. The range is never a trap
+ * while the region is reachable: a faulting load in compiled code is recovered only if HotSpot can
+ * decode the instruction, and C2 folds loads into instructions it cannot ({@code movslq}: the JVM
+ * aborts). {@code Reference.reachabilityFence(this)} at the end of each read keeps the region
+ * reachable across the load, and the blank stays until the region is unreachable
+ * ({@code CountFreeTrapRelease}), so the load never meets an unmapped hole ({@code SIGSEGV}). The
+ * counted path is in a method of its own, so the count-free one stays small
  * enough to inline.
  *
  * <p>Every primitive has a plain accessor (native byte order, any alignment, no ordering towards
@@ -1431,23 +1434,17 @@ public abstract sealed class GuardedMemory permits Region, Mapping {
     }
 
     /**
-     * The refusal of a count-free read that found its region revoked: its load may have faulted on
-     * the trap, leaving HotSpot's {@link InternalError} pending until a later poll; a non-critical
-     * downcall makes it surface here, inside the read, so it never escapes into the caller's code,
-     * and it becomes the cause of the revoke's {@link SigBusException}.
+     * The refusal of a count-free read that found its region revoked: what it loaded (its own page,
+     * or the blank's zero) is discarded. Nothing is pending: the blank never faults.
      */
     private SigBusException refused(long offset) {
-        try {
-            Libc.deliverPendingFaults();
-        } catch (InternalError fault) {
-            return trapped(offset, fault);
-        }
         return revoked(offset);
     }
 
     /**
-     * A count-free read that faulted: it met the trap of its revoked region (anonymous memory
-     * faults on nothing else), so the revoke's exception, with the fault as its cause.
+     * A count-free read that faulted, which neither its live memory (anonymous) nor the blank that
+     * replaces it can make happen: kept so that such a fault still becomes a {@link SigBusException},
+     * the revoke's if there is one, with the fault as its cause.
      */
     private SigBusException trapped(long offset, InternalError fault) {
         Revocation gone = revocation();

@@ -288,7 +288,7 @@ public final class MappedArena implements AutoCloseable {
             TrapMappings.Evicted evicted;
             synchronized (lock) {
                 live.clear();
-                evicted = memory.releaseIntoTrap(null);
+                evicted = memory.releaseIntoTrap();
             }
             closing.complete();
             evicted.release();

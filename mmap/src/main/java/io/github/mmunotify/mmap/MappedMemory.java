@@ -209,13 +209,9 @@ final class MappedMemory {
      * {@code finally} whose {@code return} discarded the flush's exception without a word; the
      * outcome for the caller is the same.)
      *
-     * <p>With a {@code gate} (a region with count-free reads) the trap stays until the gate has seen
-     * the region collected (see {@link CountFreeTrapRelease}), not just for the quarantine.
-     *
-     * @param gate the count-free region's gate, or null for a region whose accesses are all counted
      * @return the trap evicted to make room, to be released by the caller once it holds no lock
      */
-    TrapMappings.Evicted releaseIntoTrap(CountFreeTrapRelease gate) {
+    TrapMappings.Evicted releaseIntoTrap() {
         try {
             flush(0, length);
         } catch (Throwable flushFailed) {
@@ -224,14 +220,34 @@ final class MappedMemory {
         }
         long moved = fileBacked ? 0 : moveAsideOrZero();
         try {
-            return gate == null ? TrapMappings.install(mapAddress, mapLength)
-                    : TrapMappings.installGated(mapAddress, mapLength, gate);
+            return TrapMappings.install(mapAddress, mapLength);
         } finally {
             if (moved != 0) {
                 DeferredRelease.unmap(moved, mapLength);
             }
             if (fd != NO_FD) {
                 DeferredRelease.close(fd);
+            }
+        }
+    }
+
+    /**
+     * For an anonymous region with count-free reads: replaces the pages by a blank (fresh zero
+     * pages, no memory until written) and hands the range to {@code gate}, which installs the trap
+     * once the region is collected (see {@link CountFreeTrapRelease}). A count-free read racing
+     * this reads its own page or a zero page, never faults; the revoked flag, set before, makes it
+     * throw. The pages are moved aside and freed on the releaser thread, as for a trap.
+     */
+    void releaseIntoBlank(CountFreeTrapRelease gate) {
+        long moved = moveAsideOrZero(); // leaves the range mapped to zero-fill-on-demand pages
+        try {
+            if (moved == 0) {
+                mapAnonymous(mapAddress, mapLength); // no mremap: replace the pages at once
+            }
+            gate.blanked(mapAddress, mapLength);
+        } finally {
+            if (moved != 0) {
+                DeferredRelease.unmap(moved, mapLength);
             }
         }
     }

@@ -38,7 +38,8 @@ import java.util.concurrent.TimeoutException;
  *   <li>the memory is replaced by a trap mapping (see {@code TrapMappings}): a raw address that
  *       escaped the library now raises an {@link InternalError} rather than crashing the JVM or
  *       reading reused memory; after a quarantine period the range is released to the kernel.
- *       A region carved from a {@link MappedArena} goes back to the arena instead.</li>
+ *       A region carved from a {@link MappedArena} goes back to the arena instead. A region with
+ *       count-free reads gets a blank first, and the trap once it is garbage-collected (below).</li>
  * </ol>
  * When {@code revoke()} returns, no access can observe or change the memory any more, and none
  * will start. Concurrent and repeated calls return once the first has completed.
@@ -54,23 +55,22 @@ import java.util.concurrent.TimeoutException;
  * before the revoke) or throws {@link SigBusException}, its value discarded; when {@code revoke()}
  * returns, every read throws. Writes, atomics, bulk copies, pins, mappings and views are counted
  * and waited for as on every region. Because a count-free read may still load from the range
- * after the revoke, the trap that replaces its memory stays until the region is unreachable (a
- * {@link java.lang.ref.Cleaner}; every count-free read keeps its region reachable across the load)
- * and the quarantine has passed, whichever is later: it is never released early. File-backed
+ * after the revoke, its memory is replaced by a blank (zero pages, which a racing read discards)
+ * rather than the trap; the trap replaces the blank only once the region is unreachable (a
+ * {@link java.lang.ref.Cleaner}; every count-free read keeps its region reachable across the load),
+ * for the rest of the quarantine; the range is never released early. Until then a raw address
+ * that escaped the library reads zeros there instead of faulting. File-backed
  * regions (a truncation by another process raises no flag to check), regions of an arena (their
  * range is carved again) and regions past the budget count every access. {@link #revoke(Duration)}
  * bounds the wait and names what holds it up (a pin that is never closed, a holder that died).
  *
  * <h2>Implementation notes</h2>
  * A count-free read relies on three facts. The revocation (the volatile {@code revocation}) is
- * written before the trap is installed, and the read loads the flag after its own load (fence F
- * in {@code GuardedMemory}); so a read that met the trap, or the zero page left by moving the old
- * pages aside, sees the flag and throws. A load that did not fault read the region's own page:
- * {@code mmap(MAP_FIXED)} replaces the pages atomically and the kernel frees the old ones only
- * after the TLB shootdown. And the range is never a hole while the region is reachable
- * ({@link CountFreeTrapRelease}). A faulted load leaves HotSpot's {@link InternalError} pending
- * until a later poll; the refusal makes it surface (a non-critical downcall) inside the read, so
- * it never escapes into the caller's code.
+ * written before the blank replaces the memory, and the read loads the flag after its own load
+ * (fence F in {@code GuardedMemory}); so a read that met the blank sees the flag and throws. A load
+ * that read the region's own page read its value: the pages are replaced atomically and the kernel
+ * frees them only after the TLB shootdown. And the range neither faults nor is a hole while the
+ * region is reachable ({@link CountFreeTrapRelease} says why a fault would be fatal too).
  *
  * <p>The revocation is recorded once, under {@link #lock}, with the mappings to tear down. Every
  * revoke call, first or not, then runs the same idempotent steps: tell the listeners (each
@@ -588,7 +588,11 @@ public final class Region extends GuardedMemory implements AutoCloseable {
                 mapping.markUnmapped();
             }
             if (arena == null) {
-                memory.releaseIntoTrap(countFreeRelease).release();
+                if (countFreeRelease == null) {
+                    memory.releaseIntoTrap().release();
+                } else {
+                    memory.releaseIntoBlank(countFreeRelease);
+                }
             } else {
                 arena.release(this);
             }
@@ -657,9 +661,10 @@ public final class Region extends GuardedMemory implements AutoCloseable {
             }
             boolean first = revocation == null;
             if (first) {
-                /* W: a volatile write, before finishRevoke() moves the pages aside and installs the
-                 * trap; pairs with F in every count-free read of GuardedMemory, which loads this
-                 * flag after its own load: a load that met the trap (or the zero page) sees it. */
+                /* W: a volatile write, before finishRevoke() replaces the pages (a blank for a
+                 * count-free region, else the trap); pairs with F in every count-free read of
+                 * GuardedMemory, which loads this flag after its own load: a load that met the
+                 * blank sees it. */
                 revocation = Revocation.now(reason);
                 victims = List.copyOf(mappings);
                 mappings.clear();
