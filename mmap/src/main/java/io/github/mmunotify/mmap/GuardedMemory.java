@@ -29,7 +29,8 @@ import java.util.Objects;
  * <h2>Count-free reads</h2>
  * On a region with count-free reads ({@link Region#hasCountFreeReads()}: a standalone anonymous
  * region admitted by the budget) the plain, volatile and acquire reads do not enter the guard:
- * a bounds check, the load, an acquire fence, then the region's revoked flag; if it is set, the
+ * a bounds check, the load, an acquire fence, then whether the guard is revoked (the moment a
+ * counted access would be refused: after the mapping listeners have run); if it is, the
  * value is discarded and the read throws the same {@link SigBusException} as a refused access.
  * A revoke does not wait for such
  * reads: a racing read either completed on the memory before the trap replaced it, and is ordered
@@ -37,8 +38,8 @@ import java.util.Objects;
  * {@link Mapping} are counted on every region, and revokes wait for them.
  *
  * <h2>Implementation notes</h2>
- * The count-free path rests on the order of the revoke: the revoked flag (a volatile write, W in
- * {@code Region.beginRevoke}) precedes the {@code mremap}/{@code mmap(MAP_FIXED)} that replaces the
+ * The count-free path rests on the order of the revoke: the guard's revoked state (a volatile
+ * write, W in {@code Region.finishRevoke}, the same state {@code tryEnter} reads) precedes the {@code mremap}/{@code mmap(MAP_FIXED)} that replaces the
  * pages by a blank of zero pages; the read's fence F keeps its flag load after its memory load; so
  * a load that read the blank always sees the flag. A load that read the region's own page read its
  * value: the kernel frees the old pages only after the TLB shootdown. The range is never a trap
@@ -136,7 +137,7 @@ public abstract sealed class GuardedMemory permits Region, Mapping {
         }
         try {
             byte result = Memory.getByte(address);
-            /* F: pairs with W in Region.beginRevoke(); see "Count-free reads" in the class comment. */
+            /* F: pairs with W in Region.finishRevoke(); see "Count-free reads" in the class comment. */
             VarHandle.acquireFence();
             if (countFreeRevoked()) {
                 throw refused(offset);
@@ -203,7 +204,7 @@ public abstract sealed class GuardedMemory permits Region, Mapping {
         }
         try {
             short result = Memory.getShort(address);
-            /* F: pairs with W in Region.beginRevoke(); see "Count-free reads" in the class comment. */
+            /* F: pairs with W in Region.finishRevoke(); see "Count-free reads" in the class comment. */
             VarHandle.acquireFence();
             if (countFreeRevoked()) {
                 throw refused(offset);
@@ -270,7 +271,7 @@ public abstract sealed class GuardedMemory permits Region, Mapping {
         }
         try {
             char result = Memory.getChar(address);
-            /* F: pairs with W in Region.beginRevoke(); see "Count-free reads" in the class comment. */
+            /* F: pairs with W in Region.finishRevoke(); see "Count-free reads" in the class comment. */
             VarHandle.acquireFence();
             if (countFreeRevoked()) {
                 throw refused(offset);
@@ -337,7 +338,7 @@ public abstract sealed class GuardedMemory permits Region, Mapping {
         }
         try {
             int result = Memory.getInt(address);
-            /* F: pairs with W in Region.beginRevoke(); see "Count-free reads" in the class comment. */
+            /* F: pairs with W in Region.finishRevoke(); see "Count-free reads" in the class comment. */
             VarHandle.acquireFence();
             if (countFreeRevoked()) {
                 throw refused(offset);
@@ -404,7 +405,7 @@ public abstract sealed class GuardedMemory permits Region, Mapping {
         }
         try {
             long result = Memory.getLong(address);
-            /* F: pairs with W in Region.beginRevoke(); see "Count-free reads" in the class comment. */
+            /* F: pairs with W in Region.finishRevoke(); see "Count-free reads" in the class comment. */
             VarHandle.acquireFence();
             if (countFreeRevoked()) {
                 throw refused(offset);
@@ -471,7 +472,7 @@ public abstract sealed class GuardedMemory permits Region, Mapping {
         }
         try {
             float result = Memory.getFloat(address);
-            /* F: pairs with W in Region.beginRevoke(); see "Count-free reads" in the class comment. */
+            /* F: pairs with W in Region.finishRevoke(); see "Count-free reads" in the class comment. */
             VarHandle.acquireFence();
             if (countFreeRevoked()) {
                 throw refused(offset);
@@ -538,7 +539,7 @@ public abstract sealed class GuardedMemory permits Region, Mapping {
         }
         try {
             double result = Memory.getDouble(address);
-            /* F: pairs with W in Region.beginRevoke(); see "Count-free reads" in the class comment. */
+            /* F: pairs with W in Region.finishRevoke(); see "Count-free reads" in the class comment. */
             VarHandle.acquireFence();
             if (countFreeRevoked()) {
                 throw refused(offset);
@@ -605,7 +606,7 @@ public abstract sealed class GuardedMemory permits Region, Mapping {
         }
         try {
             byte result = Memory.getByteVolatile(address);
-            /* F: pairs with W in Region.beginRevoke(); see "Count-free reads" in the class comment. */
+            /* F: pairs with W in Region.finishRevoke(); see "Count-free reads" in the class comment. */
             VarHandle.acquireFence();
             if (countFreeRevoked()) {
                 throw refused(offset);
@@ -674,7 +675,7 @@ public abstract sealed class GuardedMemory permits Region, Mapping {
         }
         try {
             short result = Memory.getShortVolatile(address);
-            /* F: pairs with W in Region.beginRevoke(); see "Count-free reads" in the class comment. */
+            /* F: pairs with W in Region.finishRevoke(); see "Count-free reads" in the class comment. */
             VarHandle.acquireFence();
             if (countFreeRevoked()) {
                 throw refused(offset);
@@ -745,7 +746,7 @@ public abstract sealed class GuardedMemory permits Region, Mapping {
         }
         try {
             char result = Memory.getCharVolatile(address);
-            /* F: pairs with W in Region.beginRevoke(); see "Count-free reads" in the class comment. */
+            /* F: pairs with W in Region.finishRevoke(); see "Count-free reads" in the class comment. */
             VarHandle.acquireFence();
             if (countFreeRevoked()) {
                 throw refused(offset);
@@ -816,7 +817,7 @@ public abstract sealed class GuardedMemory permits Region, Mapping {
         }
         try {
             int result = Memory.getIntVolatile(address);
-            /* F: pairs with W in Region.beginRevoke(); see "Count-free reads" in the class comment. */
+            /* F: pairs with W in Region.finishRevoke(); see "Count-free reads" in the class comment. */
             VarHandle.acquireFence();
             if (countFreeRevoked()) {
                 throw refused(offset);
@@ -887,7 +888,7 @@ public abstract sealed class GuardedMemory permits Region, Mapping {
         }
         try {
             long result = Memory.getLongVolatile(address);
-            /* F: pairs with W in Region.beginRevoke(); see "Count-free reads" in the class comment. */
+            /* F: pairs with W in Region.finishRevoke(); see "Count-free reads" in the class comment. */
             VarHandle.acquireFence();
             if (countFreeRevoked()) {
                 throw refused(offset);
@@ -959,7 +960,7 @@ public abstract sealed class GuardedMemory permits Region, Mapping {
         }
         try {
             int result = Memory.getIntAcquire(address);
-            /* F: pairs with W in Region.beginRevoke(); see "Count-free reads" in the class comment. */
+            /* F: pairs with W in Region.finishRevoke(); see "Count-free reads" in the class comment. */
             VarHandle.acquireFence();
             if (countFreeRevoked()) {
                 throw refused(offset);
@@ -1117,7 +1118,7 @@ public abstract sealed class GuardedMemory permits Region, Mapping {
         }
         try {
             long result = Memory.getLongAcquire(address);
-            /* F: pairs with W in Region.beginRevoke(); see "Count-free reads" in the class comment. */
+            /* F: pairs with W in Region.finishRevoke(); see "Count-free reads" in the class comment. */
             VarHandle.acquireFence();
             if (countFreeRevoked()) {
                 throw refused(offset);
@@ -1428,9 +1429,13 @@ public abstract sealed class GuardedMemory permits Region, Mapping {
         }
     }
 
-    /** Whether the region of a count-free read is revoked: the flag F pairs with; the region itself (countFree). */
+    /**
+     * Whether the guard refuses entries: a count-free read is refused from the same moment as a
+     * counted access (after the mapping listeners have run, not when the revoke is recorded). The
+     * guard's state is a volatile field, written before the revoke replaces the memory.
+     */
     private boolean countFreeRevoked() {
-        return ((Region) this).revocation != null;
+        return guard.isRevoked();
     }
 
     /**

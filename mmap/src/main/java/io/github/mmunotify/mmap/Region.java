@@ -65,9 +65,11 @@ import java.util.concurrent.TimeoutException;
  * bounds the wait and names what holds it up (a pin that is never closed, a holder that died).
  *
  * <h2>Implementation notes</h2>
- * A count-free read relies on three facts. The revocation (the volatile {@code revocation}) is
- * written before the blank replaces the memory, and the read loads the flag after its own load
- * (fence F in {@code GuardedMemory}); so a read that met the blank sees the flag and throws. A load
+ * A count-free read relies on three facts. The guard's revoked state (volatile, the state
+ * {@code tryEnter} reads) is written before the blank replaces the memory, and the read loads it
+ * after its own load (fence F in {@code GuardedMemory}); so a read that met the blank sees the
+ * guard revoked and throws. A count-free read is refused from the moment a counted access is,
+ * after the mapping listeners have run (they may read through the region). A load
  * that read the region's own page read its value: the pages are replaced atomically and the kernel
  * frees them only after the TLB shootdown. And the range neither faults nor is a hole while the
  * region is reachable ({@link CountFreeTrapRelease} says why a fault would be fatal too).
@@ -102,11 +104,8 @@ public final class Region extends GuardedMemory implements AutoCloseable {
     private final Object lock = new Object();
     /** Live mappings; guarded by {@link #lock}. */
     private final List<Mapping> mappings = new ArrayList<>();
-    /**
-     * Set once, under {@link #lock}, when the revoke begins; before the trap replaces the memory.
-     * Read by every count-free read after its load (see {@link GuardedMemory}).
-     */
-    volatile Revocation revocation;
+    /** Set once, under {@link #lock}, when the revoke begins. */
+    private volatile Revocation revocation;
     /** The mappings the revoke tears down; set once, with {@link #revocation}, under {@link #lock}. */
     private List<Mapping> victims;
     /**
@@ -583,6 +582,9 @@ public final class Region extends GuardedMemory implements AutoCloseable {
             for (Mapping mapping : all) {
                 mapping.beginUnmap(revocation, cause, deadline);
             }
+            /* W: revoking the guard writes its state (volatile) before releaseIntoBlank() below
+             * replaces the pages; pairs with F in every count-free read of GuardedMemory, which
+             * reads that state after its own load: a load that met the blank sees it revoked. */
             deadline.revoke(guard);
             for (Mapping mapping : all) {
                 mapping.markUnmapped();
@@ -661,10 +663,6 @@ public final class Region extends GuardedMemory implements AutoCloseable {
             }
             boolean first = revocation == null;
             if (first) {
-                /* W: a volatile write, before finishRevoke() replaces the pages (a blank for a
-                 * count-free region, else the trap); pairs with F in every count-free read of
-                 * GuardedMemory, which loads this flag after its own load: a load that met the
-                 * blank sees it. */
                 revocation = Revocation.now(reason);
                 victims = List.copyOf(mappings);
                 mappings.clear();

@@ -199,6 +199,33 @@ class CountFreeReadTest {
     }
 
     /**
+     * A count-free read is refused from the moment a counted one is: when the guard is revoked,
+     * after the mapping listeners have run. A listener may still read through the region. With
+     * the revoke's record ({@code isRevoked()}) as the flag, as first designed, the listener's read
+     * threw (and UnmapRevokeRaceTest's invalidate end never saw the memory).
+     */
+    @Test
+    void aMappingListenerStillReadsThroughTheCountFreeRegionDuringItsRevoke() {
+        Region region = Region.allocate("listened", 4096);
+        assertTrue(region.hasCountFreeReads(), region::toString);
+        region.putLong(8, 9);
+        Mapping mapping = region.map(0, 4096);
+        AtomicLong seen = new AtomicLong();
+        AtomicReference<Throwable> failed = new AtomicReference<>();
+        mapping.addListener((m, cause) -> {
+            try {
+                seen.set(region.getLong(8));
+            } catch (RuntimeException e) {
+                failed.set(e);
+            }
+        });
+        region.revoke();
+        assertEquals(null, failed.get(), "the listener's read through the region was refused");
+        assertEquals(9, seen.get());
+        assertThrows(SigBusException.class, () -> region.getLong(8));
+    }
+
+    /**
      * Early eviction (more traps than {@code maxTraps}) releases only queued traps: a gated blank
      * stays while its region is reachable. Without the rule the count-free region's range was
      * unmapped by the second arena revoke.
