@@ -23,8 +23,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * A {@link GuardedAtomicBuffer} under a revoke behaves as the region's own accessors: calls after
  * the revoke throw {@link SigBusException} naming the region and offset, a revoke waits for the
- * calls in flight (so every call is all or nothing), and a file truncated under the region raises
- * {@link SigBusException}, not a crash.
+ * writes in flight (so every write is all or nothing; single reads of a count-free region are not
+ * waited for: each completes before the memory is replaced or throws), and a file truncated under
+ * the region raises {@link SigBusException}, not a crash.
  */
 class GuardedAtomicBufferRevokeTest {
 

@@ -1,6 +1,7 @@
 package io.github.mmunotify.benchmarks;
 
 import io.github.mmunotify.core.Revocable;
+import io.github.mmunotify.mmap.MappedArena;
 import io.github.mmunotify.mmap.Pin;
 import io.github.mmunotify.mmap.Region;
 import net.openhft.chronicle.bytes.BytesStore;
@@ -19,20 +20,17 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
-import java.lang.ref.Reference;
-import java.lang.reflect.Field;
 import java.nio.ByteBuffer;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Read cost of a revocable {@link Region}: one guarded {@code getLong} (bounds check, guard enter
- * and exit), and a loop of 4,096 {@code getLong} under one {@link Pin}, against the same reads
+ * Read cost of a revocable {@link Region}: one guarded {@code getLong} (on a region of its own, a
+ * count-free read: bounds check, the load, the revoked flag; see {@link Region#hasCountFreeReads()}),
+ * the same read counted in and out of the guard ({@code countedGetLong}, on a region of a
+ * {@link MappedArena}, which always counts), and a loop of 4,096 {@code getLong} under one {@link Pin}, against the same reads
  * from memory that cannot be revoked safely: an Agrona {@link UnsafeBuffer}, a Chronicle
  * {@link BytesStore} and an FFM {@link MemorySegment} of a shared {@link Arena}. All four hold
  * 32 KiB of the same pattern; the single read takes its offset from a field so it is not folded.
@@ -46,14 +44,12 @@ import java.util.concurrent.TimeUnit;
  * {@code Unsafe} load, guard exit) over the same memory, so the two can be compared in one run on a
  * noisy machine.
  *
- * <p>{@code countFreeGetLong} and {@code countFreeLoop} measure the count-free prototype,
- * a guarded read that does not count in and out of the guard, on the same region's memory: bounds
- * check, the load, a compiler-only fence, the region's revoked flag, a reachability fence (see
- * {@link #countFreeRead}). It is not the library's access path: the evaluation in
- * docs/benchmarks.md says why it was not adopted; {@code CountFreeReadExperimentTest} in mmap races
- * the same steps against a real revoke. Compare {@code regionGetLong}, {@code countFreeGetLong},
+ * <p>Compare {@code regionGetLong} (the library's read, count-free), {@code countedGetLong} (what
+ * every read cost before count-free reads, and still costs on file-backed and arena regions),
  * {@code unsafeBufferGetLong} and {@code everythingSegmentGetLong} with
- * {@code -Dbench="RegionAccessBenchmark.(regionGetLong|countFreeGetLong|unsafeBufferGetLong|everythingSegmentGetLong)$"}.
+ * {@code -Dbench="RegionAccessBenchmark.(regionGetLong|countedGetLong|unsafeBufferGetLong|everythingSegmentGetLong)$"};
+ * the loops likewise with {@code regionGuardedLoop}, {@code countedGuardedLoop},
+ * {@code regionPinnedLoop} and {@code unsafeBufferLoop}.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -66,6 +62,9 @@ public class RegionAccessBenchmark {
     private static final int BYTES = LONGS * Long.BYTES;
 
     private Region region;
+    /** A region of an arena: every access counts in and out of its guard. */
+    private MappedArena countedArena;
+    private Region counted;
     private UnsafeBuffer unsafeBuffer;
     private BytesStore<?, Void> bytesStore;
     private Arena arena;
@@ -75,24 +74,19 @@ public class RegionAccessBenchmark {
     private final Revocable guard = Revocable.create("unsafe-baseline");
     /** The absolute address of {@link #segment}, for the everything-segment reads. */
     private long segmentAddress;
-    /** The absolute address of the region's byte 0, for the count-free prototype (read once, by reflection). */
-    private long regionBase;
-    /** The region's length, for the count-free prototype's bounds check. */
-    private long regionLength;
 
     /** One segment over the whole address space: reads at absolute addresses. */
     private static final MemorySegment EVERYTHING = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
     private static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
-    /** A non-critical downcall: returning from it delivers an InternalError a faulted access left pending. */
-    private static final MethodHandle GETPID = Linker.nativeLinker().downcallHandle(
-            Linker.nativeLinker().defaultLookup().find("getpid").orElseThrow(),
-            FunctionDescriptor.of(ValueLayout.JAVA_INT));
 
     @Setup
     public void setUp() {
         region = Region.allocate("bench", BYTES);
-        regionBase = regionBase(region);
-        regionLength = region.length();
+        if (!region.hasCountFreeReads()) {
+            throw new IllegalStateException("the measured region must have count-free reads: " + region);
+        }
+        countedArena = MappedArena.anonymous("bench-arena", BYTES);
+        counted = countedArena.allocate("bench-counted", BYTES);
         unsafeBuffer = new UnsafeBuffer(ByteBuffer.allocateDirect(BYTES));
         bytesStore = BytesStore.nativeStoreWithFixedCapacity(BYTES);
         arena = Arena.ofShared();
@@ -101,6 +95,7 @@ public class RegionAccessBenchmark {
         for (int i = 0; i < LONGS; i++) {
             long value = i * 31L;
             region.putLong(i * 8L, value);
+            counted.putLong(i * 8L, value);
             unsafeBuffer.putLong(i * 8, value);
             bytesStore.writeLong(i * 8L, value);
             segment.setAtIndex(ValueLayout.JAVA_LONG, i, value);
@@ -110,6 +105,7 @@ public class RegionAccessBenchmark {
     @TearDown
     public void tearDown() {
         region.close();
+        countedArena.close();
         bytesStore.releaseLast();
         arena.close();
     }
@@ -155,72 +151,10 @@ public class RegionAccessBenchmark {
         }
     }
 
+    /** The same read as {@link #regionGetLong}, counted in and out of the guard (an arena's region). */
     @Benchmark
-    public long countFreeGetLong() {
-        return countFreeRead(region, regionBase, regionLength, offset);
-    }
-
-    /**
-     * The count-free prototype: what {@code Region.getLong} would do if revoke relied on the trap
-     * alone. A racing read either completes on the region's page before the revoke's
-     * {@code mmap(MAP_FIXED)} or faults on the trap after it; HotSpot then skips the load (its value
-     * is garbage) and leaves an {@link InternalError} pending until a later poll. The flag, set
-     * before the trap is installed, tells the two apart; the slow path makes the pending error
-     * surface here (a non-critical downcall) and refuses. The reachability fence keeps the region
-     * reachable until the load is done: the rule a Cleaner-based release of the trap's range would
-     * rely on.
-     */
-    private static long countFreeRead(Region region, long base, long length, long at) {
-        if (at < 0 || at > length - Long.BYTES) {
-            throw new IndexOutOfBoundsException("offset " + at);
-        }
-        try {
-            long value = EVERYTHING.get(ValueLayout.JAVA_LONG_UNALIGNED, base + at);
-            /* F: the load is done (read the page or faulted on the trap) before the flag is read;
-             * pairs with the volatile write of the revocation in Region.revoke(), which precedes the
-             * trap's mmap(MAP_FIXED). Compiles to no instruction on x86. */
-            VarHandle.acquireFence();
-            if (region.isRevoked()) {
-                throw refused(at);
-            }
-            return value;
-        } catch (InternalError fault) {
-            throw new IllegalStateException("offset " + at + ": the read faulted", fault);
-        } finally {
-            Reference.reachabilityFence(region);
-        }
-    }
-
-    /** The prototype's slow path: surfaces an InternalError a faulted load left pending, then refuses. */
-    private static IllegalStateException refused(long at) {
-        try {
-            int ignored = (int) GETPID.invokeExact();
-        } catch (InternalError fault) {
-            throw fault;
-        } catch (Throwable t) {
-            throw new AssertionError(t);
-        }
-        return new IllegalStateException("offset " + at + ": the region is revoked");
-    }
-
-    @Benchmark
-    public long countFreeLoop() {
-        long sum = 0;
-        for (int i = 0; i < LONGS; i++) {
-            sum += countFreeRead(region, regionBase, regionLength, i * 8L);
-        }
-        return sum;
-    }
-
-    /** The region's base address, from its package-private field (the benchmark runs on the class path). */
-    private static long regionBase(Region region) {
-        try {
-            Field base = region.getClass().getSuperclass().getDeclaredField("base");
-            base.setAccessible(true);
-            return base.getLong(region);
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException("cannot read the base address of " + region, e);
-        }
+    public long countedGetLong() {
+        return counted.getLong(offset);
     }
 
     @Benchmark
@@ -249,6 +183,15 @@ public class RegionAccessBenchmark {
         long sum = 0;
         for (int i = 0; i < LONGS; i++) {
             sum += region.getLong(i * 8L);
+        }
+        return sum;
+    }
+
+    @Benchmark
+    public long countedGuardedLoop() {
+        long sum = 0;
+        for (int i = 0; i < LONGS; i++) {
+            sum += counted.getLong(i * 8L);
         }
         return sum;
     }

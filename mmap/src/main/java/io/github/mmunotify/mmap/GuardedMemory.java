@@ -1,19 +1,23 @@
 package io.github.mmunotify.mmap;
 
 import io.github.mmunotify.core.Revocable;
+import java.lang.invoke.VarHandle;
+import java.lang.ref.Reference;
 import java.util.Objects;
 
 /**
  * Typed, bounds-checked access to a window of off-heap memory, every access guarded by a
- * {@link Revocable}: the common access paths of a {@link Region} and of a {@link Mapping}.
+ * {@link Revocable} (or, for the reads of a region with count-free reads, by the revoked flag and
+ * the trap; see below): the common access paths of a {@link Region} and of a {@link Mapping}.
  *
  * <h2>Algorithm</h2>
- * Each access is, in order: a bounds check of {@code [offset, offset + size)} against the window
+ * Each counted access is, in order: a bounds check of {@code [offset, offset + size)} against the window
  * ({@link IndexOutOfBoundsException} naming the window, offset, size and length); for a write, the
  * read-only check ({@link ReadOnlyMappingException}); {@code guard.tryEnter()}, which fails once a
  * revoke has begun ({@link SigBusException} naming why and when); the memory access itself (see
  * {@code Memory}); {@code guard.exit()}. A revoke waits for every entered access to exit before it
- * unmaps, so an access that entered always finds its memory mapped.
+ * unmaps, so an access that entered always finds its memory mapped. (Count-free reads, below,
+ * are not waited for.)
  *
  * <p>The one fault an entered access can still meet is a file truncated by another process under a
  * file-backed window. HotSpot turns that {@code SIGBUS} into an {@link InternalError}, in compiled
@@ -21,6 +25,31 @@ import java.util.Objects;
  * a non-critical downcall that makes any such error surface inside the access's own {@code try}
  * block (see {@link Libc#deliverPendingFaults()}), where it becomes a {@link SigBusException}.
  * Anonymous windows have no file behind them, cannot be truncated, and skip that step.
+ *
+ * <h2>Count-free reads</h2>
+ * On a region with count-free reads ({@link Region#hasCountFreeReads()}: a standalone anonymous
+ * region admitted by the budget) the plain, volatile and acquire reads do not enter the guard:
+ * a bounds check, the load, an acquire fence, then whether the guard is revoked (the moment a
+ * counted access would be refused: after the mapping listeners have run); if it is, the
+ * value is discarded and the read throws the same {@link SigBusException} as a refused access.
+ * A revoke does not wait for such
+ * reads: a racing read either completed on the memory before the trap replaced it, and is ordered
+ * before the revoke, or throws. Writes, atomics, bulk copies and every access through a
+ * {@link Mapping} are counted on every region, and revokes wait for them.
+ *
+ * <h2>Implementation notes</h2>
+ * The count-free path rests on the order of the revoke: the guard's revoked state (a volatile
+ * write, W in {@code Region.finishRevoke}, the same state {@code tryEnter} reads) precedes the {@code mremap}/{@code mmap(MAP_FIXED)} that replaces the
+ * pages by a blank of zero pages; the read's fence F keeps its flag load after its memory load; so
+ * a load that read the blank always sees the flag. A load that read the region's own page read its
+ * value: the kernel frees the old pages only after the TLB shootdown. The range is never a trap
+ * while the region is reachable: a faulting load in compiled code is recovered only if HotSpot can
+ * decode the instruction, and C2 folds loads into instructions it cannot ({@code movslq}: the JVM
+ * aborts). {@code Reference.reachabilityFence(this)} at the end of each read keeps the region
+ * reachable across the load, and the blank stays until the region is unreachable
+ * ({@code CountFreeTrapRelease}), so the load never meets an unmapped hole ({@code SIGSEGV}). The
+ * counted path is in a method of its own, so the count-free one stays small
+ * enough to inline.
  *
  * <p>Every primitive has a plain accessor (native byte order, any alignment, no ordering towards
  * other threads). Bytes, shorts, chars, ints and longs have volatile accessors; ints and longs
@@ -43,12 +72,19 @@ public abstract sealed class GuardedMemory permits Region, Mapping {
     final Revocable guard;
     /** Whether accesses must surface pending faults (file-backed memory can be truncated by others). */
     final boolean faultable;
+    /**
+     * Whether plain, volatile and acquire reads skip the guard (see "Count-free reads"); only ever
+     * true for a {@link Region} that {@code Region.allocate} admitted. A final field, so the choice
+     * costs a predictable branch and no call.
+     */
+    final boolean countFree;
 
-    GuardedMemory(long base, long length, Revocable guard, boolean faultable) {
+    GuardedMemory(long base, long length, Revocable guard, boolean faultable, boolean countFree) {
         this.base = base;
         this.length = length;
         this.guard = guard;
         this.faultable = faultable;
+        this.countFree = countFree;
     }
 
     /**
@@ -96,6 +132,25 @@ public abstract sealed class GuardedMemory permits Region, Mapping {
      */
     public final byte getByte(long offset) {
         long address = address(offset, Byte.BYTES);
+        if (!countFree) {
+            return countedGetByte(address, offset);
+        }
+        try {
+            byte result = Memory.getByte(address);
+            /* F: pairs with W in Region.finishRevoke(); see "Count-free reads" in the class comment. */
+            VarHandle.acquireFence();
+            if (countFreeRevoked()) {
+                throw refused(offset);
+            }
+            return result;
+        } catch (InternalError fault) {
+            throw trapped(offset, fault);
+        } finally {
+            Reference.reachabilityFence(this);
+        }
+    }
+
+    private byte countedGetByte(long address, long offset) {
         enter(offset);
         try {
             byte result = Memory.getByte(address);
@@ -144,6 +199,25 @@ public abstract sealed class GuardedMemory permits Region, Mapping {
      */
     public final short getShort(long offset) {
         long address = address(offset, Short.BYTES);
+        if (!countFree) {
+            return countedGetShort(address, offset);
+        }
+        try {
+            short result = Memory.getShort(address);
+            /* F: pairs with W in Region.finishRevoke(); see "Count-free reads" in the class comment. */
+            VarHandle.acquireFence();
+            if (countFreeRevoked()) {
+                throw refused(offset);
+            }
+            return result;
+        } catch (InternalError fault) {
+            throw trapped(offset, fault);
+        } finally {
+            Reference.reachabilityFence(this);
+        }
+    }
+
+    private short countedGetShort(long address, long offset) {
         enter(offset);
         try {
             short result = Memory.getShort(address);
@@ -192,6 +266,25 @@ public abstract sealed class GuardedMemory permits Region, Mapping {
      */
     public final char getChar(long offset) {
         long address = address(offset, Character.BYTES);
+        if (!countFree) {
+            return countedGetChar(address, offset);
+        }
+        try {
+            char result = Memory.getChar(address);
+            /* F: pairs with W in Region.finishRevoke(); see "Count-free reads" in the class comment. */
+            VarHandle.acquireFence();
+            if (countFreeRevoked()) {
+                throw refused(offset);
+            }
+            return result;
+        } catch (InternalError fault) {
+            throw trapped(offset, fault);
+        } finally {
+            Reference.reachabilityFence(this);
+        }
+    }
+
+    private char countedGetChar(long address, long offset) {
         enter(offset);
         try {
             char result = Memory.getChar(address);
@@ -240,6 +333,25 @@ public abstract sealed class GuardedMemory permits Region, Mapping {
      */
     public final int getInt(long offset) {
         long address = address(offset, Integer.BYTES);
+        if (!countFree) {
+            return countedGetInt(address, offset);
+        }
+        try {
+            int result = Memory.getInt(address);
+            /* F: pairs with W in Region.finishRevoke(); see "Count-free reads" in the class comment. */
+            VarHandle.acquireFence();
+            if (countFreeRevoked()) {
+                throw refused(offset);
+            }
+            return result;
+        } catch (InternalError fault) {
+            throw trapped(offset, fault);
+        } finally {
+            Reference.reachabilityFence(this);
+        }
+    }
+
+    private int countedGetInt(long address, long offset) {
         enter(offset);
         try {
             int result = Memory.getInt(address);
@@ -288,6 +400,25 @@ public abstract sealed class GuardedMemory permits Region, Mapping {
      */
     public final long getLong(long offset) {
         long address = address(offset, Long.BYTES);
+        if (!countFree) {
+            return countedGetLong(address, offset);
+        }
+        try {
+            long result = Memory.getLong(address);
+            /* F: pairs with W in Region.finishRevoke(); see "Count-free reads" in the class comment. */
+            VarHandle.acquireFence();
+            if (countFreeRevoked()) {
+                throw refused(offset);
+            }
+            return result;
+        } catch (InternalError fault) {
+            throw trapped(offset, fault);
+        } finally {
+            Reference.reachabilityFence(this);
+        }
+    }
+
+    private long countedGetLong(long address, long offset) {
         enter(offset);
         try {
             long result = Memory.getLong(address);
@@ -336,6 +467,25 @@ public abstract sealed class GuardedMemory permits Region, Mapping {
      */
     public final float getFloat(long offset) {
         long address = address(offset, Float.BYTES);
+        if (!countFree) {
+            return countedGetFloat(address, offset);
+        }
+        try {
+            float result = Memory.getFloat(address);
+            /* F: pairs with W in Region.finishRevoke(); see "Count-free reads" in the class comment. */
+            VarHandle.acquireFence();
+            if (countFreeRevoked()) {
+                throw refused(offset);
+            }
+            return result;
+        } catch (InternalError fault) {
+            throw trapped(offset, fault);
+        } finally {
+            Reference.reachabilityFence(this);
+        }
+    }
+
+    private float countedGetFloat(long address, long offset) {
         enter(offset);
         try {
             float result = Memory.getFloat(address);
@@ -384,6 +534,25 @@ public abstract sealed class GuardedMemory permits Region, Mapping {
      */
     public final double getDouble(long offset) {
         long address = address(offset, Double.BYTES);
+        if (!countFree) {
+            return countedGetDouble(address, offset);
+        }
+        try {
+            double result = Memory.getDouble(address);
+            /* F: pairs with W in Region.finishRevoke(); see "Count-free reads" in the class comment. */
+            VarHandle.acquireFence();
+            if (countFreeRevoked()) {
+                throw refused(offset);
+            }
+            return result;
+        } catch (InternalError fault) {
+            throw trapped(offset, fault);
+        } finally {
+            Reference.reachabilityFence(this);
+        }
+    }
+
+    private double countedGetDouble(long address, long offset) {
         enter(offset);
         try {
             double result = Memory.getDouble(address);
@@ -432,6 +601,25 @@ public abstract sealed class GuardedMemory permits Region, Mapping {
      */
     public final byte getByteVolatile(long offset) {
         long address = alignedAddress(offset, Byte.BYTES);
+        if (!countFree) {
+            return countedGetByteVolatile(address, offset);
+        }
+        try {
+            byte result = Memory.getByteVolatile(address);
+            /* F: pairs with W in Region.finishRevoke(); see "Count-free reads" in the class comment. */
+            VarHandle.acquireFence();
+            if (countFreeRevoked()) {
+                throw refused(offset);
+            }
+            return result;
+        } catch (InternalError fault) {
+            throw trapped(offset, fault);
+        } finally {
+            Reference.reachabilityFence(this);
+        }
+    }
+
+    private byte countedGetByteVolatile(long address, long offset) {
         enter(offset);
         try {
             byte result = Memory.getByteVolatile(address);
@@ -482,6 +670,25 @@ public abstract sealed class GuardedMemory permits Region, Mapping {
      */
     public final short getShortVolatile(long offset) {
         long address = alignedAddress(offset, Short.BYTES);
+        if (!countFree) {
+            return countedGetShortVolatile(address, offset);
+        }
+        try {
+            short result = Memory.getShortVolatile(address);
+            /* F: pairs with W in Region.finishRevoke(); see "Count-free reads" in the class comment. */
+            VarHandle.acquireFence();
+            if (countFreeRevoked()) {
+                throw refused(offset);
+            }
+            return result;
+        } catch (InternalError fault) {
+            throw trapped(offset, fault);
+        } finally {
+            Reference.reachabilityFence(this);
+        }
+    }
+
+    private short countedGetShortVolatile(long address, long offset) {
         enter(offset);
         try {
             short result = Memory.getShortVolatile(address);
@@ -534,6 +741,25 @@ public abstract sealed class GuardedMemory permits Region, Mapping {
      */
     public final char getCharVolatile(long offset) {
         long address = alignedAddress(offset, Character.BYTES);
+        if (!countFree) {
+            return countedGetCharVolatile(address, offset);
+        }
+        try {
+            char result = Memory.getCharVolatile(address);
+            /* F: pairs with W in Region.finishRevoke(); see "Count-free reads" in the class comment. */
+            VarHandle.acquireFence();
+            if (countFreeRevoked()) {
+                throw refused(offset);
+            }
+            return result;
+        } catch (InternalError fault) {
+            throw trapped(offset, fault);
+        } finally {
+            Reference.reachabilityFence(this);
+        }
+    }
+
+    private char countedGetCharVolatile(long address, long offset) {
         enter(offset);
         try {
             char result = Memory.getCharVolatile(address);
@@ -586,6 +812,25 @@ public abstract sealed class GuardedMemory permits Region, Mapping {
      */
     public final int getIntVolatile(long offset) {
         long address = alignedAddress(offset, Integer.BYTES);
+        if (!countFree) {
+            return countedGetIntVolatile(address, offset);
+        }
+        try {
+            int result = Memory.getIntVolatile(address);
+            /* F: pairs with W in Region.finishRevoke(); see "Count-free reads" in the class comment. */
+            VarHandle.acquireFence();
+            if (countFreeRevoked()) {
+                throw refused(offset);
+            }
+            return result;
+        } catch (InternalError fault) {
+            throw trapped(offset, fault);
+        } finally {
+            Reference.reachabilityFence(this);
+        }
+    }
+
+    private int countedGetIntVolatile(long address, long offset) {
         enter(offset);
         try {
             int result = Memory.getIntVolatile(address);
@@ -638,6 +883,25 @@ public abstract sealed class GuardedMemory permits Region, Mapping {
      */
     public final long getLongVolatile(long offset) {
         long address = alignedAddress(offset, Long.BYTES);
+        if (!countFree) {
+            return countedGetLongVolatile(address, offset);
+        }
+        try {
+            long result = Memory.getLongVolatile(address);
+            /* F: pairs with W in Region.finishRevoke(); see "Count-free reads" in the class comment. */
+            VarHandle.acquireFence();
+            if (countFreeRevoked()) {
+                throw refused(offset);
+            }
+            return result;
+        } catch (InternalError fault) {
+            throw trapped(offset, fault);
+        } finally {
+            Reference.reachabilityFence(this);
+        }
+    }
+
+    private long countedGetLongVolatile(long address, long offset) {
         enter(offset);
         try {
             long result = Memory.getLongVolatile(address);
@@ -691,6 +955,25 @@ public abstract sealed class GuardedMemory permits Region, Mapping {
      */
     public final int getIntAcquire(long offset) {
         long address = alignedAddress(offset, Integer.BYTES);
+        if (!countFree) {
+            return countedGetIntAcquire(address, offset);
+        }
+        try {
+            int result = Memory.getIntAcquire(address);
+            /* F: pairs with W in Region.finishRevoke(); see "Count-free reads" in the class comment. */
+            VarHandle.acquireFence();
+            if (countFreeRevoked()) {
+                throw refused(offset);
+            }
+            return result;
+        } catch (InternalError fault) {
+            throw trapped(offset, fault);
+        } finally {
+            Reference.reachabilityFence(this);
+        }
+    }
+
+    private int countedGetIntAcquire(long address, long offset) {
         enter(offset);
         try {
             int result = Memory.getIntAcquire(address);
@@ -830,6 +1113,25 @@ public abstract sealed class GuardedMemory permits Region, Mapping {
      */
     public final long getLongAcquire(long offset) {
         long address = alignedAddress(offset, Long.BYTES);
+        if (!countFree) {
+            return countedGetLongAcquire(address, offset);
+        }
+        try {
+            long result = Memory.getLongAcquire(address);
+            /* F: pairs with W in Region.finishRevoke(); see "Count-free reads" in the class comment. */
+            VarHandle.acquireFence();
+            if (countFreeRevoked()) {
+                throw refused(offset);
+            }
+            return result;
+        } catch (InternalError fault) {
+            throw trapped(offset, fault);
+        } finally {
+            Reference.reachabilityFence(this);
+        }
+    }
+
+    private long countedGetLongAcquire(long address, long offset) {
         enter(offset);
         try {
             long result = Memory.getLongAcquire(address);
@@ -1125,6 +1427,34 @@ public abstract sealed class GuardedMemory permits Region, Mapping {
         if (faultable) {
             Libc.deliverPendingFaults();
         }
+    }
+
+    /**
+     * Whether the guard refuses entries: a count-free read is refused from the same moment as a
+     * counted access (after the mapping listeners have run, not when the revoke is recorded). The
+     * guard's state is a volatile field, written before the revoke replaces the memory.
+     */
+    private boolean countFreeRevoked() {
+        return guard.isRevoked();
+    }
+
+    /**
+     * The refusal of a count-free read that found its region revoked: what it loaded (its own page,
+     * or the blank's zero) is discarded. Nothing is pending: the blank never faults.
+     */
+    private SigBusException refused(long offset) {
+        return revoked(offset);
+    }
+
+    /**
+     * A count-free read that faulted, which neither its live memory (anonymous) nor the blank that
+     * replaces it can make happen: kept so that such a fault still becomes a {@link SigBusException},
+     * the revoke's if there is one, with the fault as its cause.
+     */
+    private SigBusException trapped(long offset, InternalError fault) {
+        Revocation gone = revocation();
+        return gone == null ? faulted(offset, fault)
+                : SigBusException.revoked(region().name(), describe(), offset, gone, fault);
     }
 
     final SigBusException revoked(long offset) {

@@ -231,6 +231,27 @@ final class MappedMemory {
         }
     }
 
+    /**
+     * For an anonymous region with count-free reads: replaces the pages by a blank (fresh zero
+     * pages, no memory until written) and hands the range to {@code gate}, which installs the trap
+     * once the region is collected (see {@link CountFreeTrapRelease}). A count-free read racing
+     * this reads its own page or a zero page, never faults; the revoked flag, set before, makes it
+     * throw. The pages are moved aside and freed on the releaser thread, as for a trap.
+     */
+    void releaseIntoBlank(CountFreeTrapRelease gate) {
+        long moved = moveAsideOrZero(); // leaves the range mapped to zero-fill-on-demand pages
+        try {
+            if (moved == 0) {
+                mapAnonymous(mapAddress, mapLength); // no mremap: replace the pages at once
+            }
+            gate.blanked(mapAddress, mapLength);
+        } finally {
+            if (moved != 0) {
+                DeferredRelease.unmap(moved, mapLength);
+            }
+        }
+    }
+
     private long moveAsideOrZero() {
         try {
             return Libc.mremapDontUnmap(mapAddress, mapLength);

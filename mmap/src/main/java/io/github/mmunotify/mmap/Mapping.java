@@ -63,7 +63,7 @@ public final class Mapping extends GuardedMemory implements AutoCloseable {
 
     Mapping(Region region, long address, long offset, long length) {
         super(region.base + offset, length, Region.newGuard("mapping of region " + region.name(), () -> { },
-                region.revokeThreads), region.faultable);
+                region.revokeThreads), region.faultable, false);
         this.region = region;
         this.address = address;
         this.offset = offset;

@@ -7,11 +7,14 @@ import java.util.concurrent.ThreadFactory;
 /**
  * Where this module's background threads come from. There are two kinds:
  * <ul>
- *   <li>two process-wide daemon threads, started the first time a region is revoked and running
- *       until the JVM exits: {@code mmunotify-releaser}, which gives revoked memory back to the
+ *   <li>three process-wide daemon threads, running until the JVM exits. Two start the first time
+ *       a region is revoked: {@code mmunotify-releaser}, which gives revoked memory back to the
  *       kernel ({@code munmap}, {@code close}) moments after a revoke, so that the revoking thread
- *       does not pay for it; and {@code mmunotify-trap-reaper}, which releases the trap mappings
- *       that stand in for revoked memory once their quarantine period is over;</li>
+ *       does not pay for it, and {@code mmunotify-trap-reaper}, which releases the trap mappings
+ *       that stand in for revoked memory once their quarantine period is over. The third,
+ *       {@code mmunotify-region-cleaner}, is the thread of the {@link java.lang.ref.Cleaner} that
+ *       notices when a region with count-free reads ({@link Region#hasCountFreeReads()}) has been
+ *       garbage-collected; it starts with the first such region;</li>
  *   <li>short-lived threads, one per revocation that must wait in the background: a guard's
  *       {@code revokeAsync()} (a region or mapping revoked while accesses are in flight, many
  *       drained in parallel) and the thread that finishes a region's revoke left unfinished by a
@@ -35,6 +38,7 @@ public final class MmapThreads {
 
     private static final String RELEASER = "mmunotify-releaser";
     private static final String REAPER = "mmunotify-trap-reaper";
+    private static final String CLEANER = "mmunotify-region-cleaner";
 
     /*
      * Implementation notes. The configuration changes only under the class's monitor, in one
@@ -117,6 +121,17 @@ public final class MmapThreads {
         if (firstUse == null) {
             firstUse = use;
         }
+    }
+
+    /**
+     * Where the thread of the Cleaner that watches count-free regions comes from (asked once, when
+     * the first count-free region is made): the factory if one is set, else a platform thread
+     * called {@code mmunotify-region-cleaner}. {@link java.lang.ref.Cleaner} makes it a daemon.
+     */
+    static ThreadFactory cleanerThreads() {
+        markUsed("starting the " + CLEANER + " daemon");
+        ThreadFactory current = factory;
+        return current != null ? current : Thread.ofPlatform().daemon().name(CLEANER).factory();
     }
 
     /** The started releaser daemon (called once, by {@code DeferredRelease}'s initialisation). */

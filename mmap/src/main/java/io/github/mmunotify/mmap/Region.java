@@ -33,19 +33,48 @@ import java.util.concurrent.TimeoutException;
  *   <li>the guards of the region and of all its mappings are revoked at once: new accesses, pins
  *       and view calls fail with {@link SigBusException}; the ones in flight are waited for
  *       (a pin holder sees {@link Pin#revokeRequested()} and is unparked by the revoke's kick, so it can bail out
- *       early);</li>
+ *       early), except the reads of a region with count-free reads (below), which are not counted;</li>
  *   <li>dirty pages of a writable file mapping are written back ({@code msync});</li>
  *   <li>the memory is replaced by a trap mapping (see {@code TrapMappings}): a raw address that
  *       escaped the library now raises an {@link InternalError} rather than crashing the JVM or
  *       reading reused memory; after a quarantine period the range is released to the kernel.
- *       A region carved from a {@link MappedArena} goes back to the arena instead.</li>
+ *       A region carved from a {@link MappedArena} goes back to the arena instead. A region with
+ *       count-free reads gets a blank first, and the trap once it is garbage-collected (below).</li>
  * </ol>
- * When {@code revoke()} returns, no access to the memory is running and none will start.
- * Concurrent and repeated calls return once the first has completed. {@link #revoke(Duration)}
+ * When {@code revoke()} returns, no access can observe or change the memory any more, and none
+ * will start. Concurrent and repeated calls return once the first has completed.
+ *
+ * <h2>Count-free reads</h2>
+ * A standalone anonymous region ({@link #allocate}, not carved from an arena), admitted by a
+ * JVM-wide budget when it is made ({@code mmunotify.mmap.maxCountFreeRegions}, default 8192,
+ * counted from creation until the region is garbage-collected), has <em>count-free reads</em>
+ * ({@link #hasCountFreeReads()}): its plain, volatile and acquire reads ({@code getLong},
+ * {@code getIntVolatile}, {@code getLongAcquire}, ...) do not enter and exit the guard, so they cost
+ * about what an unguarded read does. {@code revoke()} does not wait for such reads in flight;
+ * instead a racing read either completed on the memory before the trap replaced it (it is ordered
+ * before the revoke) or throws {@link SigBusException}, its value discarded; when {@code revoke()}
+ * returns, every read throws. Writes, atomics, bulk copies, pins, mappings and views are counted
+ * and waited for as on every region. Because a count-free read may still load from the range
+ * after the revoke, its memory is replaced by a blank (zero pages, which a racing read discards)
+ * rather than the trap; the trap replaces the blank only once the region is unreachable (a
+ * {@link java.lang.ref.Cleaner}; every count-free read keeps its region reachable across the load),
+ * for the rest of the quarantine; the range is never released early. Until then a raw address
+ * that escaped the library reads zeros there instead of faulting. File-backed
+ * regions (a truncation by another process raises no flag to check), regions of an arena (their
+ * range is carved again) and regions past the budget count every access. {@link #revoke(Duration)}
  * bounds the wait and names what holds it up (a pin that is never closed, a holder that died).
  *
  * <h2>Implementation notes</h2>
- * The revocation is recorded once, under {@link #lock}, with the mappings to tear down. Every
+ * A count-free read relies on three facts. The guard's revoked state (volatile, the state
+ * {@code tryEnter} reads) is written before the blank replaces the memory, and the read loads it
+ * after its own load (fence F in {@code GuardedMemory}); so a read that met the blank sees the
+ * guard revoked and throws. A count-free read is refused from the moment a counted access is,
+ * after the mapping listeners have run (they may read through the region). A load
+ * that read the region's own page read its value: the pages are replaced atomically and the kernel
+ * frees them only after the TLB shootdown. And the range neither faults nor is a hole while the
+ * region is reachable ({@link CountFreeTrapRelease} says why a fault would be fatal too).
+ *
+ * <p>The revocation is recorded once, under {@link #lock}, with the mappings to tear down. Every
  * revoke call, first or not, then runs the same idempotent steps: tell the listeners (each
  * mapping's CAS picks who calls them; a loser waits until the winner has called them, since a
  * listener reads through its mapping), then, under the finish lock, drain every mapping's guard
@@ -89,18 +118,32 @@ public final class Region extends GuardedMemory implements AutoCloseable {
     private final Set<Pin> pins;
     /** Where the guards of this region and its mappings get their revokeAsync() threads; null: the default. */
     final ThreadFactory revokeThreads;
+    /** Holds the trap of a count-free region until the region is collected; null if every access counts. */
+    private final CountFreeTrapRelease countFreeRelease;
 
     Region(String name, MappedMemory memory, long base, long length, MappedArena arena) {
-        this(name, memory, base, length, arena, ConcurrentHashMap.newKeySet());
+        this(name, memory, base, length, arena, null);
     }
 
-    private Region(String name, MappedMemory memory, long base, long length, MappedArena arena, Set<Pin> pins) {
-        this(name, memory, base, length, arena, pins, MmapThreads.forRegion(name));
+    /** {@code countFreeRelease}: the budget slot of a count-free region, or null for one whose accesses all count. */
+    private Region(String name, MappedMemory memory, long base, long length, MappedArena arena,
+                   CountFreeTrapRelease countFreeRelease) {
+        this(name, memory, base, length, arena, countFreeRelease, ConcurrentHashMap.newKeySet());
     }
 
-    private Region(String name, MappedMemory memory, long base, long length, MappedArena arena, Set<Pin> pins,
-                   ThreadFactory revokeThreads) {
-        super(base, length, newGuard("region " + name, () -> kick(pins), revokeThreads), memory.fileBacked);
+    private Region(String name, MappedMemory memory, long base, long length, MappedArena arena,
+                   CountFreeTrapRelease countFreeRelease, Set<Pin> pins) {
+        this(name, memory, base, length, arena, countFreeRelease, pins, MmapThreads.forRegion(name));
+    }
+
+    private Region(String name, MappedMemory memory, long base, long length, MappedArena arena,
+                   CountFreeTrapRelease countFreeRelease, Set<Pin> pins, ThreadFactory revokeThreads) {
+        super(base, length, newGuard("region " + name, () -> kick(pins), revokeThreads), memory.fileBacked,
+                countFreeRelease != null);
+        if (countFreeRelease != null && (arena != null || memory.fileBacked)) {
+            throw new AssertionError("count-free reads are only sound on a standalone anonymous region: " + name);
+        }
+        this.countFreeRelease = countFreeRelease;
         this.revokeThreads = revokeThreads;
         this.pins = pins;
         this.name = name;
@@ -131,7 +174,20 @@ public final class Region extends GuardedMemory implements AutoCloseable {
     public static Region allocate(String name, long bytes) {
         Objects.requireNonNull(name, "name");
         MappedMemory memory = MappedMemory.anonymous(name, "bytes", bytes);
-        return new Region(name, memory, memory.address, memory.length, null);
+        CountFreeTrapRelease slot = CountFreeTrapRelease.admit(name);
+        Region region;
+        try {
+            region = new Region(name, memory, memory.address, memory.length, null, slot);
+        } catch (Throwable e) {
+            if (slot != null) {
+                slot.abandon();
+            }
+            throw e;
+        }
+        if (slot != null) {
+            slot.watch(region);
+        }
+        return region;
     }
 
     /**
@@ -208,6 +264,27 @@ public final class Region extends GuardedMemory implements AutoCloseable {
      */
     public boolean isFileBacked() {
         return memory.fileBacked;
+    }
+
+    /**
+     * Whether the region's plain, volatile and acquire reads are count-free: they do not enter
+     * the guard, so they cost a bounds check, the load and a flag check, and {@link #revoke()}
+     * does not wait for them (see "Count-free reads" in the class comment for what it promises
+     * instead). True for a region made by {@link #allocate} while the JVM-wide budget
+     * ({@code mmunotify.mmap.maxCountFreeRegions}, default 8192, of regions not yet
+     * garbage-collected) had room; false for file-backed regions, regions of a
+     * {@link MappedArena} and regions made past the budget, whose every access counts. Fixed at
+     * creation. Writes, atomics, bulk copies, pins and mappings count on every region.
+     *
+     * @return whether reads of this region are count-free
+     */
+    public boolean hasCountFreeReads() {
+        return countFree;
+    }
+
+    /** The gate of this count-free region's trap, or null if every access counts; for tests. */
+    CountFreeTrapRelease countFreeRelease() {
+        return countFreeRelease;
     }
 
     /**
@@ -377,8 +454,11 @@ public final class Region extends GuardedMemory implements AutoCloseable {
     // Revoke
 
     /**
-     * Revokes the region (see the class comment for the steps). When this returns no access is
-     * running, none will start, writes to a file are flushed and the memory is gone. Waits as long
+     * Revokes the region (see the class comment for the steps). When this returns no access can
+     * observe or change the memory, none will start, writes to a file are flushed and the memory
+     * is gone. Counted accesses in flight are waited for; count-free reads
+     * ({@link #hasCountFreeReads()}) are not: each either completed before the memory was replaced
+     * or throws {@link SigBusException}. Waits as long
      * as it takes (a pin that is never closed holds it forever); {@link #revoke(Duration)} bounds
      * the wait. Not interruptible.
      *
@@ -502,12 +582,19 @@ public final class Region extends GuardedMemory implements AutoCloseable {
             for (Mapping mapping : all) {
                 mapping.beginUnmap(revocation, cause, deadline);
             }
+            /* W: revoking the guard writes its state (volatile) before releaseIntoBlank() below
+             * replaces the pages; pairs with F in every count-free read of GuardedMemory, which
+             * reads that state after its own load: a load that met the blank sees it revoked. */
             deadline.revoke(guard);
             for (Mapping mapping : all) {
                 mapping.markUnmapped();
             }
             if (arena == null) {
-                memory.releaseIntoTrap().release();
+                if (countFreeRelease == null) {
+                    memory.releaseIntoTrap().release();
+                } else {
+                    memory.releaseIntoBlank(countFreeRelease);
+                }
             } else {
                 arena.release(this);
             }
@@ -699,7 +786,8 @@ public final class Region extends GuardedMemory implements AutoCloseable {
     public String toString() {
         Revocation gone = revocation;
         return "Region[" + name + ", " + (arena == null ? "" : "in arena " + arena.name() + ", ") + memory
-                + ", length=" + length + ", " + (gone == null ? "live" : gone.toString()) + ", mappings="
+                + ", length=" + length + (countFree ? ", count-free reads" : "") + ", "
+                + (gone == null ? "live" : gone.toString()) + ", mappings="
                 + mappingCount() + "]";
     }
 }

@@ -39,7 +39,13 @@ public final class SigBusException extends IllegalStateException {
     }
 
     static SigBusException revoked(String regionName, String accessor, long offset, Revocation revocation) {
-        return new SigBusException(regionName, accessor, offset, revocation.reason(), revocation.at(), null);
+        return revoked(regionName, accessor, offset, revocation, null);
+    }
+
+    /** As a refused access of a revoked region; {@code fault}: the trap's fault the access met, or null. */
+    static SigBusException revoked(String regionName, String accessor, long offset, Revocation revocation,
+                                   Throwable fault) {
+        return new SigBusException(regionName, accessor, offset, revocation.reason(), revocation.at(), fault);
     }
 
     static SigBusException faulted(String regionName, String accessor, long offset, Throwable fault) {

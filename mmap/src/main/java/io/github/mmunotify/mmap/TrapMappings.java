@@ -23,6 +23,15 @@ import java.util.concurrent.atomic.AtomicLong;
  * carved again. At most {@code mmunotify.mmap.maxTraps} (default 16384) traps are kept: beyond
  * that the oldest are released early, so the process never runs into {@code vm.max_map_count}.
  *
+ * <p>A region with count-free reads (see {@link CountFreeTrapRelease}) gets its trap only once it
+ * has been garbage-collected: until then a count-free read may still load from the range, and a
+ * load must neither fault (HotSpot recovers from a fault in compiled code only for the load
+ * instructions it can decode; C2 folds loads into others, e.g. {@code movslq}, and the JVM then
+ * dies) nor meet a hole ({@code SIGSEGV}). Its revoke leaves a blank (zero pages) instead, which is
+ * "gated": outside the queue, never evicted, at most {@code mmunotify.mmap.maxCountFreeRegions} of
+ * them. Once the region is collected the trap replaces the blank for what is left of the
+ * quarantine, measured from the revoke.
+ *
  * <p>An early release is not run by {@link #install}: the installing thread usually holds its
  * owner's lock (an arena's), and the evicted trap's release may be another arena's
  * {@code restore}, which takes that arena's lock; two arenas evicting each other's traps would
@@ -82,12 +91,38 @@ final class TrapMappings {
      *         release} once it holds no lock; never null
      */
     static Evicted install(long address, long length, Release release) {
+        mapTrap(address, length);
+        return enqueue(new Trap(address, length, release, quarantineEnd()));
+    }
+
+    /**
+     * Replaces the blank left by the revoke of a count-free region, once that region has been
+     * collected (see {@link CountFreeTrapRelease}), with a trap that is released at
+     * {@code expiresAtNanos} (the quarantine measured from the revoke) or evicted early like any other.
+     *
+     * @return a trap evicted to stay within the limit, which the caller must release once it holds no lock
+     */
+    static Evicted installAfterCollection(long address, long length, long expiresAtNanos) {
+        mapTrap(address, length);
+        return enqueue(new Trap(address, length, UNMAP, expiresAtNanos));
+    }
+
+    /** When a trap installed now would end its quarantine, as a {@link System#nanoTime()}. */
+    static long quarantineEnd() {
+        return System.nanoTime() + QUARANTINE_NANOS;
+    }
+
+    private static void mapTrap(long address, long length) {
         Libc.mmap(address, length, Libc.PROT_READ | Libc.PROT_WRITE, Libc.MAP_SHARED, TRAP_FD, 0);
         INSTALLED.incrementAndGet();
-        PENDING.add(new Trap(address, length, release, System.nanoTime() + QUARANTINE_NANOS));
+    }
+
+    private static Evicted enqueue(Trap trap) {
+        PENDING.add(trap);
         // Loop: a racing install (or the reaper) may take the same earliest trap first; giving up
         // then would let the queue grow past the limit by one per lost race, and an arena whose
-        // extents all sit in quarantine reports itself full.
+        // extents all sit in quarantine reports itself full. Only queued traps are evicted: the
+        // blank of a count-free region is not in the queue (nor a trap) until the region is collected.
         while (PENDING.size() > maxTraps) {
             Trap oldest = PENDING.poll();
             if (oldest == null) {
@@ -130,7 +165,8 @@ final class TrapMappings {
     }
 
     static TrapStats stats() {
-        return new TrapStats(INSTALLED.get(), RELEASED.get(), PENDING.size());
+        return new TrapStats(INSTALLED.get(), RELEASED.get(), PENDING.size(), CountFreeTrapRelease.gated(),
+                CountFreeTrapRelease.admitted());
     }
 
     /** The daemon's loop; package-private for {@link MmapThreads}, which makes its thread. */

@@ -5,8 +5,9 @@
  * <p>Unmapping a {@code MappedByteBuffer}, an Agrona buffer or a Chronicle store under a live
  * reader crashes the JVM; {@code Arena.ofShared().close()} avoids that by handshaking every thread
  * of the JVM, and tells nobody who mirrors the memory. A {@link Region} is the kernel's answer on
- * the JVM: {@link Region#revoke()} waits for the accesses in flight, tells every listener while the
- * memory is still readable, unmaps, and from then on every access throws {@code SigBusException}.
+ * the JVM: {@link Region#revoke()} tells every listener while the memory is still readable, waits
+ * for the accesses in flight (or, for count-free reads, makes each one that races it throw), unmaps,
+ * and from then on every access throws {@code SigBusException}.
  *
  * <ul>
  *   <li>{@link Region}: anonymous memory ({@link Region#allocate(String, long)}) or a shared file
@@ -70,7 +71,12 @@
  * {@link java.nio.file.AccessDeniedException}, ...), with the errno's name and text.
  *
  * <p>A guarded access costs a bounds check and an enter and exit of the region's guard on top of
- * the read or write itself. Hot loops belong under a {@link Pin}: it enters the region once, and its holder sees {@link Pin#revokeRequested()} when a
+ * the read or write itself. The plain, volatile and acquire reads of a region made by
+ * {@link Region#allocate(String, long)} are <em>count-free</em> ({@link Region#hasCountFreeReads()},
+ * within a JVM-wide budget of {@code mmunotify.mmap.maxCountFreeRegions} = 8192 regions not yet
+ * garbage-collected): a bounds check, the load and a check of the revoked flag, about the cost of
+ * an unguarded read. File-backed regions, regions of an arena and regions past the budget count
+ * every access; writes, atomics, bulk copies, mappings and pins count on every region. Hot loops belong under a {@link Pin}: it enters the region once, and its holder sees {@link Pin#revokeRequested()} when a
  * revoke waits for it. A pin belongs to the thread that took it.
  *
  * <h2>Revocation</h2>
@@ -83,12 +89,14 @@
  *       called exactly once per mapping, whatever the cause; one that throws is logged and does not
  *       stop the revoke);</li>
  *   <li>refuses new accesses through the region, its mappings, its pins and every view of it, and
- *       waits for the accesses in flight;</li>
+ *       waits for the accesses in flight; it does not wait for count-free reads: each that races the
+ *       revoke either completed on the memory before the trap replaced it or throws
+ *       {@code SigBusException}, its value discarded;</li>
  *   <li>flushes a writable file ({@code msync}), so every completed write is on disk;</li>
  *   <li>maps an empty sealed memfd over the range, so that a stale raw address meets a trap instead
  *       of reused memory.</li>
  * </ol>
- * When it returns nothing runs on the memory and nothing will. Every later access through the
+ * When it returns no access can observe or change the memory any more. Every later access through the
  * region, its mappings, its pins or a view throws {@link SigBusException} (an
  * {@link IllegalStateException}, as an access to a closed FFM arena gives), naming the region, the
  * offset, the reason ({@code revoked by Region.revoke()}, {@code closed by Region.close()},
@@ -112,7 +120,9 @@
  *
  * <ul>
  *   <li>Actions of an access, or of a thread inside a {@code Pin}, <i>happen-before</i> the return of
- *       a {@code revoke()} that waited for it.</li>
+ *       a {@code revoke()} that waited for it. A count-free read is not waited for and gives no
+ *       such edge: it returned a value only if its load completed before the trap replaced the
+ *       memory, and otherwise throws.</li>
  *   <li>Actions of the mapping listeners <i>happen-before</i> the return of the {@code unmap()},
  *       {@code revoke()} or {@code close()} that called them or waited for them.</li>
  *   <li>Volatile, acquire/release and atomic accesses have the memory effects of the
@@ -135,7 +145,11 @@
  *       {@code Unsafe}) meets the trap for {@code mmunotify.mmap.trapMillis} (default 1000 ms, at
  *       most {@code mmunotify.mmap.maxTraps} = 16384 traps at once): reading it raises HotSpot's
  *       {@link InternalError}, not a crash. After the quarantine the range goes back to the kernel
- *       and may be reused; nothing can protect a raw pointer kept longer than that.</li>
+ *       and may be reused; nothing can protect a raw pointer kept longer than that. The range of a
+ *       revoked region with count-free reads is a blank (zero pages: a raw read gets zeros, not a
+ *       fault) until the region is garbage-collected, then the trap for the rest of the
+ *       quarantine; it is never released early ({@link Region#trapStats()} counts these blanks as
+ *       {@code gated}).</li>
  *   <li>Truncation by another process: an access to a file region that faults because the file
  *       shrank is reported as {@code SigBusException}; inside a {@code Pin} loop the fault surfaces
  *       as HotSpot's {@code InternalError} at the caller's next safepoint poll, and
@@ -149,7 +163,8 @@
  * a region; the guards' own {@code io.github.mmunotify.Revoke} events show inside it.
  * {@link MmapThreads#setThreadFactory(java.util.concurrent.ThreadFactory)}, called before the
  * first region is made, supplies the module's background threads (the daemons that release
- * revoked memory and retire traps).
+ * revoked memory and retire traps, and the thread of the Cleaner that sees count-free regions
+ * collected).
  *
  * <p>Each class states its own guarantees, misuse and thread safety in full;
  * {@code docs/guarantees.md} in the source repository collects them in tables.

@@ -8,8 +8,8 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Run by {@link MmapThreadsTest} in a JVM of its own (the factory is set once per JVM): a broken
- * factory is refused and leaves nothing set; a marking factory then makes the two daemons and the
- * revokeAsync thread of a mapping unmapped with an access in flight; a second factory is refused.
+ * factory is refused and leaves nothing set; a marking factory then makes the two daemons, the
+ * thread of the Cleaner that watches count-free regions, and the revokeAsync thread of a mapping unmapped with an access in flight; a second factory is refused.
  * Prints {@code OK} and exits 0, or prints the failure and exits 1.
  */
 public final class MmapThreadsProbe {
@@ -72,6 +72,9 @@ public final class MmapThreadsProbe {
         expectRefused(() -> MmapThreads.setThreadFactory(new MarkingFactory()), "already set", "MarkingFactory");
 
         Region region = Region.allocate("probe", 1 << 16);
+        // A count-free region: the Cleaner that watches such regions takes its thread from the factory.
+        check(region.hasCountFreeReads(), "the probe's region is not count-free: " + region);
+        check(factory.made.size() == 3, "the region Cleaner's thread came from the factory: " + factory.made);
         Mapping mapping = region.map(0, 4096);
         AtomicReference<Throwable> failure = new AtomicReference<>();
         Thread user = Thread.ofPlatform().name("probe-user").start(() -> {
@@ -99,10 +102,11 @@ public final class MmapThreadsProbe {
         if (failure.get() != null) {
             throw new AssertionError(failure.get());
         }
-        check(factory.made.size() == 3, "the mapping's revokeAsync thread came from the factory: " + factory.made);
-        for (Thread daemon : factory.made.subList(0, 2)) {
+        check(factory.made.size() == 4, "the mapping's revokeAsync thread came from the factory: " + factory.made);
+        for (Thread daemon : factory.made.subList(0, 3)) {
             check(daemon.isDaemon(), daemon + " is not a daemon");
         }
+        check(factory.made.get(2).isAlive(), "the region Cleaner did not start: " + factory.made.get(2));
         check(factory.made.get(0).isAlive(), "the releaser did not start: " + factory.made.get(0));
         check(factory.made.get(1).isAlive(), "the reaper did not start: " + factory.made.get(1));
         for (Thread thread : Thread.getAllStackTraces().keySet()) {
