@@ -36,7 +36,8 @@ abstract class SrcuReaderCounts extends SrcuReaderLeftPadding {
 
     long locks0;
     /**
-     * Volatile only for the stack-overflow path (C' in Srcu.readUnlock()): a plain assignment is
+     * Volatile only for the stack-overflow path (C' in Srcu.readUnlock() and Srcu.Reader.unlock()):
+     * a plain assignment is
      * then a store at least as strong as C's release store and needs no call. The fast path still
      * writes it through C (a release store, no trailing fence); its reads by the owner become
      * volatile loads, which on x86 are plain loads.
@@ -138,7 +139,7 @@ final class SrcuReader extends SrcuReaderRightPadding {
     }
 
     /**
-     * Owner only: enters a section on {@code index}. The caller fences (B in Srcu.readLock())
+     * Owner only: enters a section on {@code index}. The caller fences (B in Srcu.readLock() (and Srcu.Reader.lock()))
      * before the section reads. Both stores are the same call at the same depth, so a
      * StackOverflowError cannot fall between them: if the first found stack, so does the second.
      */
