@@ -87,7 +87,9 @@ abstract class SrcuReaderRightPadding extends SrcuReaderCounts {
  * the tag is this reader's own (distinct among the domain's readers, see {@code Srcu}): a token of
  * another thread, or of another domain, does not match the caller's reader.
  *
- * <p>Its thread finds it through the domain's {@link SrcuReaderLookup}. Readers are linked into
+ * <p>Its thread finds it through the domain's {@link SrcuReaderLookup} on every {@code readLock},
+ * or holds it in a {@link Srcu.Reader} handle, whose operations write the same counters through
+ * the same owner-only methods. Readers are linked into
  * their domain's {@link SrcuReaderRegistry} through {@code next}; the stall mark belongs to the
  * grace-period driver, which only touches it under its lock.
  */
