@@ -302,15 +302,9 @@ public final class Srcu implements AutoCloseable {
         // The one call that cannot be made up for: without the thread, no reader can be found.
         // Compiled, it is an intrinsic; interpreted, a native call that can overflow (residual).
         Thread me = Thread.currentThread();
-        // The same one-load lookup as readLock()'s: a registered thread finds its reader in the
-        // table, with no call (findInTable is a few bytecodes, inlined when compiled; interpreted,
-        // an overflow in it is caught below like one in the thread-local's lookup).
         SrcuReader reader;
         try {
-            reader = readers.findInTable(me);
-            if (reader == null) {
-                reader = currentReader(); // its slot is held by another live thread: the thread-local
-            }
+            reader = currentReader();
         } catch (StackOverflowError noStackForTheLookup) {
             // The lookup changed nothing. Find the reader again without a call: walk the
             // registry's list by its fields (a live thread's reader is never pruned; the tag
@@ -323,12 +317,10 @@ public final class Srcu implements AutoCloseable {
                 throw noStackForTheLookup; // not this thread's token: the misuse case, nothing changed
             }
         }
-        // Checked and computed inline: no call between finding the reader and the store. The
-        // mask selects the token's index without a branch (see SrcuReader) or a multiply.
-        long onIndex1 = -(long) index;
+        // Checked and computed inline: no call between finding the reader and the store.
+        // Both differences are non-negative, so the sum is zero exactly when the selected one is.
         if (reader == null || (token & ~1) != reader.tag
-                || ((reader.locks0 - reader.unlocks0) & ~onIndex1 | (reader.locks1 - reader.unlocks1) & onIndex1)
-                        == 0) {
+                || (reader.locks0 - reader.unlocks0) * (index ^ 1) + (reader.locks1 - reader.unlocks1) * index == 0) {
             throw notOutstanding(token, reader);
         }
         long newUnlocks0 = reader.unlocks0 + (index ^ 1);
