@@ -1253,10 +1253,9 @@ public final class Srcu implements AutoCloseable {
             SrcuReader reader = counts;
             int index = token & 1;
             // Checked and computed inline, as in readUnlock(): no call between the check and the store.
-            long onIndex1 = -(long) index;
+            // Both differences are non-negative, so the sum is zero exactly when the selected one is.
             if ((token & ~1) != tag
-                    || ((reader.locks0 - reader.unlocks0) & ~onIndex1 | (reader.locks1 - reader.unlocks1) & onIndex1)
-                            == 0) {
+                    || (reader.locks0 - reader.unlocks0) * (index ^ 1) + (reader.locks1 - reader.unlocks1) * index == 0) {
                 throw domain.notOutstanding(token, reader);
             }
             long newUnlocks0 = reader.unlocks0 + (index ^ 1);
