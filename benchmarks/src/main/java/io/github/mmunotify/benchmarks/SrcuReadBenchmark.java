@@ -32,8 +32,10 @@ import org.openjdk.jmh.infra.BenchmarkParams;
  *
  * <p>{@code Srcu} on both of its read sides ({@link Srcu#readBarrier()}), each in forks of its own
  * (the side is chosen once per JVM): {@code srcuReadLockUnlockFenced}, a full fence per section,
- * and {@code srcuReadLockUnlockMembarrier}, no processor fence. Regex for just these:
- * {@code -Dbench="SrcuReadBenchmark.*srcuReadLockUnlock"}.
+ * and {@code srcuReadLockUnlockMembarrier}, no processor fence; and the same two sides through the
+ * thread-bound handle ({@link Srcu#registerReader()}), {@code srcuReaderHandleLockUnlockFenced} and
+ * {@code srcuReaderHandleLockUnlockMembarrier}. Regex for just these:
+ * {@code -Dbench="SrcuReadBenchmark.*(srcuReadLockUnlock|srcuReaderHandleLockUnlock)"}.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -67,6 +69,47 @@ public abstract class SrcuReadBenchmark {
     @Fork(value = 1, jvmArgsAppend = "-Dmmunotify.srcu.readBarrier=membarrier")
     public void srcuReadLockUnlockMembarrier() {
         srcu.readUnlock(srcu.readLock());
+    }
+
+    /**
+     * {@link Srcu.Reader}, the thread-bound handle ({@link Srcu#registerReader()}): the same read
+     * section as {@link #srcuReadLockUnlockFenced()}, without the per-call lookup of the thread's
+     * reader. Fenced side.
+     *
+     * @param handle this benchmark thread's handle
+     */
+    @Benchmark
+    @Fork(value = 1, jvmArgsAppend = "-Dmmunotify.srcu.readBarrier=fenced")
+    public void srcuReaderHandleLockUnlockFenced(Handle handle) {
+        Srcu.Reader reader = handle.of(srcu);
+        reader.unlock(reader.lock());
+    }
+
+    /**
+     * {@link #srcuReaderHandleLockUnlockFenced(Handle)} on the membarrier side.
+     *
+     * @param handle this benchmark thread's handle
+     */
+    @Benchmark
+    @Fork(value = 1, jvmArgsAppend = "-Dmmunotify.srcu.readBarrier=membarrier")
+    public void srcuReaderHandleLockUnlockMembarrier(Handle handle) {
+        Srcu.Reader reader = handle.of(srcu);
+        reader.unlock(reader.lock());
+    }
+
+    /**
+     * Each benchmark thread's {@link Srcu.Reader}, registered on that thread the first time it is
+     * needed (a thread-scoped state cannot reach the shared domain in its own setup): a load and a
+     * null test per call, what a reader that keeps its handle in a field pays.
+     */
+    @State(Scope.Thread)
+    public static class Handle {
+        private Srcu.Reader reader;
+
+        Srcu.Reader of(Srcu srcu) {
+            Srcu.Reader mine = reader;
+            return mine != null ? mine : (reader = srcu.registerReader());
+        }
     }
 
     /**

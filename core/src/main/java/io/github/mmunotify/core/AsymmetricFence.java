@@ -13,7 +13,7 @@ import java.util.Optional;
 
 /**
  * The store-load fence between an SRCU reader counting itself in and reading shared data (B in
- * {@code Srcu.readLock()}), and the fences on the updater's side that pair with it (A in
+ * {@code Srcu.readLock()} and {@code Srcu.Reader.lock()}), and the fences on the updater's side that pair with it (A in
  * {@code SrcuReaderRegistry.readersGone()}, I in {@code Srcu.close()}): one of two sides, chosen
  * once per JVM.
  *
@@ -125,14 +125,15 @@ final class AsymmetricFence {
      */
     static void updater() {
         if (MEMBARRIER) {
-            /* A/I, membarrier side: pairs with B (a compiler barrier) in Srcu.readLock() through
+            /* A/I, membarrier side: pairs with B (a compiler barrier) in Srcu.readLock() and
+             * Srcu.Reader.lock() through
              * the syscall; the fences on either side keep the caller's own accesses in order at
              * the JMM level, as the kernel's smp_mb() at membarrier's entry and exit do. */
             VarHandle.fullFence();
             membarrier();
             VarHandle.fullFence();
         } else {
-            /* A/I, fenced side: pairs with B (a full fence) in Srcu.readLock(). */
+            /* A/I, fenced side: pairs with B (a full fence) in Srcu.readLock() and Srcu.Reader.lock(). */
             VarHandle.fullFence();
         }
     }

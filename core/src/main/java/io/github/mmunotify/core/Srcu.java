@@ -123,7 +123,8 @@ import java.util.function.Consumer;
  * {@code SrcuStripes}, whose sums every scan adds to the readers' on both sides of its fence.
  *
  * <p>Ordering points, kernel style (the other ends are in the classes named): B in
- * {@link #readLock()}, C in {@code SrcuReader.unlockTo} (C' in {@code readUnlock}), B' and C'' in
+ * {@link #readLock()} and {@link Reader#lock()}, C in {@code SrcuReader.unlockTo} (C' in {@code readUnlock}
+ * and {@link Reader#unlock(int)}), B' and C'' in
  * {@code SrcuStripes} (virtual threads, shared sections), A in {@code SrcuReaderRegistry.readersGone},
  * D/E/F/G/H and X in {@code SrcuGracePeriods}, I in {@link #close()}, J and K in {@code SrcuCallbacks}.
  *
@@ -334,6 +335,47 @@ public final class Srcu implements AutoCloseable {
             reader.unlocks0 = newUnlocks0;
             reader.unlocks1 = newUnlocks1;
         }
+    }
+
+    /**
+     * Returns a read-side handle bound to the calling thread: the JVM's counterpart of liburcu's
+     * {@code rcu_register_thread()} plus its thread-local reader. {@link Reader#lock()} and
+     * {@link Reader#unlock(int)} enter and leave this domain's read sections exactly as
+     * {@link #readLock()} and {@link #readUnlock(int)} do on this thread, with the same tokens,
+     * guarantees and misuse checks, but without looking up the thread's reader on every call: the
+     * handle holds it. For a thread that reads in a loop and can keep the handle (a field of a
+     * thread-confined object, a local of its run loop).
+     *
+     * <p>The handle counts on the thread's own reader record, the one {@code readLock()} uses, so
+     * grace periods, stall reports, {@link #isReaderOnCurrentThread()} and the self-wait refusals
+     * see its sections like any other, and a token of one may be left with the other on this
+     * thread. Each call returns a new handle over that record; any of them may be used. A handle
+     * needs no closing: the record is dropped by a grace period after its thread has ended, as for
+     * {@code readLock()}. (A handle kept after its thread ended keeps that thread object reachable,
+     * but costs the domain nothing.)
+     *
+     * <p>Virtual threads are refused (except the domain's own callback thread): they count their
+     * sections on the domain's shared stripes (see "Virtual threads" above), so that a grace
+     * period costs nothing per virtual thread; a handle would need the per-thread record they do
+     * without. They use {@code readLock()}.
+     *
+     * @return a new handle for this thread's read sections in this domain; use it on this thread only
+     * @throws IllegalStateException if the domain is closed (or being closed), or the calling thread
+     *         is virtual
+     */
+    public Reader registerReader() {
+        Thread me = Thread.currentThread();
+        if (me.isVirtual() && !callbacks.isCallbackThread(me)) {
+            throw new IllegalStateException("registerReader() on srcu '" + name + "' from virtual " + describe(me)
+                    + ": virtual threads count their read sections on the domain's shared stripes and have no"
+                    + " reader record for a handle to hold; use readLock()/readUnlock() on them");
+        }
+        requireOpen("registerReader()");
+        SrcuReader reader = currentReader();
+        if (reader == null) {
+            reader = register(); // throws if the domain closed meanwhile
+        }
+        return new Reader(this, reader);
     }
 
     /**
@@ -807,8 +849,8 @@ public final class Srcu implements AutoCloseable {
         requireNoReaders(true);
         callbacks.awaitFinished(callbacks.refuse());
         state = CLOSING;
-        /* I: pairs with B in readLock(): either that reader sees CLOSING and backs out, or
-         * the scan below sees its count. A membarrier on the membarrier side (AsymmetricFence). */
+        /* I: pairs with B in readLock() and Reader.lock(): either that reader sees CLOSING and
+         * backs out, or the scan below sees its count. A membarrier on the membarrier side (AsymmetricFence). */
         AsymmetricFence.updater();
         try {
             requireNoReaders(false);
@@ -1089,6 +1131,156 @@ public final class Srcu implements AutoCloseable {
                 report.append(System.lineSeparator()).append("\tat ").append(frame);
             }
             return report.toString();
+        }
+    }
+
+    /**
+     * A thread's handle on its read sections in one domain ({@link Srcu#registerReader()}): the
+     * lookup that {@link Srcu#readLock()} and {@link Srcu#readUnlock(int)} make on every call, made
+     * once.
+     *
+     * <pre>{@code
+     * Srcu.Reader reader = srcu.registerReader();   // once, on the reading thread
+     * while (running) {
+     *     int token = reader.lock();
+     *     try {
+     *         use(current);
+     *     } finally {
+     *         reader.unlock(token);
+     *     }
+     * }
+     * }</pre>
+     *
+     * <p>Guarantees: those of {@code readLock()}/{@code readUnlock(int)}, unchanged: sections nest,
+     * may block, are waited for by every grace period that begins before they end; entering one
+     * takes no lock and allocates nothing; both calls are all-or-nothing (if one throws, no section
+     * was entered, or the section is still held and its token still valid), and a
+     * {@link StackOverflowError} inside {@code unlock} is handled as in {@code readUnlock}: once
+     * the token is checked the section is always left. Tokens are the thread's tokens in the
+     * domain: one from {@code readLock()} on the same thread may be left here and the reverse.
+     *
+     * <p>Memory consistency: as {@code readUnlock(int)}: actions in a section happen-before the
+     * return of every grace period ({@code synchronize()}, a callback's run, a polled cookie
+     * reported done) that waits for it.
+     *
+     * <p>Thread-safety: bound to the thread that registered it. {@link #lock()} and
+     * {@link #unlock(int)} on any other thread throw {@link WrongThreadException} and change
+     * nothing; to leave a section on another thread, enter it with {@link Srcu#readLockShared()}.
+     * {@link #toString()} may be called from any thread.
+     */
+    public static final class Reader {
+        /*
+         * Implementation notes. The fast path is readLock()'s and readUnlock()'s minus their lookup
+         * of the thread's SrcuReader: the owner is checked by identity against the current thread
+         * (one load and a compare), everything else is read from final fields of this handle. The
+         * bodies are written inline, not shared with readLock()/readUnlock() through a helper, for
+         * the stack-overflow story of both: the count and its undo (lock), and the check, the store
+         * and its call-free completion C' (unlock) must sit in one frame with no call between them.
+         */
+        private final Srcu domain;
+        private final SrcuReader counts;
+        private final SrcuGracePeriods gracePeriods;
+        private final Thread owner;
+        private final int tag;
+
+        private Reader(Srcu domain, SrcuReader counts) {
+            this.domain = domain;
+            this.counts = counts;
+            this.gracePeriods = domain.gracePeriods;
+            this.owner = counts.owner;
+            this.tag = counts.tag;
+        }
+
+        /**
+         * Enters a read section: {@link Srcu#readLock()} on the handle's thread, without its lookup.
+         * Never blocks, allocates nothing. If it throws, no section was entered.
+         *
+         * @return the token to leave the section with ({@link #unlock(int)}, or {@code readUnlock}
+         *         on this thread)
+         * @throws WrongThreadException if called on a thread other than the one that registered the
+         *         handle
+         * @throws IllegalStateException if the domain is closed (or being closed)
+         */
+        public int lock() {
+            if (Thread.currentThread() != owner) {
+                throw wrongThread("lock()");
+            }
+            SrcuReader reader = counts;
+            int index = gracePeriods.currentIndex();
+            reader.lock(index);
+            boolean open;
+            try {
+                /* B (second site, the same fence as B in Srcu.readLock()): pairs with A in
+                 * SrcuReaderRegistry.readersGone(), D/E in SrcuGracePeriods.advance(), H in
+                 * SrcuGracePeriods.cookie() and I in Srcu.close(), exactly as B there: either the
+                 * grace period (or close) sees this count, or this section sees everything
+                 * published before it began (or the domain closing). A full fence on the fenced
+                 * side, a compiler-only barrier on the membarrier side: see AsymmetricFence. */
+                AsymmetricFence.reader();
+                open = domain.state == OPEN;
+            } catch (Throwable stackOverflow) {
+                // As in readLock(): only a StackOverflowError lands here; undone inline, no call.
+                reader.unlocks0 += index ^ 1;
+                reader.unlocks1 += index;
+                throw stackOverflow;
+            }
+            if (!open) {
+                reader.unlocks0 += index ^ 1; // undone inline, as in readLock()
+                reader.unlocks1 += index;
+                throw domain.closed("Srcu.Reader.lock()");
+            }
+            return tag | index;
+        }
+
+        /**
+         * Leaves the read section entered with {@code token}: {@link Srcu#readUnlock(int)} on the
+         * handle's thread, without its lookup. Stack overflow: as in {@code readUnlock}, once the
+         * thread and the token are checked, an overflow in the store is caught, the store
+         * completed without a call, and the error not rethrown; an overflow on entry, or in
+         * {@link Thread#currentThread()} (interpreted), changes nothing and leaves the token valid.
+         *
+         * @param token a value {@link #lock()} or {@code readLock()} returned on this thread, in this
+         *        domain, for a section not yet left
+         * @throws WrongThreadException if called on a thread other than the one that registered the
+         *         handle; nothing changes
+         * @throws IllegalArgumentException if {@code token} was not returned to this thread by this
+         *         domain, or no section entered with it is outstanding; nothing changes
+         */
+        public void unlock(int token) {
+            if (Thread.currentThread() != owner) {
+                throw wrongThread("unlock(" + token + ")");
+            }
+            SrcuReader reader = counts;
+            int index = token & 1;
+            // Checked and computed inline, as in readUnlock(): no call between the check and the store.
+            // Both differences are non-negative, so the sum is zero exactly when the selected one is.
+            if ((token & ~1) != tag
+                    || (reader.locks0 - reader.unlocks0) * (index ^ 1) + (reader.locks1 - reader.unlocks1) * index == 0) {
+                throw domain.notOutstanding(token, reader);
+            }
+            long newUnlocks0 = reader.unlocks0 + (index ^ 1);
+            long newUnlocks1 = reader.unlocks1 + index;
+            try {
+                reader.unlockTo(newUnlocks0, newUnlocks1); // C inside
+            } catch (StackOverflowError noStackForTheStore) {
+                /* C' (second site, as C' in Srcu.readUnlock()): volatile stores in place of C's
+                 * release stores, at least as strong; pair with A in
+                 * SrcuReaderRegistry.readersGone() and E/F in SrcuGracePeriods.advance(). */
+                reader.unlocks0 = newUnlocks0;
+                reader.unlocks1 = newUnlocks1;
+            }
+        }
+
+        private WrongThreadException wrongThread(String call) {
+            return new WrongThreadException("Srcu.Reader." + call + " on srcu '" + domain.name + "' from "
+                    + describe(Thread.currentThread()) + ": the handle belongs to " + describe(owner)
+                    + ", which registered it; to leave a section on another thread, enter it with readLockShared()");
+        }
+
+        @Override
+        public String toString() {
+            return "Srcu.Reader[srcu '" + domain.name + "', " + describe(owner) + ", "
+                    + (counts.appearsActive() ? "inside a read section" : "outside") + "]";
         }
     }
 

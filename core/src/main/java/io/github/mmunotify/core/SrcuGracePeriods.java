@@ -126,7 +126,8 @@ final class SrcuGracePeriods {
 
     /** The cookie that becomes done after a full grace period from now. */
     long cookie() {
-        /* H: pairs with F in runOne() and with B in Srcu.readLock(). Orders the caller's earlier
+        /* H: pairs with F in runOne() and with B in Srcu.readLock() (and Srcu.Reader.lock()).
+         * Orders the caller's earlier
          * accesses (e.g. the store that unpublished an object) before the snapshot of the sequence,
          * as the kernel's rcu_seq_snap() starts with smp_mb(): without it a plain store could be
          * reordered after the load, the cookie would come from a sequence whose grace period had
@@ -352,7 +353,8 @@ final class SrcuGracePeriods {
             if (!awaitReadersGone(waitedIndex(), deadline, timed)) {
                 return false;
             }
-            /* D: pairs with B in Srcu.readLock(). The scan that found the inactive index empty is
+            /* D: pairs with B in Srcu.readLock() (and Srcu.Reader.lock()). The scan that found the
+             * inactive index empty is
              * ordered before the flip, so a reader that fetched the inactive index before the
              * previous flip and counts on it only now is seen by the scan after this flip. A full
              * fence on both sides: on the membarrier side its pairing with B is carried by A's
@@ -360,7 +362,7 @@ final class SrcuGracePeriods {
              * too; see AsymmetricFence). */
             VarHandle.fullFence();
             index ^= 1;
-            /* E: pairs with B in Srcu.readLock() and C in SrcuReader.unlockTo() (C' in
+            /* E: pairs with B in Srcu.readLock() (and Srcu.Reader.lock()) and C in SrcuReader.unlockTo() (C' in
              * Srcu.readUnlock()). The flip is ordered
              * before the scans of the old index: a reader that counts itself after those scans
              * began fetched the new index, or sees everything published before this grace period.
@@ -372,7 +374,7 @@ final class SrcuGracePeriods {
         if (!awaitReadersGone(waitedIndex(), deadline, timed)) {
             return false;
         }
-        /* F: pairs with C in SrcuReader.unlockTo() (C' in Srcu.readUnlock()) (through A's
+        /* F: pairs with C in SrcuReader.unlockTo() (C' in Srcu.readUnlock() (and Srcu.Reader.unlock())) (through A's
          * acquire loads) and with G in isDone() (Srcu.pollState(), synchronize*()) and H in
          * cookie() (Srcu.getState(), startPoll()). Everything the drained readers did happens-before the end
          * of the grace period that an updater observes. */

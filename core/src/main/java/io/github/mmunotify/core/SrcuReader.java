@@ -36,7 +36,8 @@ abstract class SrcuReaderCounts extends SrcuReaderLeftPadding {
 
     long locks0;
     /**
-     * Volatile only for the stack-overflow path (C' in Srcu.readUnlock()): a plain assignment is
+     * Volatile only for the stack-overflow path (C' in Srcu.readUnlock() and Srcu.Reader.unlock()):
+     * a plain assignment is
      * then a store at least as strong as C's release store and needs no call. The fast path still
      * writes it through C (a release store, no trailing fence); its reads by the owner become
      * volatile loads, which on x86 are plain loads.
@@ -86,7 +87,9 @@ abstract class SrcuReaderRightPadding extends SrcuReaderCounts {
  * the tag is this reader's own (distinct among the domain's readers, see {@code Srcu}): a token of
  * another thread, or of another domain, does not match the caller's reader.
  *
- * <p>Its thread finds it through the domain's {@link SrcuReaderLookup}. Readers are linked into
+ * <p>Its thread finds it through the domain's {@link SrcuReaderLookup} on every {@code readLock},
+ * or holds it in a {@link Srcu.Reader} handle, whose operations write the same counters through
+ * the same owner-only methods. Readers are linked into
  * their domain's {@link SrcuReaderRegistry} through {@code next}; the stall mark belongs to the
  * grace-period driver, which only touches it under its lock.
  */
@@ -138,7 +141,7 @@ final class SrcuReader extends SrcuReaderRightPadding {
     }
 
     /**
-     * Owner only: enters a section on {@code index}. The caller fences (B in Srcu.readLock())
+     * Owner only: enters a section on {@code index}. The caller fences (B in Srcu.readLock() (and Srcu.Reader.lock()))
      * before the section reads. Both stores are the same call at the same depth, so a
      * StackOverflowError cannot fall between them: if the first found stack, so does the second.
      */

@@ -106,7 +106,7 @@ final class SrcuReaderRegistry {
                 return false;
             }
         }
-        /* A: pairs with B in Srcu.readLock() and C in SrcuReader.unlockTo() (C' in
+        /* A: pairs with B in Srcu.readLock() (and Srcu.Reader.lock()) and C in SrcuReader.unlockTo() (C' in
          * Srcu.readUnlock()) (kernel: smp_mb() A in srcu_readers_active_idx_check; a
          * synchronize_rcu() there for SRCU-fast readers), and with B' and C'' in SrcuStripes.
          * The stripes are summed with the readers: their counters only grow too, so the argument
