@@ -24,7 +24,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * subscribers. Each call publishes a new version of the subscriber array (one copied path) and
  * then waits until no walk can hold the old one: when no walk of the space is inside, as here,
  * that is a check of a few counters, not an SRCU grace period; {@code unregister} also runs
- * {@code release} (in a read section). Both refuse misuse: a duplicate register, an unregister of
+ * {@code release} (in a read section) when the subscriber has one of its own
+ * ({@link #registerUnregisterWithRelease}; the plain subscriber inherits the no-op default, which
+ * is neither called nor bracketed). Both refuse misuse: a duplicate register, an unregister of
  * a subscriber never registered.
  *
  * <p>Baselines: add + remove on a {@code CopyOnWriteArrayList} under a
@@ -46,6 +48,8 @@ public class NotifierRegisterBenchmark {
     private Mmu mmu;
     private AddressSpace space;
     private final MmuNotifier subscriber = new MmuNotifier() { };
+    /** Counts its releases, so that unregister has a release of its own to run (in a read section). */
+    private final ReleaseCounter releasing = new ReleaseCounter();
     private final ReentrantReadWriteLock listenerLock = new ReentrantReadWriteLock();
     private final CopyOnWriteArrayList<MmuNotifier> listeners = new CopyOnWriteArrayList<>();
 
@@ -70,6 +74,17 @@ public class NotifierRegisterBenchmark {
     public void registerUnregister() {
         space.register(subscriber);
         space.unregister(subscriber);
+    }
+
+    /**
+     * The library with a subscriber that overrides {@code release}: unregister runs it in an SRCU
+     * read section, then removes it (the subscriber of {@link #registerUnregister} inherits the
+     * no-op default, which unregister neither calls nor brackets).
+     */
+    @Benchmark
+    public void registerUnregisterWithRelease() {
+        space.register(releasing);
+        space.unregister(releasing);
     }
 
     /** The plain baseline: add and remove, no checks, no release. */
@@ -110,6 +125,21 @@ public class NotifierRegisterBenchmark {
             }
         } finally {
             lock.unlock();
+        }
+    }
+
+    /** A subscriber with a release of its own: it counts the calls. */
+    static final class ReleaseCounter implements MmuNotifier {
+        private long releases;
+
+        @Override
+        public void release(AddressSpace addressSpace) {
+            releases++;
+        }
+
+        @Override
+        public String toString() {
+            return "ReleaseCounter[" + releases + " releases]";
         }
     }
 }

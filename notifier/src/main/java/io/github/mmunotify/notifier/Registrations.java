@@ -71,10 +71,14 @@ final class Registrations {
         return null;
     }
 
-    /** Registers {@code subscriber}, reusing its tombstone if it has one; it must not be registered now. */
-    Registration register(MmuNotifier subscriber) {
+    /**
+     * Registers {@code subscriber}, reusing its tombstone if it has one; it must not be registered
+     * now. {@code found} is what {@link #find} returned for it under the same monitor hold (an
+     * expunge cannot drop it: the caller holds the subscriber, so its entry is not cleared).
+     */
+    Registration register(MmuNotifier subscriber, Registration found) {
         expungeCollected();
-        Registration entry = find(subscriber);
+        Registration entry = found;
         if (entry == null) {
             int hash = System.identityHashCode(subscriber);
             if (entries + 1 > table.length - (table.length >>> 2)) {

@@ -40,7 +40,12 @@ final class SharedSubscriptions {
      *
      * `owned` holds every notifier of this space from its registration until its free starts, so
      * that a factory returning a notifier still in use here (LIVE under another key, or DYING with
-     * its free not yet run) is refused instead of being freed under its new user.
+     * its free not yet run) is refused instead of being freed under its new user. `anyOwned`
+     * mirrors "owned is not empty" (written under the monitor after every change of `owned`) so
+     * that unregister's refusal of a shared notifier (keyOf) costs one volatile read, not the
+     * monitor, on a space that has no refcounted subscription: a notifier the caller holds was
+     * put in `owned` before it could reach the caller (the get that returns it claimed it first),
+     * so a read of false means it is not shared, exactly as an empty map under the monitor did.
      *
      * The last put removes the notifier from the subscriber array (SubscriberList.remove, a short
      * synchronized copy, no callback) and only then queues the free: the grace period that precedes
@@ -74,6 +79,8 @@ final class SharedSubscriptions {
     private final Map<Object, Entry> byKey = new HashMap<>();
     private final Map<MmuNotifier, Entry> owned = new IdentityHashMap<>();
     private boolean closed;
+    /** Whether {@code owned} is not empty; written under this object's monitor, read without it. */
+    private volatile boolean anyOwned;
 
     // space: handed to factories and references, never called here but for its name.
     SharedSubscriptions(AddressSpace space, Subscriptions subscriptions, Mmu mmu, CallbackFailures failures) {
@@ -137,6 +144,7 @@ final class SharedSubscriptions {
             } catch (RuntimeException | Error refused) {
                 synchronized (this) {
                     owned.remove(notifier);
+                    anyOwned = !owned.isEmpty();
                 }
                 throw refused;
             }
@@ -162,6 +170,7 @@ final class SharedSubscriptions {
         Entry holder;
         synchronized (this) {
             holder = owned.putIfAbsent(notifier, entry);
+            anyOwned = true;
         }
         if (holder != null) {
             throw new IllegalArgumentException("the factory for key " + entry.key + " of address space "
@@ -223,10 +232,18 @@ final class SharedSubscriptions {
         return owned.containsKey(notifier);
     }
 
-    /** The key of a shared notifier, for messages; null if it is not shared. */
-    synchronized Object keyOf(MmuNotifier notifier) {
-        Entry entry = owned.get(notifier);
-        return entry == null ? null : entry.key;
+    /**
+     * The key of a shared notifier, for messages; null if it is not shared. Without the monitor
+     * while this space has no refcounted subscription (see the implementation notes).
+     */
+    Object keyOf(MmuNotifier notifier) {
+        if (!anyOwned) {
+            return null;
+        }
+        synchronized (this) {
+            Entry entry = owned.get(notifier);
+            return entry == null ? null : entry.key;
+        }
     }
 
     /** Refuses further gets; live subscriptions stay until their last put. */
@@ -261,6 +278,7 @@ final class SharedSubscriptions {
         public void run() {
             synchronized (owner) {
                 owner.owned.remove(notifier, entry);
+                owner.anyOwned = !owner.owned.isEmpty();
             }
             notifier.freeNotifier();
         }

@@ -33,6 +33,11 @@ final class SubscriberList {
     enum Unregistering {
         /** Registered, and the caller now owns the call of its {@code release}. */
         CALL_RELEASE,
+        /**
+         * Registered, its {@code release} unclaimed and a no-op: claimed and removed at once, so
+         * the caller only waits for walks.
+         */
+        REMOVED,
         /** Registered, and its {@code release} was already claimed (by teardown or another unregister). */
         RELEASED,
         /** Registered here once and removed since: nothing to do but wait. */
@@ -71,20 +76,21 @@ final class SubscriberList {
         }
         SubscriberArray current = subscribers;
         SubscriberArray next = current.append(notifier); // first: an OutOfMemoryError changes nothing
-        Registrations.Registration entry = registrations.register(notifier);
+        Registrations.Registration entry = registrations.register(notifier, existing);
         entry.slot = current.slots;
         publish(next);
     }
 
     /**
      * Starts an unregister: claims the call of {@code release} if nobody has, or reports that the
-     * notifier was already removed.
+     * notifier was already removed. If the claimed release would do nothing
+     * ({@code releases} false), the notifier is also removed, in the same critical section.
      *
      * @throws IllegalArgumentException if the notifier was never registered here (or was removed
      *                                  so long ago that it has since been collected, which a
      *                                  caller holding it cannot observe)
      */
-    synchronized Unregistering beginUnregister(MmuNotifier notifier, String spaceName) {
+    synchronized Unregistering beginUnregister(MmuNotifier notifier, String spaceName, boolean releases) {
         Registrations.Registration entry = registrations.find(notifier);
         if (entry == null) {
             throw notRegistered(notifier, spaceName);
@@ -96,6 +102,10 @@ final class SubscriberList {
             return Unregistering.RELEASED;
         }
         entry.releaseClaimed = true;
+        if (!releases) {
+            removeEntry(entry);
+            return Unregistering.REMOVED;
+        }
         return Unregistering.CALL_RELEASE;
     }
 
@@ -129,6 +139,12 @@ final class SubscriberList {
         if (entry == null || !entry.isRegistered()) {
             return false;
         }
+        removeEntry(entry);
+        return true;
+    }
+
+    /** Removes a registered entry and its array slot, leaving a tombstone. Under the monitor. */
+    private void removeEntry(Registrations.Registration entry) {
         int slot = entry.slot;
         if (slot >= 0) {
             SubscriberArray next = subscribers.clear(slot); // first: an OutOfMemoryError changes nothing
@@ -141,7 +157,6 @@ final class SubscriberList {
         } else {
             registrations.unregister(entry); // detached by a teardown: not in the array
         }
-        return true;
     }
 
     /** Gives every subscriber in {@code array} (a compacted version) its new slot. */

@@ -9,7 +9,8 @@ import java.util.Objects;
  * {@link SubscriberList} array and then wait until no walk can hold the old one (a grace period of
  * the {@link Mmu}'s SRCU domain, skipped when no walk of this space is inside), so they wait for
  * walks, never the other way round; {@code release} runs at most once per subscriber, inside a
- * read section; the teardown detaches everyone.
+ * read section (an unregister skips both the call and the section when the subscriber's class
+ * inherits the no-op default: {@link ReleaseOverrides}); the teardown detaches everyone.
  *
  * <p>The walk reads {@link #snapshot} and nothing else of this class. Subscriptions know nothing
  * of the walk or the mapping table; the address space they belong to is held only to be passed to
@@ -88,7 +89,14 @@ final class Subscriptions {
     void unregister(MmuNotifier subscriber) {
         Objects.requireNonNull(subscriber, "subscriber");
         requireOutsideCallbacks("unregister");
-        SubscriberList.Unregistering found = subscribers.beginUnregister(subscriber, name);
+        SubscriberList.Unregistering found = subscribers.beginUnregister(subscriber, name,
+                ReleaseOverrides.of(subscriber));
+        if (found == SubscriberList.Unregistering.REMOVED) {
+            // Claimed and removed at once: the release is the no-op default, so there is none to
+            // run in a read section and none running elsewhere; only walks can still call it.
+            awaitWalks();
+            return;
+        }
         try {
             if (found == SubscriberList.Unregistering.CALL_RELEASE) {
                 releaseInReadSection(subscriber);

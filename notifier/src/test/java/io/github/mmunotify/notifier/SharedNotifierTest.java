@@ -376,6 +376,31 @@ class SharedNotifierTest {
         assertEquals(1, second.notifier().frees.get());
     }
 
+    /**
+     * unregister checks "is it refcounted" without the monitor while the space has none; the free
+     * of one refcounted notifier must not make the check forget another that is still live.
+     */
+    @Test
+    void theFreeOfOneRefcountedNotifierLeavesAnotherStillRefusedByUnregister() {
+        NotifierReference<Driver> kept = space.getNotifier("kept", new Factory("kept"));
+        NotifierReference<Driver> dropped = space.getNotifier("dropped", new Factory("dropped"));
+        dropped.put();
+        mmu.barrier();
+        assertEquals(1, dropped.notifier().frees.get());
+        IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+                () -> space.unregister(kept.notifier()));
+        assertTrue(refused.getMessage().contains("kept"), refused.getMessage());
+        assertTrue(space.isRegistered(kept.notifier()), "a refused unregister changes nothing");
+        kept.put();
+        mmu.barrier();
+        assertEquals(1, kept.notifier().frees.get());
+        // No refcounted notifier left: an ordinary subscriber is unregistered as usual.
+        MmuNotifier plain = new MmuNotifier() { };
+        space.register(plain);
+        space.unregister(plain);
+        assertFalse(space.isRegistered(plain));
+    }
+
     @Test
     void aRefcountedNotifierCannotBeUnregisteredByTheOwnerFormAndGetIsRefusedInsideCallbacks() throws Exception {
         NotifierReference<Driver> reference = space.getNotifier("mine", new Factory("mine"));
