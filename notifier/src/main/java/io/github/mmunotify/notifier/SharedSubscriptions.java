@@ -227,11 +227,6 @@ final class SharedSubscriptions {
         }
     }
 
-    /** Whether {@code notifier} belongs to a refcounted subscription of this space not yet freed. */
-    synchronized boolean isShared(MmuNotifier notifier) {
-        return owned.containsKey(notifier);
-    }
-
     /**
      * The key of a shared notifier, for messages; null if it is not shared. Without the monitor
      * while this space has no refcounted subscription (see the implementation notes).
