@@ -47,7 +47,7 @@ final class RegionRevokeEvent extends Event {
     int mappings;
 
     @Label("Accesses In Flight")
-    @Description("Accesses and pins inside the region's and its mappings' guards when this call began")
+    @Description("Counted accesses and pins inside the region's and its mappings' guards when this call began (count-free reads are not counted)")
     long accessesInFlight;
 
     @Label("Timed Out")

@@ -40,7 +40,7 @@ public final class QuickStart {
             region.putLong(4096, 42);
             Mapping window = region.map(4096, 4096);
             System.out.println("mmap: window reads " + window.getLong(0));
-            region.revoke();                         // waits for accesses in flight, unmaps
+            region.revoke();                         // waits for writes and pins in flight, unmaps
             try {
                 window.getLong(0);
             } catch (SigBusException e) {            // the JVM lives on
