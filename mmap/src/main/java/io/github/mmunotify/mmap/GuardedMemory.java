@@ -137,11 +137,7 @@ public abstract sealed class GuardedMemory permits Region, Mapping {
         }
         try {
             byte result = Memory.getByte(address);
-            /* F: pairs with W in Region.finishRevoke(); see "Count-free reads" in the class comment. */
-            VarHandle.acquireFence();
-            if (countFreeRevoked()) {
-                throw refused(offset);
-            }
+            requireLiveAfterCountFreeLoad(offset);
             return result;
         } catch (InternalError fault) {
             throw trapped(offset, fault);
@@ -204,11 +200,7 @@ public abstract sealed class GuardedMemory permits Region, Mapping {
         }
         try {
             short result = Memory.getShort(address);
-            /* F: pairs with W in Region.finishRevoke(); see "Count-free reads" in the class comment. */
-            VarHandle.acquireFence();
-            if (countFreeRevoked()) {
-                throw refused(offset);
-            }
+            requireLiveAfterCountFreeLoad(offset);
             return result;
         } catch (InternalError fault) {
             throw trapped(offset, fault);
@@ -271,11 +263,7 @@ public abstract sealed class GuardedMemory permits Region, Mapping {
         }
         try {
             char result = Memory.getChar(address);
-            /* F: pairs with W in Region.finishRevoke(); see "Count-free reads" in the class comment. */
-            VarHandle.acquireFence();
-            if (countFreeRevoked()) {
-                throw refused(offset);
-            }
+            requireLiveAfterCountFreeLoad(offset);
             return result;
         } catch (InternalError fault) {
             throw trapped(offset, fault);
@@ -338,11 +326,7 @@ public abstract sealed class GuardedMemory permits Region, Mapping {
         }
         try {
             int result = Memory.getInt(address);
-            /* F: pairs with W in Region.finishRevoke(); see "Count-free reads" in the class comment. */
-            VarHandle.acquireFence();
-            if (countFreeRevoked()) {
-                throw refused(offset);
-            }
+            requireLiveAfterCountFreeLoad(offset);
             return result;
         } catch (InternalError fault) {
             throw trapped(offset, fault);
@@ -405,11 +389,7 @@ public abstract sealed class GuardedMemory permits Region, Mapping {
         }
         try {
             long result = Memory.getLong(address);
-            /* F: pairs with W in Region.finishRevoke(); see "Count-free reads" in the class comment. */
-            VarHandle.acquireFence();
-            if (countFreeRevoked()) {
-                throw refused(offset);
-            }
+            requireLiveAfterCountFreeLoad(offset);
             return result;
         } catch (InternalError fault) {
             throw trapped(offset, fault);
@@ -472,11 +452,7 @@ public abstract sealed class GuardedMemory permits Region, Mapping {
         }
         try {
             float result = Memory.getFloat(address);
-            /* F: pairs with W in Region.finishRevoke(); see "Count-free reads" in the class comment. */
-            VarHandle.acquireFence();
-            if (countFreeRevoked()) {
-                throw refused(offset);
-            }
+            requireLiveAfterCountFreeLoad(offset);
             return result;
         } catch (InternalError fault) {
             throw trapped(offset, fault);
@@ -539,11 +515,7 @@ public abstract sealed class GuardedMemory permits Region, Mapping {
         }
         try {
             double result = Memory.getDouble(address);
-            /* F: pairs with W in Region.finishRevoke(); see "Count-free reads" in the class comment. */
-            VarHandle.acquireFence();
-            if (countFreeRevoked()) {
-                throw refused(offset);
-            }
+            requireLiveAfterCountFreeLoad(offset);
             return result;
         } catch (InternalError fault) {
             throw trapped(offset, fault);
@@ -606,11 +578,7 @@ public abstract sealed class GuardedMemory permits Region, Mapping {
         }
         try {
             byte result = Memory.getByteVolatile(address);
-            /* F: pairs with W in Region.finishRevoke(); see "Count-free reads" in the class comment. */
-            VarHandle.acquireFence();
-            if (countFreeRevoked()) {
-                throw refused(offset);
-            }
+            requireLiveAfterCountFreeLoad(offset);
             return result;
         } catch (InternalError fault) {
             throw trapped(offset, fault);
@@ -675,11 +643,7 @@ public abstract sealed class GuardedMemory permits Region, Mapping {
         }
         try {
             short result = Memory.getShortVolatile(address);
-            /* F: pairs with W in Region.finishRevoke(); see "Count-free reads" in the class comment. */
-            VarHandle.acquireFence();
-            if (countFreeRevoked()) {
-                throw refused(offset);
-            }
+            requireLiveAfterCountFreeLoad(offset);
             return result;
         } catch (InternalError fault) {
             throw trapped(offset, fault);
@@ -746,11 +710,7 @@ public abstract sealed class GuardedMemory permits Region, Mapping {
         }
         try {
             char result = Memory.getCharVolatile(address);
-            /* F: pairs with W in Region.finishRevoke(); see "Count-free reads" in the class comment. */
-            VarHandle.acquireFence();
-            if (countFreeRevoked()) {
-                throw refused(offset);
-            }
+            requireLiveAfterCountFreeLoad(offset);
             return result;
         } catch (InternalError fault) {
             throw trapped(offset, fault);
@@ -817,11 +777,7 @@ public abstract sealed class GuardedMemory permits Region, Mapping {
         }
         try {
             int result = Memory.getIntVolatile(address);
-            /* F: pairs with W in Region.finishRevoke(); see "Count-free reads" in the class comment. */
-            VarHandle.acquireFence();
-            if (countFreeRevoked()) {
-                throw refused(offset);
-            }
+            requireLiveAfterCountFreeLoad(offset);
             return result;
         } catch (InternalError fault) {
             throw trapped(offset, fault);
@@ -888,11 +844,7 @@ public abstract sealed class GuardedMemory permits Region, Mapping {
         }
         try {
             long result = Memory.getLongVolatile(address);
-            /* F: pairs with W in Region.finishRevoke(); see "Count-free reads" in the class comment. */
-            VarHandle.acquireFence();
-            if (countFreeRevoked()) {
-                throw refused(offset);
-            }
+            requireLiveAfterCountFreeLoad(offset);
             return result;
         } catch (InternalError fault) {
             throw trapped(offset, fault);
@@ -960,11 +912,7 @@ public abstract sealed class GuardedMemory permits Region, Mapping {
         }
         try {
             int result = Memory.getIntAcquire(address);
-            /* F: pairs with W in Region.finishRevoke(); see "Count-free reads" in the class comment. */
-            VarHandle.acquireFence();
-            if (countFreeRevoked()) {
-                throw refused(offset);
-            }
+            requireLiveAfterCountFreeLoad(offset);
             return result;
         } catch (InternalError fault) {
             throw trapped(offset, fault);
@@ -1118,11 +1066,7 @@ public abstract sealed class GuardedMemory permits Region, Mapping {
         }
         try {
             long result = Memory.getLongAcquire(address);
-            /* F: pairs with W in Region.finishRevoke(); see "Count-free reads" in the class comment. */
-            VarHandle.acquireFence();
-            if (countFreeRevoked()) {
-                throw refused(offset);
-            }
+            requireLiveAfterCountFreeLoad(offset);
             return result;
         } catch (InternalError fault) {
             throw trapped(offset, fault);
@@ -1430,20 +1374,17 @@ public abstract sealed class GuardedMemory permits Region, Mapping {
     }
 
     /**
-     * Whether the guard refuses entries: a count-free read is refused from the same moment as a
-     * counted access (after the mapping listeners have run, not when the revoke is recorded). The
-     * guard's state is a volatile field, written before the revoke replaces the memory.
+     * The end of every count-free read, after its load: throws the refusal if the guard is revoked.
+     * A count-free read is refused from the same moment as a counted access (after the mapping
+     * listeners have run, not when the revoke is recorded). The guard's state is a volatile field,
+     * written before the revoke replaces the memory. One fence site for all fourteen readers.
      */
-    private boolean countFreeRevoked() {
-        return guard.isRevoked();
-    }
-
-    /**
-     * The refusal of a count-free read that found its region revoked: what it loaded (its own page,
-     * or the blank's zero) is discarded. Nothing is pending: the blank never faults.
-     */
-    private SigBusException refused(long offset) {
-        return revoked(offset);
+    private void requireLiveAfterCountFreeLoad(long offset) {
+        /* F: pairs with W in Region.finishRevoke(); see "Count-free reads" in the class comment. */
+        VarHandle.acquireFence();
+        if (guard.isRevoked()) {
+            throw revoked(offset); // the value loaded (its own page, or the blank's zero) is discarded
+        }
     }
 
     /**

@@ -583,7 +583,7 @@ public final class Region extends GuardedMemory implements AutoCloseable {
                 mapping.beginUnmap(revocation, cause, deadline);
             }
             /* W: revoking the guard writes its state (volatile) before releaseIntoBlank() below
-             * replaces the pages; pairs with F in every count-free read of GuardedMemory, which
+             * replaces the pages; pairs with F in GuardedMemory.requireLiveAfterCountFreeLoad(), which
              * reads that state after its own load: a load that met the blank sees it revoked. */
             deadline.revoke(guard);
             for (Mapping mapping : all) {
