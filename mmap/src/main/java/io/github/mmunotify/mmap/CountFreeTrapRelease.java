@@ -48,11 +48,6 @@ final class CountFreeTrapRelease implements Runnable {
     private static final AtomicInteger ADMITTED = new AtomicInteger();
     /** Blanks left by a revoke and waiting for their region to be collected. */
     private static final AtomicInteger GATED = new AtomicInteger();
-    /** Whether the trap has replaced the blank (the region was revoked, then collected); for tests. */
-    boolean hasTrapped() {
-        return trapped;
-    }
-
     /** How many times the Cleaner has run one of these; for tests that must know no slot came back meanwhile. */
     private static final AtomicLong COLLECTIONS = new AtomicLong();
 
@@ -63,7 +58,7 @@ final class CountFreeTrapRelease implements Runnable {
 
     private final String region;
     // Guarded by this.
-    private boolean installed;
+    private boolean revokedIntoBlank;
     private boolean collected;
     private long trapAddress;
     private long trapLength;
@@ -110,10 +105,10 @@ final class CountFreeTrapRelease implements Runnable {
         long expires = TrapMappings.quarantineEnd();
         boolean alreadyCollected;
         synchronized (this) {
-            if (installed) {
+            if (revokedIntoBlank) {
                 throw new IllegalStateException("count-free region '" + region + "' was blanked twice");
             }
-            installed = true;
+            revokedIntoBlank = true;
             trapAddress = address;
             trapLength = length;
             expiresAtNanos = expires;
@@ -123,9 +118,7 @@ final class CountFreeTrapRelease implements Runnable {
             }
         }
         if (alreadyCollected) { // unreachable already: no read can reach the range; trap it now
-            TrapMappings.Evicted evicted = TrapMappings.installAfterCollection(address, length, expires);
-            trapped = true;
-            evicted.release();
+            trap(address, length, expires);
         }
     }
 
@@ -136,14 +129,12 @@ final class CountFreeTrapRelease implements Runnable {
             boolean queue;
             synchronized (this) {
                 collected = true;
-                queue = installed;
+                queue = revokedIntoBlank;
             }
             ADMITTED.decrementAndGet();
             if (queue) {
                 GATED.decrementAndGet();
-                TrapMappings.Evicted evicted = TrapMappings.installAfterCollection(trapAddress, trapLength, expiresAtNanos);
-                trapped = true;
-                evicted.release();
+                trap(trapAddress, trapLength, expiresAtNanos);
             }
         } catch (Throwable e) {
             FailureReports.log(LOG, System.Logger.Level.ERROR,
@@ -154,9 +145,25 @@ final class CountFreeTrapRelease implements Runnable {
         }
     }
 
+    /**
+     * Replaces the blank by the trap for the rest of its quarantine; the region is unreachable, so
+     * no read can still load from the range. Runs once: after the blank and the collection, on
+     * whichever thread saw the second of the two.
+     */
+    private void trap(long address, long length, long expires) {
+        TrapMappings.Evicted evicted = TrapMappings.installAfterCollection(address, length, expires);
+        trapped = true;
+        evicted.release(); // holds no lock here
+    }
+
     /** Whether the Cleaner has run this (the region was found unreachable); for tests. */
     boolean hasRun() {
         return ran;
+    }
+
+    /** Whether the trap has replaced the blank (the region was revoked, then collected); for tests. */
+    boolean hasTrapped() {
+        return trapped;
     }
 
     /** How many count-free regions the Cleaner has found unreachable so far; for tests. */
@@ -176,7 +183,7 @@ final class CountFreeTrapRelease implements Runnable {
 
     @Override
     public synchronized String toString() {
-        return "CountFreeTrapRelease[region '" + region + "', " + (installed ? "revoked, blank" : "not revoked")
+        return "CountFreeTrapRelease[region '" + region + "', " + (revokedIntoBlank ? "revoked, blank" : "not revoked")
                 + (collected ? ", collected" : ", reachable") + "]";
     }
 }
