@@ -3,6 +3,7 @@ package io.github.mmunotify.core;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.mmunotify.testing.GarbageCollections;
 import io.github.mmunotify.testing.StressSize;
 import io.github.mmunotify.testing.TestTimeouts;
 import java.lang.ref.WeakReference;
@@ -40,17 +41,7 @@ class SrcuDeadReaderTest {
             List<WeakReference<Thread>> watched = spawnReaders(srcu, threads);
             srcu.synchronize(); // prunes every reader whose thread has terminated
             assertEquals(0, srcu.registeredReaders(), "reader records left registered");
-            long deadline = System.nanoTime() + TestTimeouts.await().toNanos();
-            int reachable;
-            do {
-                System.gc();
-                reachable = 0;
-                for (WeakReference<Thread> ref : watched) {
-                    if (ref.get() != null) {
-                        reachable++;
-                    }
-                }
-            } while (reachable > 0 && System.nanoTime() < deadline);
+            int reachable = GarbageCollections.awaitCleared(watched);
             assertEquals(0, reachable, reachable + " of " + watched.size()
                     + " watched dead reader threads are still reachable after pruning");
             srcu.synchronize(); // the domain still works

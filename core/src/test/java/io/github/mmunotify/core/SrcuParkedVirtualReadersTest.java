@@ -3,6 +3,7 @@ package io.github.mmunotify.core;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.mmunotify.testing.GarbageCollections;
 import io.github.mmunotify.testing.StressSize;
 import io.github.mmunotify.testing.TestTimeouts;
 import java.lang.ref.WeakReference;
@@ -102,17 +103,7 @@ class SrcuParkedVirtualReadersTest {
 
     /** Each watched thread's {@code Thread} (and with it its thread-local bookkeeping) is collected. */
     private static void assertAllCollected(List<WeakReference<Thread>> watched) {
-        long deadline = System.nanoTime() + TestTimeouts.await().toNanos();
-        int reachable;
-        do {
-            System.gc();
-            reachable = 0;
-            for (WeakReference<Thread> ref : watched) {
-                if (ref.get() != null) {
-                    reachable++;
-                }
-            }
-        } while (reachable > 0 && System.nanoTime() < deadline);
+        int reachable = GarbageCollections.awaitCleared(watched);
         assertEquals(0, reachable, reachable + " of " + watched.size()
                 + " watched dead virtual reader threads are still reachable");
     }

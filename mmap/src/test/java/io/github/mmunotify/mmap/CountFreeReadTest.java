@@ -1,5 +1,6 @@
 package io.github.mmunotify.mmap;
 
+import io.github.mmunotify.testing.GarbageCollections;
 import io.github.mmunotify.testing.StressSize;
 import io.github.mmunotify.testing.TestThreads;
 import io.github.mmunotify.testing.TestTimeouts;
@@ -364,10 +365,8 @@ class CountFreeReadTest {
     }
 
     private static void awaitCollected(List<CountFreeTrapRelease> gates) {
-        await(() -> {
-            System.gc();
-            return gates.stream().allMatch(CountFreeTrapRelease::hasRun);
-        }, () -> "the Cleaner never ran for " + gates.stream().filter(g -> !g.hasRun()).toList());
+        assertTrue(GarbageCollections.collectUntil(() -> gates.stream().allMatch(CountFreeTrapRelease::hasRun)),
+                () -> "the Cleaner never ran for " + gates.stream().filter(g -> !g.hasRun()).toList());
     }
 
     private static void await(BooleanSupplier condition, java.util.function.Supplier<String> failure) {
