@@ -25,6 +25,12 @@ final class Registrations {
      * reference per removal, and another per lookup). A registered entry also holds its subscriber
      * strongly, so an entry can only be cleared by the GC once it is a tombstone; cleared entries
      * are unlinked when they show up on the reference queue, at the next change.
+     *
+     * An entry also remembers whether its subscriber's class overrides release (ReleaseOverrides,
+     * a ClassValue lookup of a few nanoseconds): asked once when the entry is made, so that a
+     * register/unregister cycle of the same subscriber does not ask again. Asking runs
+     * Class.getMethod on the first subscriber of a class and a cached lookup after that; neither
+     * calls the subscriber, so it may run under the list's monitor.
      */
 
     /** One subscriber's entry: a weak reference to it, strong while it is registered. */
@@ -37,10 +43,16 @@ final class Registrations {
         int slot = -1;
         /** Whether the call of its {@code release} was claimed during this registration. */
         boolean releaseClaimed;
+        /**
+         * {@link ReleaseOverrides#of} for the subscriber: whether its {@code release} may do
+         * something. A class never changes, so it is asked once per entry, not per unregister.
+         */
+        final boolean releases;
 
         Registration(MmuNotifier subscriber, int hash, ReferenceQueue<MmuNotifier> queue) {
             super(subscriber, queue);
             this.hash = hash;
+            this.releases = ReleaseOverrides.of(subscriber); // JDK reflection: no subscriber code runs
         }
 
         boolean isRegistered() {

@@ -83,14 +83,15 @@ final class SubscriberList {
 
     /**
      * Starts an unregister: claims the call of {@code release} if nobody has, or reports that the
-     * notifier was already removed. If the claimed release would do nothing
-     * ({@code releases} false), the notifier is also removed, in the same critical section.
+     * notifier was already removed. If the claimed release would do nothing (the notifier's class
+     * inherits the no-op default: {@link ReleaseOverrides}, remembered by its registration), the
+     * notifier is also removed, in the same critical section.
      *
      * @throws IllegalArgumentException if the notifier was never registered here (or was removed
      *                                  so long ago that it has since been collected, which a
      *                                  caller holding it cannot observe)
      */
-    synchronized Unregistering beginUnregister(MmuNotifier notifier, String spaceName, boolean releases) {
+    synchronized Unregistering beginUnregister(MmuNotifier notifier, String spaceName) {
         Registrations.Registration entry = registrations.find(notifier);
         if (entry == null) {
             throw notRegistered(notifier, spaceName);
@@ -102,7 +103,7 @@ final class SubscriberList {
             return Unregistering.RELEASED;
         }
         entry.releaseClaimed = true;
-        if (!releases) {
+        if (!entry.releases) {
             removeEntry(entry);
             return Unregistering.REMOVED;
         }

@@ -89,8 +89,7 @@ final class Subscriptions {
     void unregister(MmuNotifier subscriber) {
         Objects.requireNonNull(subscriber, "subscriber");
         requireOutsideCallbacks("unregister");
-        SubscriberList.Unregistering found = subscribers.beginUnregister(subscriber, name,
-                ReleaseOverrides.of(subscriber));
+        SubscriberList.Unregistering found = subscribers.beginUnregister(subscriber, name);
         if (found == SubscriberList.Unregistering.REMOVED) {
             // Claimed and removed at once: the release is the no-op default, so there is none to
             // run in a read section and none running elsewhere; only walks can still call it.
