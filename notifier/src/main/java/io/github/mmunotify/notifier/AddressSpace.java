@@ -306,7 +306,7 @@ public final class AddressSpace implements AutoCloseable {
     private InvalidationOutcome unmap(long address, long length, boolean blockable, int[] count) {
         String operation = blockable ? "unmap" : "tryUnmap";
         MappingTable.requireRange(name, operation, address, length);
-        requireNotInOwnWalk(operation, address, length);
+        int[] walking = requireNotInOwnWalk(operation, address, length);
         List<MappingTable.MappedRange> targets = table.collect(address, address + length, blockable, operation);
         if (targets == null) {
             walk.countRetry();
@@ -319,7 +319,7 @@ public final class AddressSpace implements AutoCloseable {
                 InvalidationEvent.UNMAP, blockable);
         MappingTable.UnmapChange change = table.unmapChange(targets, count, blockable);
         try {
-            return walk.invalidate(range, change);
+            return walk.invalidate(range, change, walking);
         } finally {
             change.walkEnded();
         }
@@ -379,7 +379,7 @@ public final class AddressSpace implements AutoCloseable {
                                         int[] count) {
         String operation = blockable ? "protect" : "tryProtect";
         MappingTable.requireRange(name, operation, address, length);
-        requireNotInOwnWalk(operation, address, length);
+        int[] walking = requireNotInOwnWalk(operation, address, length);
         // Nobody to tell (the kernel's mm_has_notifiers() false): the table changes the mappings
         // under its lock with no walk, or says that somebody watches.
         int unwalked = table.protectUnwatched(address, address + length, writable, blockable, operation, unwatched);
@@ -405,7 +405,7 @@ public final class AddressSpace implements AutoCloseable {
         InvalidationRange range = new InvalidationRange(this, targets.getFirst().address, targets.getLast().end(),
                 InvalidationEvent.PROTECTION_CHANGE, blockable);
         Change change = table.protectChange(targets, writable, count, operation); // checks every target first
-        return walk.invalidate(range, change);
+        return walk.invalidate(range, change, walking);
     }
 
     private IllegalArgumentException nothingMapped(long address, long length) {
@@ -751,8 +751,13 @@ public final class AddressSpace implements AutoCloseable {
                 walk.invalidations() + table.unwatchedChanges(), walk.retries(), failures.count(), intervals.sequence());
     }
 
-    private void requireNotInOwnWalk(String operation, long address, long length) {
-        if (depth.onThisThread()) {
+    /**
+     * Throws if the current thread is inside a walk of this space; else returns its walk-depth
+     * cell, which the caller hands to its walk so that one thread-local lookup serves both.
+     */
+    private int[] requireNotInOwnWalk(String operation, long address, long length) {
+        int[] walking = depth.cell();
+        if (walking[0] > 0) {
             throw new IllegalStateException(new StringBuilder(operation).append(" of 0x")
                     .append(Long.toHexString(address)).append(" (+").append(length).append(" bytes) in address space ")
                     .append(name).append(" refused: called from a notifier callback of an invalidation of ")
@@ -760,6 +765,7 @@ public final class AddressSpace implements AutoCloseable {
                             + " invalidation would invalidate again from inside itself (re-entrant change)")
                     .toString());
         }
+        return walking;
     }
 
     @Override

@@ -1,7 +1,6 @@
 package io.github.mmunotify.notifier;
 
 import io.github.mmunotify.core.Srcu;
-import java.util.Arrays;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -126,13 +125,20 @@ final class InvalidationWalk {
      * for why every stage ends in a finally block of its own.
      */
     InvalidationOutcome invalidate(InvalidationRange range, Change change) {
+        return invalidate(range, change, depth.cell());
+    }
+
+    /**
+     * {@link #invalidate(InvalidationRange, Change)} for a caller that already holds the current
+     * thread's walk-depth cell ({@link WalkDepth#cell()}, looked up for its re-entrancy check).
+     */
+    InvalidationOutcome invalidate(InvalidationRange range, Change change, int[] walking) {
         if (InvalidationWalkEvent.enabled()) {
-            return invalidateRecorded(range, change);
+            return invalidateRecorded(range, change, walking);
         }
         // The body is invalidateRecorded's without the event, kept apart on purpose: one more
         // frame on this path costs the JIT the inlining that lets escape analysis remove the
         // range and change objects (88 bytes per walk in NotifierWalkBenchmark with -prof gc).
-        int[] walking = depth.cell();
         int token = srcu.readLock();
         walking[0]++;
         int stripe = SnapshotReaders.NOT_ENTERED;
@@ -151,8 +157,8 @@ final class InvalidationWalk {
         }
     }
 
-    /** {@link #invalidate(InvalidationRange, Change)} recorded as an {@link InvalidationWalkEvent}. */
-    private InvalidationOutcome invalidateRecorded(InvalidationRange range, Change change) {
+    /** {@link #invalidate(InvalidationRange, Change, int[])} recorded as an {@link InvalidationWalkEvent}. */
+    private InvalidationOutcome invalidateRecorded(InvalidationRange range, Change change, int[] walking) {
         InvalidationWalkEvent event = new InvalidationWalkEvent();
         event.addressSpace = space;
         event.start = range.start();
@@ -163,7 +169,6 @@ final class InvalidationWalk {
         event.outcome = "THREW"; // replaced below unless the walk throws
         event.begin();
         try {
-            int[] walking = depth.cell();
             int token = srcu.readLock();
             walking[0]++;
             int stripe = SnapshotReaders.NOT_ENTERED;
@@ -221,36 +226,36 @@ final class InvalidationWalk {
     private InvalidationOutcome walkList(InvalidationRange range, Change change) {
         SubscriberArray list = subscriptions.snapshot();
         // The kernel's rule (mn_hlist_invalidate_range_start): every start is called even after a
-        // refusal; a refuser gets no end, every other started subscriber gets its end. accepted[i]
-        // is needed only once someone refuses, so the common path allocates nothing. Slots are
-        // visited in order; an empty slot (a removed subscriber) is skipped by both loops.
+        // refusal; a refuser gets no end, every other started subscriber gets its end. refused[i]
+        // marks the refusers and exists only once someone refuses, so the common path allocates
+        // nothing and its loop does no bookkeeping per subscriber but the count of started slots.
+        // Slots are visited in order; an empty slot (a removed subscriber) is skipped by both loops.
         int slots = list.slots;
-        boolean[] accepted = null;
+        boolean[] refused = null;
         int started = 0; // slots whose subscriber's start was called (a prefix of the slots)
         boolean done = false;
         try {
             for (int base = 0; base < slots; base += SubscriberArray.WIDTH) {
-                MmuNotifier[] leaf = list.leafAt(base);
-                for (MmuNotifier subscriber : leaf) {
-                    if (subscriber != null) {
-                        boolean ok = start(subscriber, range);
-                        if (!ok && accepted == null) {
-                            accepted = new boolean[slots];
-                            Arrays.fill(accepted, 0, started, true);
+                for (MmuNotifier subscriber : list.leafAt(base)) {
+                    if (subscriber != null && !start(subscriber, range)) {
+                        if (refused == null) {
+                            refused = new boolean[slots];
                         }
-                        if (accepted != null) {
-                            accepted[started] = ok;
-                        }
+                        refused[started] = true;
                     }
                     started++;
                 }
             }
-            if (accepted == null) {
+            if (refused == null) {
                 change.run();
                 done = true;
             }
         } finally {
-            endAll(list, started, accepted, range);
+            if (refused == null) {
+                endAll(list, started, range);
+            } else {
+                endAccepted(list, started, refused, range);
+            }
         }
         return done ? InvalidationOutcome.DONE : InvalidationOutcome.TRY_AGAIN;
     }
@@ -289,25 +294,44 @@ final class InvalidationWalk {
     }
 
     /**
-     * Calls the end of the subscribers in the first {@code count} slots, skipping empty slots and
-     * those that refused ({@code accepted[i] == false}; {@code accepted == null}: nobody refused);
-     * one that throws does not stop the rest.
+     * Calls the end of the subscribers in the first {@code count} slots, skipping empty slots (nobody
+     * refused); one that throws does not stop the rest.
      */
-    private void endAll(SubscriberArray list, int count, boolean[] accepted, InvalidationRange range) {
+    private void endAll(SubscriberArray list, int count, InvalidationRange range) {
         for (int base = 0; base < count; base += SubscriberArray.WIDTH) {
             MmuNotifier[] leaf = list.leafAt(base);
             int n = Math.min(leaf.length, count - base);
             for (int i = 0; i < n; i++) {
                 MmuNotifier subscriber = leaf[i];
-                if (subscriber == null || accepted != null && !accepted[base + i]) {
-                    continue; // an empty slot, or a refuser: no end
-                }
-                try {
-                    subscriber.invalidateRangeEnd(range);
-                } catch (Throwable failure) {
-                    failures.report("invalidateRangeEnd", subscriber, failure);
+                if (subscriber != null) {
+                    end(subscriber, range);
                 }
             }
+        }
+    }
+
+    /**
+     * {@link #endAll} after a refusal: also skips the refusers ({@code refused[slot]}), which get no
+     * end.
+     */
+    private void endAccepted(SubscriberArray list, int count, boolean[] refused, InvalidationRange range) {
+        for (int base = 0; base < count; base += SubscriberArray.WIDTH) {
+            MmuNotifier[] leaf = list.leafAt(base);
+            int n = Math.min(leaf.length, count - base);
+            for (int i = 0; i < n; i++) {
+                MmuNotifier subscriber = leaf[i];
+                if (subscriber != null && !refused[base + i]) {
+                    end(subscriber, range);
+                }
+            }
+        }
+    }
+
+    private void end(MmuNotifier subscriber, InvalidationRange range) {
+        try {
+            subscriber.invalidateRangeEnd(range);
+        } catch (Throwable failure) {
+            failures.report("invalidateRangeEnd", subscriber, failure);
         }
     }
 

@@ -10,6 +10,7 @@ import io.github.mmunotify.mmap.Region;
 import io.github.mmunotify.mmap.Pin;
 import io.github.mmunotify.testing.TestThreads;
 import io.github.mmunotify.testing.TestTimeouts;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -96,6 +97,46 @@ class NonBlockableWalkTest {
         assertEquals(InvalidationOutcome.TRY_AGAIN, space.tryUnmap(mapping.address(), 4096));
         assertEquals(List.of("head:start:UNMAP", "mid:start:UNMAP", "tail:start:UNMAP", "mid:end:UNMAP"), log);
         assertFalse(mapping.isUnmapped());
+    }
+
+    @Test
+    void refusersInDifferentLeavesAmongEmptySlotsGetNoEndEveryOtherStartedSubscriberDoes() {
+        // 150 slots span three 64-slot leaves; refusers in the first and the second leaf; every
+        // tenth subscriber removed (empty slots, fewer than half: no compaction).
+        List<String> expectedStarts = new ArrayList<>();
+        List<String> expectedEnds = new ArrayList<>();
+        List<MmuNotifier> removed = new ArrayList<>();
+        for (int slot = 0; slot < 150; slot++) {
+            String name = "s" + slot;
+            boolean refuses = slot == 5 || slot == 100;
+            MmuNotifier subscriber = refuses ? refuser(name, true) : new Recorder(name, log);
+            space.register(subscriber);
+            if (slot % 10 == 3) {
+                removed.add(subscriber);
+                continue;
+            }
+            expectedStarts.add(name + ":start:UNMAP");
+            if (!refuses) {
+                expectedEnds.add(name + ":end:UNMAP");
+            }
+        }
+        for (MmuNotifier subscriber : removed) {
+            space.unregister(subscriber);
+        }
+        log.clear(); // the removed recorders' releases
+        Mapping mapping = space.map(region, 0, 4096);
+
+        assertEquals(InvalidationOutcome.TRY_AGAIN, space.tryUnmap(mapping.address(), 4096));
+        List<String> expected = new ArrayList<>(expectedStarts);
+        expected.addAll(expectedEnds);
+        assertEquals(expected, log);
+        assertFalse(mapping.isUnmapped(), "the change was skipped");
+
+        log.clear();
+        assertEquals(1, space.unmap(mapping.address(), 4096), "a blockable unmap is not refused");
+        assertEquals(2 * expectedStarts.size(), log.size(), "every subscriber started and ended: " + log);
+        assertTrue(mapping.isUnmapped());
+        assertTrue(failures.reported.isEmpty(), failures.reported.toString());
     }
 
     @Test
