@@ -237,7 +237,7 @@ public final class Srcu implements AutoCloseable {
             }
         }
         int index = gracePeriods.currentIndex();
-        reader.lock(index);
+        reader.lockOn(index);
         boolean open;
         try {
             /* B: pairs with A in SrcuReaderRegistry.readersGone(), D/E in SrcuGracePeriods.advance()
@@ -317,23 +317,35 @@ public final class Srcu implements AutoCloseable {
                 throw noStackForTheLookup; // not this thread's token: the misuse case, nothing changed
             }
         }
-        // Checked and computed inline: no call between finding the reader and the store.
-        // Both differences are non-negative, so the sum is zero exactly when the selected one is.
-        if (reader == null || (token & ~1) != reader.tag
-                || (reader.locks0 - reader.unlocks0) * (index ^ 1) + (reader.locks1 - reader.unlocks1) * index == 0) {
+        if (reader == null || (token & ~1) != reader.tag) {
             throw notOutstanding(token, reader);
         }
-        long newUnlocks0 = reader.unlocks0 + (index ^ 1);
-        long newUnlocks1 = reader.unlocks1 + index;
+        // Checked and computed inline: no call between finding the reader and the store. Each
+        // index's counters are read only by a branch on it (see SrcuReader).
+        long left;
+        boolean held;
+        if (index == 0) {
+            left = reader.unlocks0;
+            held = reader.locks0 != left;
+        } else {
+            left = reader.unlocks1;
+            held = reader.locks1 != left;
+        }
+        if (!held) {
+            throw notOutstanding(token, reader);
+        }
         try {
-            reader.unlockTo(newUnlocks0, newUnlocks1);
+            reader.unlockTo(index, left + 1);
         } catch (StackOverflowError noStackForTheStore) {
             // This handler calls nothing. Only the owner writes these counters, so writing the
-            // absolute values is idempotent, whichever of C's stores already happened.
-            /* C': volatile stores in place of C's release stores, at least as strong; pair with A
+            // absolute value is idempotent, whether or not C's store already happened.
+            /* C': a volatile store in place of C's release store, at least as strong; pairs with A
              * in SrcuReaderRegistry.readersGone() and E/F in SrcuGracePeriods.advance(). */
-            reader.unlocks0 = newUnlocks0;
-            reader.unlocks1 = newUnlocks1;
+            if (index == 0) {
+                reader.unlocks0 = left + 1;
+            } else {
+                reader.unlocks1 = left + 1;
+            }
         }
     }
 
@@ -346,20 +358,21 @@ public final class Srcu implements AutoCloseable {
      * handle holds it. For a thread that reads in a loop and can keep the handle (a field of a
      * thread-confined object, a local of its run loop).
      *
-     * <p>The handle counts on the thread's own reader record, the one {@code readLock()} uses, so
+     * <p>The handle is the thread's own reader record, the one {@code readLock()} uses, so
      * grace periods, stall reports, {@link #isReaderOnCurrentThread()} and the self-wait refusals
      * see its sections like any other, and a token of one may be left with the other on this
-     * thread. Each call returns a new handle over that record; any of them may be used. A handle
-     * needs no closing: the record is dropped by a grace period after its thread has ended, as for
-     * {@code readLock()}. (A handle kept after its thread ended keeps that thread object reachable,
-     * but costs the domain nothing.)
+     * thread. Every call on the thread returns that same object, and only the thread's first
+     * registration in the domain allocates. A handle needs no closing: the record is dropped by a
+     * grace period after its thread has ended, as for {@code readLock()}. (A handle kept after its
+     * thread ended keeps that record and thread object reachable, but costs the domain nothing:
+     * grace periods no longer scan it.)
      *
      * <p>Virtual threads are refused (except the domain's own callback thread): they count their
      * sections on the domain's shared stripes (see "Virtual threads" above), so that a grace
      * period costs nothing per virtual thread; a handle would need the per-thread record they do
      * without. They use {@code readLock()}.
      *
-     * @return a new handle for this thread's read sections in this domain; use it on this thread only
+     * @return this thread's handle on its read sections in this domain; use it on this thread only
      * @throws IllegalStateException if the domain is closed (or being closed), or the calling thread
      *         is virtual
      */
@@ -375,7 +388,7 @@ public final class Srcu implements AutoCloseable {
         if (reader == null) {
             reader = register(); // throws if the domain closed meanwhile
         }
-        return new Reader(this, reader);
+        return reader;
     }
 
     /**
@@ -931,7 +944,7 @@ public final class Srcu implements AutoCloseable {
             throw closed("readLock()");
         }
         SrcuFaults.fire(faults.readerAllocation);
-        SrcuReader reader = new SrcuReader(Thread.currentThread(),
+        SrcuReader reader = new SrcuReader(this, gracePeriods, Thread.currentThread(),
                 (tagSeed + readersRegistered.getAndIncrement() * TAG_STRIDE) << 2);
         registry.add(reader);
         SrcuFaults.fire(faults.lookupAllocation);
@@ -1167,28 +1180,25 @@ public final class Srcu implements AutoCloseable {
      * {@link #unlock(int)} on any other thread throw {@link WrongThreadException} and change
      * nothing; to leave a section on another thread, enter it with {@link Srcu#readLockShared()}.
      * {@link #toString()} may be called from any thread.
+     *
+     * <p>Not extensible: the class is sealed, and its only instances are the records
+     * {@link Srcu#registerReader()} returns.
      */
-    public static final class Reader {
+    public abstract static sealed class Reader extends SrcuReaderRightPadding permits SrcuReader {
         /*
-         * Implementation notes. The fast path is readLock()'s and readUnlock()'s minus their lookup
-         * of the thread's SrcuReader: the owner is checked by identity against the current thread
-         * (one load and a compare), everything else is read from final fields of this handle. The
-         * bodies are written inline, not shared with readLock()/readUnlock() through a helper, for
-         * the stack-overflow story of both: the count and its undo (lock), and the check, the store
-         * and its call-free completion C' (unlock) must sit in one frame with no call between them.
+         * Implementation notes. A handle is the thread's reader record itself (SrcuReader, the one
+         * permitted subclass), so its calls read one object: the counters, the tag, the owner and
+         * the domain all sit on the record's padded line, which only the owner writes. The fast
+         * path is readLock()'s and readUnlock()'s minus their lookup of the record: the owner is
+         * checked by identity against the current thread (one load and a compare), and each call
+         * touches only the counters of its index, chosen by a branch (see SrcuReader). The bodies are written inline, not shared with
+         * readLock()/readUnlock() through a helper, for the stack-overflow story of both: the count
+         * and its undo (lock), and the check, the store and its call-free completion C' (unlock)
+         * must sit in one frame with no call between them.
          */
-        private final Srcu domain;
-        private final SrcuReader counts;
-        private final SrcuGracePeriods gracePeriods;
-        private final Thread owner;
-        private final int tag;
 
-        private Reader(Srcu domain, SrcuReader counts) {
-            this.domain = domain;
-            this.counts = counts;
-            this.gracePeriods = domain.gracePeriods;
-            this.owner = counts.owner;
-            this.tag = counts.tag;
+        Reader(Srcu domain, SrcuGracePeriods gracePeriods, Thread owner, int tag) {
+            super(domain, gracePeriods, owner, tag);
         }
 
         /**
@@ -1201,13 +1211,12 @@ public final class Srcu implements AutoCloseable {
          *         handle
          * @throws IllegalStateException if the domain is closed (or being closed)
          */
-        public int lock() {
+        public final int lock() {
             if (Thread.currentThread() != owner) {
                 throw wrongThread("lock()");
             }
-            SrcuReader reader = counts;
             int index = gracePeriods.currentIndex();
-            reader.lock(index);
+            lockOn(index);
             boolean open;
             try {
                 /* B (second site, the same fence as B in Srcu.readLock()): pairs with A in
@@ -1220,13 +1229,13 @@ public final class Srcu implements AutoCloseable {
                 open = domain.state == OPEN;
             } catch (Throwable stackOverflow) {
                 // As in readLock(): only a StackOverflowError lands here; undone inline, no call.
-                reader.unlocks0 += index ^ 1;
-                reader.unlocks1 += index;
+                unlocks0 += index ^ 1;
+                unlocks1 += index;
                 throw stackOverflow;
             }
             if (!open) {
-                reader.unlocks0 += index ^ 1; // undone inline, as in readLock()
-                reader.unlocks1 += index;
+                unlocks0 += index ^ 1; // undone inline, as in readLock()
+                unlocks1 += index;
                 throw domain.closed("Srcu.Reader.lock()");
             }
             return tag | index;
@@ -1246,28 +1255,38 @@ public final class Srcu implements AutoCloseable {
          * @throws IllegalArgumentException if {@code token} was not returned to this thread by this
          *         domain, or no section entered with it is outstanding; nothing changes
          */
-        public void unlock(int token) {
+        public final void unlock(int token) {
             if (Thread.currentThread() != owner) {
                 throw wrongThread("unlock(" + token + ")");
             }
-            SrcuReader reader = counts;
             int index = token & 1;
-            // Checked and computed inline, as in readUnlock(): no call between the check and the store.
-            // Both differences are non-negative, so the sum is zero exactly when the selected one is.
-            if ((token & ~1) != tag
-                    || (reader.locks0 - reader.unlocks0) * (index ^ 1) + (reader.locks1 - reader.unlocks1) * index == 0) {
-                throw domain.notOutstanding(token, reader);
+            if ((token & ~1) != tag) {
+                throw domain.notOutstanding(token, (SrcuReader) this);
             }
-            long newUnlocks0 = reader.unlocks0 + (index ^ 1);
-            long newUnlocks1 = reader.unlocks1 + index;
+            // Checked and computed inline, as in readUnlock(): no call between the check and the store.
+            long left;
+            boolean held;
+            if (index == 0) {
+                left = unlocks0;
+                held = locks0 != left;
+            } else {
+                left = unlocks1;
+                held = locks1 != left;
+            }
+            if (!held) {
+                throw domain.notOutstanding(token, (SrcuReader) this);
+            }
             try {
-                reader.unlockTo(newUnlocks0, newUnlocks1); // C inside
+                unlockTo(index, left + 1); // C inside
             } catch (StackOverflowError noStackForTheStore) {
-                /* C' (second site, as C' in Srcu.readUnlock()): volatile stores in place of C's
-                 * release stores, at least as strong; pair with A in
+                /* C' (second site, as C' in Srcu.readUnlock()): a volatile store in place of C's
+                 * release store, at least as strong; pairs with A in
                  * SrcuReaderRegistry.readersGone() and E/F in SrcuGracePeriods.advance(). */
-                reader.unlocks0 = newUnlocks0;
-                reader.unlocks1 = newUnlocks1;
+                if (index == 0) {
+                    unlocks0 = left + 1;
+                } else {
+                    unlocks1 = left + 1;
+                }
             }
         }
 
@@ -1277,10 +1296,19 @@ public final class Srcu implements AutoCloseable {
                     + ", which registered it; to leave a section on another thread, enter it with readLockShared()");
         }
 
+        /**
+         * Describes the handle: its domain, its thread, whether that thread appears to be inside a
+         * read section, and the counts behind that (sections entered/left on each index, as last
+         * published).
+         *
+         * @return a description for logs; any thread may call it
+         */
         @Override
-        public String toString() {
-            return "Srcu.Reader[srcu '" + domain.name + "', " + describe(owner) + ", "
-                    + (counts.appearsActive() ? "inside a read section" : "outside") + "]";
+        public final String toString() {
+            return "Srcu.Reader[srcu '" + (domain == null ? "?" : domain.name) + "', " + describe(owner) + ", "
+                    + (appearsActive() ? "inside a read section" : "outside")
+                    + ", index 0: " + locksOn(0) + "/" + unlocksOn(0) + ", index 1: " + locksOn(1) + "/" + unlocksOn(1)
+                    + " entered/left]";
         }
     }
 

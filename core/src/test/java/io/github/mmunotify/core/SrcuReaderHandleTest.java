@@ -2,6 +2,7 @@ package io.github.mmunotify.core;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -37,9 +38,11 @@ class SrcuReaderHandleTest {
             assertFalse(srcu.isReaderOnCurrentThread());
             assertEquals(1, srcu.registeredReaders(), "readLock() found the record the handle registered");
             Srcu.Reader again = srcu.registerReader();
+            assertSame(reader, again, "the handle is the thread's record: registering again returns it");
             again.unlock(reader.lock());
-            assertEquals(1, srcu.registeredReaders(), "a second handle holds the same record");
-            assertTrue(reader.toString().contains("handle-nest") && reader.toString().contains("outside"),
+            assertEquals(1, srcu.registeredReaders(), "registering again registers nothing");
+            assertTrue(reader.toString().contains("handle-nest") && reader.toString().contains("outside")
+                    && reader.toString().contains("index 0: 3/3") && reader.toString().contains("index 1: 0/0"),
                     reader.toString());
             srcu.synchronize();
         }
@@ -138,6 +141,46 @@ class SrcuReaderHandleTest {
             assertFalse(srcu.isReaderOnCurrentThread());
             assertEquals(0, srcu.stats().readersActive());
             srcu.synchronize(); // every count is balanced
+        }
+    }
+
+    /**
+     * Each call touches only its index's counters (a branch on the index): a section held on one
+     * index must not make a double unlock on the other look outstanding, through the handle or
+     * readUnlock(), and each section is left on its own index.
+     */
+    @Test
+    void sectionsOnTheTwoIndicesAreCountedApart() throws Exception {
+        try (Srcu srcu = Srcu.create("handle-indices")) {
+            Srcu.Reader reader = srcu.registerReader();
+            int before = reader.lock();
+            try (TestThreads threads = new TestThreads("handle-indices")) {
+                // The grace period flips the index first, then waits for `before` to be left.
+                threads.start(() -> srcu.synchronize(TestTimeouts.await()));
+                long deadline = System.nanoTime() + TestTimeouts.await().toNanos();
+                int after;
+                while (((after = reader.lock()) & 1) == (before & 1)) {
+                    reader.unlock(after);
+                    assertTrue(System.nanoTime() - deadline < 0, "the grace period never flipped the index");
+                    Thread.onSpinWait();
+                }
+                int flipped = after;
+                int viaReadLock = srcu.readLock();
+                assertEquals(flipped, viaReadLock, "readLock() counts on the same, flipped, index");
+                srcu.readUnlock(viaReadLock);
+                reader.unlock(flipped);
+                IllegalArgumentException twice = assertThrows(IllegalArgumentException.class, () -> reader.unlock(flipped));
+                assertTrue(twice.getMessage().contains("already unlocked"), twice.getMessage());
+                IllegalArgumentException viaReadUnlock = assertThrows(IllegalArgumentException.class,
+                        () -> srcu.readUnlock(flipped));
+                assertTrue(viaReadUnlock.getMessage().contains("already unlocked"), viaReadUnlock.getMessage());
+                assertTrue(srcu.isReaderOnCurrentThread(), "the section on the first index is still held");
+                assertEquals(1, srcu.stats().readersActive());
+                reader.unlock(before); // lets the grace period end
+            }
+            assertFalse(srcu.isReaderOnCurrentThread());
+            assertEquals(0, srcu.stats().readersActive());
+            srcu.synchronize(); // both indices balanced
         }
     }
 
