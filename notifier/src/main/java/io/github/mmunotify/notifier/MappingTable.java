@@ -376,6 +376,9 @@ final class MappingTable {
                     }
                     targets.add(range);
                 }
+                if (range.end() == end) {
+                    break; // ranges in the table do not overlap: no later one starts before end
+                }
             }
             return targets != null ? targets : first != null ? List.of(first) : List.of();
         } finally {
@@ -608,6 +611,9 @@ final class MappingTable {
                     first = range;
                 }
                 last = range;
+                if (range.end() == end) {
+                    break; // ranges in the table do not overlap: no later one starts before end
+                }
             }
             if (first == null) {
                 return NOTHING_MAPPED;
