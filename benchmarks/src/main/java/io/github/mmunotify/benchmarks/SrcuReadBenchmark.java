@@ -1,6 +1,8 @@
 package io.github.mmunotify.benchmarks;
 
 import io.github.mmunotify.core.Srcu;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
@@ -28,7 +30,8 @@ import org.openjdk.jmh.infra.BenchmarkParams;
  *
  * <p>Throughput, summed over threads, at one thread ({@link OneThread}) and two ({@link TwoThreads})
  * in the same run: an SRCU reader writes only its own cache line, so it should scale, while the
- * shared-word baselines bounce one line between the cores.
+ * shared-word baselines bounce one line between the cores. {@code threadConfinedCounters} shares
+ * nothing at all and shows how far that can scale on the machine at hand.
  *
  * <p>{@code Srcu} on both of its read sides ({@link Srcu#readBarrier()}), each in forks of its own
  * (the side is chosen once per JVM): {@code srcuReadLockUnlockFenced}, a full fence per section,
@@ -152,6 +155,45 @@ public abstract class SrcuReadBenchmark {
     public void longAdderReaderCount() {
         readerCount.increment();
         readerCount.decrement();
+    }
+
+    /**
+     * The machine's ceiling for work that shares nothing, not a way to pin anything: each thread
+     * bumps two counters of its own with opaque stores, as a read section's lock and unlock do,
+     * without a check or a fence. Its two-thread figure over its one-thread figure is how far
+     * perfectly partitioned work scales here (clock and core resources the two vCPUs share
+     * included), the bar against which the readers' two-thread figures are read.
+     *
+     * @param counters this benchmark thread's counters
+     */
+    @Benchmark
+    public void threadConfinedCounters(OwnCounters counters) {
+        counters.enterAndLeave();
+    }
+
+    /** Two counters owned by one benchmark thread (JMH pads thread-scoped state). */
+    @State(Scope.Thread)
+    public static class OwnCounters {
+        private static final VarHandle ENTERED;
+        private static final VarHandle LEFT;
+
+        static {
+            try {
+                MethodHandles.Lookup lookup = MethodHandles.lookup();
+                ENTERED = lookup.findVarHandle(OwnCounters.class, "entered", long.class);
+                LEFT = lookup.findVarHandle(OwnCounters.class, "left", long.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
+        private long entered;
+        private long left;
+
+        void enterAndLeave() {
+            ENTERED.setOpaque(this, entered + 1);
+            LEFT.setOpaque(this, left + 1);
+        }
     }
 
     @TearDown
