@@ -1191,10 +1191,10 @@ public final class Srcu implements AutoCloseable {
          * the domain all sit on the record's padded line, which only the owner writes. The fast
          * path is readLock()'s and readUnlock()'s minus their lookup of the record: the owner is
          * checked by identity against the current thread (one load and a compare), and each call
-         * touches only the counters of its index, chosen by a branch (see SrcuReader). The bodies are written inline, not shared with
-         * readLock()/readUnlock() through a helper, for the stack-overflow story of both: the count
-         * and its undo (lock), and the check, the store and its call-free completion C' (unlock)
-         * must sit in one frame with no call between them.
+         * touches only the counters of its index, chosen by a branch (see SrcuReader). The bodies
+         * are written inline, not shared with readLock()/readUnlock() through a helper, for the
+         * stack-overflow story of both: the count and its undo (lock), and the check, the store
+         * and its call-free completion C' (unlock) must sit in one frame with no call between them.
          */
 
         Reader(Srcu domain, SrcuGracePeriods gracePeriods, Thread owner, int tag) {
