@@ -82,7 +82,8 @@ class SrcuFaultTest {
                 int[] failures = {0};
                 assertThrows(StackOverflowError.class, () -> readRecursively(srcu, unlockFailed, errors, failures));
                 for (int i = 0; i < failures[0]; i++) {
-                    assertThrownAtTheCall(errors[i]);
+                    UnlockOverflows.assertThrownAtTheCall(errors[i], SrcuFaultTest.class, Srcu.class,
+                            "readUnlock");
                     srcu.readUnlock(unlockFailed[i]); // still outstanding: the failed unlock changed nothing
                 }
                 totalFailures += failures[0];
@@ -94,24 +95,6 @@ class SrcuFaultTest {
         }
         System.out.println("readUnlock() calls that found no stack for the call itself: " + totalFailures
                 + " in " + rounds + " rounds");
-    }
-
-    /**
-     * readUnlock may throw StackOverflowError only where no fallback can run: on its own entry
-     * (the caller had no stack for the call) or in Thread.currentThread(). An overflow deeper
-     * inside, in the lookup of the reader or in the store of the unlock count, is caught and the
-     * unlock completed without a call, so no deeper frame may appear above the caller's.
-     */
-    private static void assertThrownAtTheCall(StackOverflowError e) {
-        StackTraceElement[] stack = e.getStackTrace();
-        for (int f = 0; !stack[f].getClassName().equals(SrcuFaultTest.class.getName()); f++) {
-            StackTraceElement frame = stack[f];
-            boolean allowed = frame.getClassName().equals(Srcu.class.getName()) && frame.getMethodName().equals("readUnlock")
-                    || f == 0 && frame.getClassName().equals(Thread.class.getName())
-                            && frame.getMethodName().equals("currentThread");
-            assertTrue(allowed, () -> "readUnlock() threw a StackOverflowError from inside: " + frame + " (top "
-                    + stack[0] + ")");
-        }
     }
 
     private static int readRecursively(Srcu srcu, int[] unlockFailed, StackOverflowError[] errors, int[] failures) {

@@ -262,26 +262,14 @@ class SrcuReaderHandleTest {
                 int[] failures = {0};
                 assertThrows(StackOverflowError.class, () -> readRecursively(reader, unlockFailed, errors, failures));
                 for (int i = 0; i < failures[0]; i++) {
-                    assertThrownAtTheCall(errors[i]);
+                    UnlockOverflows.assertThrownAtTheCall(errors[i], SrcuReaderHandleTest.class, Srcu.Reader.class,
+                            "unlock");
                     reader.unlock(unlockFailed[i]); // still outstanding: the failed unlock changed nothing
                 }
                 assertFalse(srcu.isReaderOnCurrentThread(), "round " + round + ": a section is counted whose"
                         + " lock() never returned its token (" + failures[0] + " unlocks had failed)");
             }
             srcu.synchronize();
-        }
-    }
-
-    private static void assertThrownAtTheCall(StackOverflowError e) {
-        StackTraceElement[] stack = e.getStackTrace();
-        for (int f = 0; !stack[f].getClassName().equals(SrcuReaderHandleTest.class.getName()); f++) {
-            StackTraceElement frame = stack[f];
-            boolean allowed = frame.getClassName().equals(Srcu.Reader.class.getName())
-                    && frame.getMethodName().equals("unlock")
-                    || f == 0 && frame.getClassName().equals(Thread.class.getName())
-                            && frame.getMethodName().equals("currentThread");
-            assertTrue(allowed, () -> "unlock() threw a StackOverflowError from inside: " + frame + " (top "
-                    + stack[0] + ")");
         }
     }
 
