@@ -126,9 +126,9 @@ final class AsymmetricFence {
     static void updater() {
         if (MEMBARRIER) {
             /* A/I, membarrier side: pairs with B (a compiler barrier) in Srcu.readLock() and
-             * Srcu.Reader.lock() through
-             * the syscall; the fences on either side keep the caller's own accesses in order at
-             * the JMM level, as the kernel's smp_mb() at membarrier's entry and exit do. */
+             * Srcu.Reader.lock() through the syscall; the fences on either side keep the caller's
+             * own accesses in order at the JMM level, as the kernel's smp_mb() at membarrier's
+             * entry and exit do. */
             VarHandle.fullFence();
             membarrier();
             VarHandle.fullFence();

@@ -123,7 +123,7 @@ import java.util.function.Consumer;
  * {@code SrcuStripes}, whose sums every scan adds to the readers' on both sides of its fence.
  *
  * <p>Ordering points, kernel style (the other ends are in the classes named): B in
- * {@link #readLock()} and {@link Reader#lock()}, C in {@code SrcuReader.unlockTo} (C' in {@code readUnlock}
+ * {@link #readLock()} and {@link Reader#lock()}, C in {@code SrcuReaderCounts.unlockTo} (C' in {@code readUnlock}
  * and {@link Reader#unlock(int)}), B' and C'' in
  * {@code SrcuStripes} (virtual threads, shared sections), A in {@code SrcuReaderRegistry.readersGone},
  * D/E/F/G/H and X in {@code SrcuGracePeriods}, I in {@link #close()}, J and K in {@code SrcuCallbacks}.

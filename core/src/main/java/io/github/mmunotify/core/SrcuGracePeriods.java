@@ -51,7 +51,7 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <h2>Ordering points</h2>
  * Labels pair with the other ends: B in {@code Srcu.readLock()}, C in
- * {@code SrcuReader.unlockTo()} (C' in {@code Srcu.readUnlock()}),
+ * {@code SrcuReaderCounts.unlockTo()} (C' in {@code Srcu.readUnlock()}),
  * A in {@code SrcuReaderRegistry.readersGone()}. {@code Srcu.getState()} and
  * {@code Srcu.startPoll()} take their cookies through H in {@link #cookie()};
  * {@code Srcu.pollState()} reads the sequence through G in {@link #isDone(long)}.
@@ -362,9 +362,9 @@ final class SrcuGracePeriods {
              * too; see AsymmetricFence). */
             VarHandle.fullFence();
             index ^= 1;
-            /* E: pairs with B in Srcu.readLock() (and Srcu.Reader.lock()) and C in SrcuReader.unlockTo() (C' in
-             * Srcu.readUnlock()). The flip is ordered
-             * before the scans of the old index: a reader that counts itself after those scans
+            /* E: pairs with B in Srcu.readLock() (and Srcu.Reader.lock()) and C in
+             * SrcuReaderCounts.unlockTo() (C' in Srcu.readUnlock()). The flip is ordered before the
+             * scans of the old index: a reader that counts itself after those scans
              * began fetched the new index, or sees everything published before this grace period.
              * A full fence on both sides: on the membarrier side its pairing with B is carried by
              * A's membarrier in the scans after it (see AsymmetricFence). */
@@ -374,8 +374,8 @@ final class SrcuGracePeriods {
         if (!awaitReadersGone(waitedIndex(), deadline, timed)) {
             return false;
         }
-        /* F: pairs with C in SrcuReader.unlockTo() (C' in Srcu.readUnlock() (and Srcu.Reader.unlock())) (through A's
-         * acquire loads) and with G in isDone() (Srcu.pollState(), synchronize*()) and H in
+        /* F: pairs with C in SrcuReaderCounts.unlockTo() (C' in Srcu.readUnlock() and
+         * Srcu.Reader.unlock()) (through A's acquire loads) and with G in isDone() (Srcu.pollState(), synchronize*()) and H in
          * cookie() (Srcu.getState(), startPoll()). Everything the drained readers did happens-before the end
          * of the grace period that an updater observes. */
         VarHandle.fullFence();

@@ -106,8 +106,8 @@ final class SrcuReaderRegistry {
                 return false;
             }
         }
-        /* A: pairs with B in Srcu.readLock() (and Srcu.Reader.lock()) and C in SrcuReader.unlockTo() (C' in
-         * Srcu.readUnlock()) (kernel: smp_mb() A in srcu_readers_active_idx_check; a
+        /* A: pairs with B in Srcu.readLock() (and Srcu.Reader.lock()) and C in
+         * SrcuReaderCounts.unlockTo() (C' in Srcu.readUnlock()) (kernel: smp_mb() A in srcu_readers_active_idx_check; a
          * synchronize_rcu() there for SRCU-fast readers), and with B' and C'' in SrcuStripes.
          * The stripes are summed with the readers: their counters only grow too, so the argument
          * holds for them unchanged, and their B' is a real full fence on either side. The unlock

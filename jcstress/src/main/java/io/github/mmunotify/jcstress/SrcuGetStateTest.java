@@ -34,7 +34,7 @@ import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
  * {@code SrcuGracePeriods.cookie()}, reached through {@code getState()}, against B in
  * {@code Srcu.readLock()}; G in {@code SrcuGracePeriods.isDone()} (the acquire behind
  * {@code pollState()}) against F at the end of the grace period, which follows C in
- * {@code SrcuReader.unlockTo()} through A's acquire loads.
+ * {@code SrcuReaderCounts.unlockTo()} through A's acquire loads.
  */
 @JCStressTest
 @Description("Srcu.getState()/pollState(): once pollState(cookie) is true, a reader that found the object "

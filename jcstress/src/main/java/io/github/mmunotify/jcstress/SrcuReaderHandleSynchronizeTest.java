@@ -19,7 +19,7 @@ import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
  * <p>Fence pairs, as for {@code readLock()}: B in {@code Srcu.Reader.lock()} (count the section, B,
  * then read) against H in {@code SrcuGracePeriods.cookie()}, D/E around the index flip and A in
  * {@code SrcuReaderRegistry.readersGone()}; the free is ordered after the reader's loads by C in
- * {@code SrcuReader.unlockTo()} (release), reached from {@code Srcu.Reader.unlock()}, through A's
+ * {@code SrcuReaderCounts.unlockTo()} (release), reached from {@code Srcu.Reader.unlock()}, through A's
  * acquire loads and F at the end of the grace period. A handle is bound to its thread, and
  * jcstress does not promise that an actor always runs on one thread, so each actor thread
  * registers its own handle once, through a thread-local read outside the section.
