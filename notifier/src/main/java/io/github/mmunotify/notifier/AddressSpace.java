@@ -753,9 +753,14 @@ public final class AddressSpace implements AutoCloseable {
 
     /**
      * Throws if the current thread is inside a walk of this space; else returns its walk-depth
-     * cell, which the caller hands to its walk so that one thread-local lookup serves both.
+     * cell, which the caller hands to its walk so that one thread-local lookup serves both, or
+     * {@code null} when the walk's readers show that the thread is inside none (no lookup made:
+     * the protects with no walk then make none at all).
      */
     private int[] requireNotInOwnWalk(String operation, long address, long length) {
+        if (!walk.mayBeWalkingOnThisThread()) {
+            return null;
+        }
         int[] walking = depth.cell();
         if (walking[0] > 0) {
             throw new IllegalStateException(new StringBuilder(operation).append(" of 0x")

@@ -104,6 +104,14 @@ final class InvalidationWalk {
     }
 
     /**
+     * Whether the current thread may be inside a walk of this space: {@code false} means that it
+     * is not. Asked before the walk-depth thread-local, which costs more (see SnapshotReaders).
+     */
+    boolean mayBeWalkingOnThisThread() {
+        return readers.mayBeInsideOnThisThread();
+    }
+
+    /**
      * Whether a walk starting now would call nobody and record nothing (the kernel's
      * {@code mm_has_notifiers()} false): no interval notifier, the empty subscriber array, and no
      * JFR recording of the walk event. Three loads, no store. Asked by the mapping table under its
@@ -125,14 +133,16 @@ final class InvalidationWalk {
      * for why every stage ends in a finally block of its own.
      */
     InvalidationOutcome invalidate(InvalidationRange range, Change change) {
-        return invalidate(range, change, depth.cell());
+        return invalidate(range, change, null);
     }
 
     /**
-     * {@link #invalidate(InvalidationRange, Change)} for a caller that already holds the current
-     * thread's walk-depth cell ({@link WalkDepth#cell()}, looked up for its re-entrancy check).
+     * {@link #invalidate(InvalidationRange, Change)} for a caller that may already hold the current
+     * thread's walk-depth cell ({@link WalkDepth#cell()}, looked up for its re-entrancy check), or
+     * {@code null} if it did not need it.
      */
-    InvalidationOutcome invalidate(InvalidationRange range, Change change, int[] walking) {
+    InvalidationOutcome invalidate(InvalidationRange range, Change change, int[] knownWalking) {
+        int[] walking = knownWalking != null ? knownWalking : depth.cell();
         if (InvalidationWalkEvent.enabled()) {
             return invalidateRecorded(range, change, walking);
         }

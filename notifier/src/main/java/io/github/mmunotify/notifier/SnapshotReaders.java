@@ -25,16 +25,24 @@ final class SnapshotReaders {
      * "entered == left on every stripe" means nobody was inside when that stripe was read.
      *
      * R1 (enter) is a volatile read-modify-write followed, in the walk, by S2 (the volatile read of
-     * the array); S1 (publishing a new array) is followed by R2 (volatile reads of every stripe) in
-     * noneInside(). Both pairs are synchronization actions in program order, so this is a Dekker
-     * pair: either the walk's S2 sees the new array, or R2 sees its ENTERED. A walk seen as
-     * entered and not left makes noneInside() false. A walk seen as left counted out with a
-     * volatile add after its last callback (R3), which R2 reads: everything its callbacks did
+     * the array); S1 (publishing a new array) is followed by R2 (volatile reads of every stripe,
+     * quiet()) in noneInside(). Both pairs are synchronization actions in program order, so this
+     * is a Dekker pair: either the walk's S2 sees the new array, or R2 sees its ENTERED. A walk
+     * seen as entered and not left makes noneInside() false. A walk seen as left counted out with
+     * a volatile add after its last callback (R3), which R2 reads: everything its callbacks did
      * happens-before noneInside() returns true. Reading a stripe's left counters before its
      * ENTERED, each monotonic, can only see more entries than exits, never fewer.
      *
      * Stripes are chosen by thread id: two threads walking one space at once mostly hit different
      * cache lines, like the LongAdders the counters replace (one add per walk more than before).
+     *
+     * A thread's own walks count in and out on its own stripe, so mayBeInsideOnThisThread() reads
+     * that stripe alone, in R2's order: a thread always sees its own adds, and a walk of another
+     * thread sharing the stripe whose exit R2 counts had its entry counted before that exit, so
+     * the read of ENTERED (after the left counters) sees that entry too. Other threads can thus
+     * only add a false "maybe", never hide the thread's own walk. The protects with no walk ask
+     * this before they look up the walk-depth thread-local (a ThreadLocal.get() was a sixth of an
+     * unwatched protect's cost), which they then need only on a stripe where a walk is inside.
      */
 
     private static final VarHandle COUNTS = MethodHandles.arrayElementVarHandle(long[].class);
@@ -72,20 +80,20 @@ final class SnapshotReaders {
      */
     int enter() {
         int stripe = stripe();
-        /* R1: pairs with R2 in noneInside(): entered before the walk's S2 read of the array */
+        /* R1: pairs with R2 in quiet(): entered before the walk's S2 read of the array */
         COUNTS.getAndAdd(counts, stripe + ENTERED, 1L);
         return stripe;
     }
 
     /** Counts a walk out: its change was made. */
     void leaveDone(int stripe) {
-        /* R3: after the walk's last callback; pairs with R2 in noneInside() */
+        /* R3: after the walk's last callback; pairs with R2 in quiet() */
         COUNTS.getAndAdd(counts, stripe + DONE, 1L);
     }
 
     /** Counts a walk out: refused (TRY_AGAIN) or thrown through. */
     void leaveRetry(int stripe) {
-        /* R3: after the walk's last callback; pairs with R2 in noneInside() */
+        /* R3: after the walk's last callback; pairs with R2 in quiet() */
         COUNTS.getAndAdd(counts, stripe + RETRY, 1L);
     }
 
@@ -96,14 +104,27 @@ final class SnapshotReaders {
      */
     boolean noneInside() {
         for (int stripe = STRIDE; stripe < counts.length; stripe += STRIDE) {
-            /* R2: pairs with R1 in enter() and R3 in the leave methods; left counters first */
-            long left = (long) COUNTS.getVolatile(counts, stripe + DONE)
-                    + (long) COUNTS.getVolatile(counts, stripe + RETRY);
-            if ((long) COUNTS.getVolatile(counts, stripe + ENTERED) != left) {
+            if (!quiet(stripe)) {
                 return false;
             }
         }
         return true;
+    }
+
+    /**
+     * Whether the current thread may be inside a walk counted here: {@code false} means that it
+     * is not; {@code true} that it may be, or that another thread counting on its stripe is.
+     */
+    boolean mayBeInsideOnThisThread() {
+        return !quiet(stripe());
+    }
+
+    /** Whether every walk counted in on {@code stripe} had counted out when it was read. */
+    private boolean quiet(int stripe) {
+        /* R2: pairs with R1 in enter() and R3 in the leave methods; left counters first */
+        long left = (long) COUNTS.getVolatile(counts, stripe + DONE)
+                + (long) COUNTS.getVolatile(counts, stripe + RETRY);
+        return (long) COUNTS.getVolatile(counts, stripe + ENTERED) == left;
     }
 
     /** Walks whose change was made, over the space's life. */

@@ -9,6 +9,8 @@ import io.github.mmunotify.mmap.Mapping;
 import io.github.mmunotify.mmap.Region;
 import io.github.mmunotify.testing.TestThreads;
 import io.github.mmunotify.testing.TestTimeouts;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -173,5 +175,52 @@ class UnwatchedChangesTest {
             }
         }
         assertTrue(walkEndedWhenRegistered.get());
+    }
+
+    /**
+     * A walk whose last subscriber leaves while it runs (another thread's unregister removes it,
+     * then waits for the walk): from inside that walk the space looks unwatched, yet a protect of
+     * it is still a change from inside its own invalidation. It must be refused, not made under
+     * the table's lock with no walk; the walk's readers tell the space that this thread is inside.
+     */
+    @Test
+    void aProtectFromInsideAWalkWhoseLastSubscriberLeftIsStillRefused() throws Exception {
+        Mapping mapping = space.map(region, 0, PAGE);
+        Mapping other = space.map(region, PAGE, PAGE);
+        CountDownLatch inStart = new CountDownLatch(1);
+        AtomicBoolean sawNobodyWatching = new AtomicBoolean();
+        List<String> outcomes = new CopyOnWriteArrayList<>();
+        MmuNotifier leaving = new MmuNotifier() {
+            @Override
+            public boolean invalidateRangeStart(InvalidationRange range) {
+                inStart.countDown();
+                long deadline = System.nanoTime() + TestTimeouts.await().toNanos();
+                while (space.stats().subscribers() > 0 && System.nanoTime() < deadline) {
+                    Thread.onSpinWait(); // until the other thread's unregister has taken this subscriber out
+                }
+                sawNobodyWatching.set(space.stats().subscribers() == 0);
+                long address = other.address();
+                for (Runnable change : List.<Runnable>of(
+                        () -> space.protect(address, PAGE, false), () -> space.tryProtect(address, PAGE, false))) {
+                    try {
+                        change.run();
+                        outcomes.add("allowed");
+                    } catch (IllegalStateException expected) {
+                        outcomes.add(expected.getMessage().contains("re-entrant") ? "refused" : expected.getMessage());
+                    }
+                }
+                return true;
+            }
+        };
+        space.register(leaving);
+        try (TestThreads threads = new TestThreads("leaving")) {
+            threads.start(() -> space.protect(mapping.address(), PAGE, false));
+            assertTrue(inStart.await(TestTimeouts.await().toMillis(), TimeUnit.MILLISECONDS));
+            threads.start(() -> space.unregister(leaving));
+        }
+        assertTrue(sawNobodyWatching.get(), "the unregister did not take the subscriber out during the walk");
+        assertEquals(List.of("refused", "refused"), outcomes);
+        assertTrue(other.isWritable(), "a refused change changed nothing");
+        assertFalse(mapping.isWritable(), "the walk itself made its change");
     }
 }
