@@ -200,15 +200,8 @@ class UnwatchedChangesTest {
                 }
                 sawNobodyWatching.set(space.stats().subscribers() == 0);
                 long address = other.address();
-                for (Runnable change : List.<Runnable>of(
-                        () -> space.protect(address, PAGE, false), () -> space.tryProtect(address, PAGE, false))) {
-                    try {
-                        change.run();
-                        outcomes.add("allowed");
-                    } catch (IllegalStateException expected) {
-                        outcomes.add(expected.getMessage().contains("re-entrant") ? "refused" : expected.getMessage());
-                    }
-                }
+                outcomes.addAll(RefusalAttempts.attempt("re-entrant", List.of(
+                        () -> space.protect(address, PAGE, false), () -> space.tryProtect(address, PAGE, false))));
                 return true;
             }
         };
