@@ -43,7 +43,10 @@ final class InvalidationWalk {
      *
      * depth counts, per thread, the walks of this space the thread is inside; the space refuses
      * re-entrant changes with it and the interval notifiers the operations that would wait for the
-     * thread's own walk.
+     * thread's own walk. The space asks the thread's stripe of the readers first
+     * (mayBeWalkingOnThisThread(): a walk counts itself there before its first callback and out
+     * after its last) and looks the depth up only where a walk may be inside; a walk handed a
+     * null depth cell looks it up itself.
      *
      * Intervals. Walks skip the interval tree until the first insert: W1 reads hasIntervals once
      * per walk; enableIntervals() sets it (W2) and waits a grace period, so that every walk that
