@@ -264,11 +264,7 @@ final class InvalidationWalk {
                 done = true;
             }
         } finally {
-            if (refused == null) {
-                endAll(list, started, range);
-            } else {
-                endAccepted(list, started, refused, range);
-            }
+            endStarted(list, started, refused, range);
         }
         return done ? InvalidationOutcome.DONE : InvalidationOutcome.TRY_AGAIN;
     }
@@ -307,33 +303,17 @@ final class InvalidationWalk {
     }
 
     /**
-     * Calls the end of the subscribers in the first {@code count} slots, skipping empty slots (nobody
-     * refused); one that throws does not stop the rest.
+     * Calls the end of the subscribers in the first {@code count} slots, skipping empty slots and
+     * the refusers ({@code refused[slot]}; {@code refused == null}: nobody refused), which get no
+     * end; one that throws does not stop the rest.
      */
-    private void endAll(SubscriberArray list, int count, InvalidationRange range) {
+    private void endStarted(SubscriberArray list, int count, boolean[] refused, InvalidationRange range) {
         for (int base = 0; base < count; base += SubscriberArray.WIDTH) {
             MmuNotifier[] leaf = list.leafAt(base);
             int n = Math.min(leaf.length, count - base);
             for (int i = 0; i < n; i++) {
                 MmuNotifier subscriber = leaf[i];
-                if (subscriber != null) {
-                    end(subscriber, range);
-                }
-            }
-        }
-    }
-
-    /**
-     * {@link #endAll} after a refusal: also skips the refusers ({@code refused[slot]}), which get no
-     * end.
-     */
-    private void endAccepted(SubscriberArray list, int count, boolean[] refused, InvalidationRange range) {
-        for (int base = 0; base < count; base += SubscriberArray.WIDTH) {
-            MmuNotifier[] leaf = list.leafAt(base);
-            int n = Math.min(leaf.length, count - base);
-            for (int i = 0; i < n; i++) {
-                MmuNotifier subscriber = leaf[i];
-                if (subscriber != null && !refused[base + i]) {
+                if (subscriber != null && (refused == null || !refused[base + i])) {
                     end(subscriber, range);
                 }
             }
