@@ -375,9 +375,10 @@ final class SrcuGracePeriods {
             return false;
         }
         /* F: pairs with C in SrcuReaderCounts.unlockTo() (C' in Srcu.readUnlock() and
-         * Srcu.Reader.unlock()) (through A's acquire loads) and with G in isDone() (Srcu.pollState(), synchronize*()) and H in
-         * cookie() (Srcu.getState(), startPoll()). Everything the drained readers did happens-before the end
-         * of the grace period that an updater observes. */
+         * Srcu.Reader.unlock()) (through A's acquire loads) and with G in isDone()
+         * (Srcu.pollState(), synchronize*()) and H in cookie() (Srcu.getState(), startPoll()).
+         * Everything the drained readers did happens-before the end of the grace period that an
+         * updater observes. */
         VarHandle.fullFence();
         phase = IDLE;
         SEQUENCE.setVolatile(this, sequence() + 1);

@@ -169,7 +169,8 @@ class SrcuReaderHandleTest {
                 assertEquals(flipped, viaReadLock, "readLock() counts on the same, flipped, index");
                 srcu.readUnlock(viaReadLock);
                 reader.unlock(flipped);
-                IllegalArgumentException twice = assertThrows(IllegalArgumentException.class, () -> reader.unlock(flipped));
+                IllegalArgumentException twice = assertThrows(IllegalArgumentException.class,
+                        () -> reader.unlock(flipped));
                 assertTrue(twice.getMessage().contains("already unlocked"), twice.getMessage());
                 IllegalArgumentException viaReadUnlock = assertThrows(IllegalArgumentException.class,
                         () -> srcu.readUnlock(flipped));
